@@ -1,0 +1,1 @@
+//! Runnable examples of the gitops crates; see the `[[example]]` targets.

@@ -1,0 +1,11 @@
+//! Progressive delivery: Flagger's analysis as a pure state machine.
+//!
+//! Given a Canary, its target and what was observed, decide the next step; routers,
+//! metric providers and webhooks sit behind small traits.
+//!
+//! **May depend on:** `gitops-core` and `gitops-gotmpl` within the workspace (never on
+//! `gitops-sources` or `gitops-render`). Decision logic does no network I/O.
+//!
+//! **Status:** the engine arrives with the progressive delivery issue; the Canary API
+//! types live in [`gitops_core::api::flagger`].
+pub use gitops_core as core;

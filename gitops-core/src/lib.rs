@@ -1,0 +1,41 @@
+//! The vocabulary every gitops crate shares.
+//!
+//! - [`Object`], [`ObjectId`] and [`ResourceSet`]: unstructured Kubernetes objects, their
+//!   identity (`Kind/namespace/name`) and ordered collections read from multi-document YAML.
+//! - [`yaml`]: a YAML reader with go-yaml's scalar resolution and an emitter that prints
+//!   byte for byte what go-yaml v2 (through `sigs.k8s.io/yaml`) prints — the format of
+//!   `kubectl kustomize`, Helm's `toYaml` and `flux create … --export`.
+//! - [`api`]: the Flux and Flagger custom resources as Rust types, with their CRDs.
+//! - [`duration`], [`revision`], [`conditions`]: Go durations, Flux revision strings and
+//!   kstatus conditions.
+//! - [`k8s`]: the one re-export point for Kubernetes types.
+//!
+//! **May depend on:** no other workspace crate. Without the `kube` feature it has no
+//! tokio, no HTTP and no kube client; `kube-core`/`k8s-openapi` types are fine.
+//!
+//! ```
+//! use gitops_core::{ResourceSet, yaml};
+//!
+//! let set = ResourceSet::from_yaml_str(
+//!     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\ndata:\n  enabled: 'yes'\n",
+//!     "cm.yaml",
+//! )?;
+//! assert_eq!(set.objects()[0].id().to_string(), "ConfigMap/default/app");
+//! assert_eq!(
+//!     yaml::to_string(set.objects()[0].as_value()),
+//!     "apiVersion: v1\ndata:\n  enabled: \"yes\"\nkind: ConfigMap\nmetadata:\n  name: app\n  namespace: default\n",
+//! );
+//! # Ok::<(), gitops_core::resource_set::Error>(())
+//! ```
+
+pub mod api;
+pub mod conditions;
+pub mod duration;
+pub mod k8s;
+pub mod object;
+pub mod resource_set;
+pub mod revision;
+pub mod yaml;
+
+pub use object::{Object, ObjectId};
+pub use resource_set::ResourceSet;

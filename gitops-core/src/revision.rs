@@ -1,0 +1,1 @@
+//! Revision strings (stub).
