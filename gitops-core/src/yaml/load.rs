@@ -1,9 +1,514 @@
-//! stub
-/// stub
-pub struct Document;
-/// stub
-pub struct LoadOptions;
-/// stub
-pub enum Schema {}
-/// stub
-pub fn load_documents() {}
+//! Reading YAML streams into JSON values with go-yaml's semantics.
+//!
+//! Built on `granit-parser` events (the parser under `serde-saphyr`), because matching the
+//! Go tools needs what serde's data model hides: the scalar style (only plain scalars are
+//! resolved), explicit tags (`!!str 123`, `!!binary`), anchors, aliases and merge keys.
+//!
+//! - Scalars resolve as go-yaml v3 ([`Schema::GoYamlV3`], kustomize and Flux objects) or
+//!   go-yaml v2 ([`Schema::GoYamlV2`], YAML 1.1, Helm values); see [`super::resolve`].
+//! - Aliases are expanded; the number of nodes copied through aliases is bounded by
+//!   [`LoadOptions::max_alias_nodes`], which stops "billion laughs" documents.
+//! - Errors carry the 1-based document number and line.
+//!
+//! ```
+//! use gitops_core::yaml::{load_documents, LoadOptions};
+//!
+//! let docs = load_documents("a: yes\nb: 0755\n---\nc: &x [1]\nd: *x\n", &LoadOptions::default())?;
+//! assert_eq!(docs[0].value, serde_json::json!({"a": "yes", "b": 493}));
+//! assert_eq!(docs[1].value, serde_json::json!({"c": [1], "d": [1]}));
+//! assert_eq!(docs[1].line, 3);
+//! # Ok::<(), gitops_core::yaml::load::Error>(())
+//! ```
+
+use std::borrow::Cow;
+
+use granit_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use serde_json::{Map, Number, Value};
+
+use super::resolve::{Scalar, resolve_plain};
+
+/// Which go-yaml's scalar resolution to follow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Schema {
+    /// go-yaml v3: `true`/`false` only, octal `0o17` and `0755`, timestamps become RFC 3339
+    /// strings, non-string keys and duplicate keys are errors. What kustomize and Flux read.
+    #[default]
+    GoYamlV3,
+    /// go-yaml v2 through `sigs.k8s.io/yaml` (YAML 1.1): `yes`/`on`/`y`… are booleans,
+    /// timestamps stay strings, non-string keys become strings, the last duplicate wins.
+    /// What Helm reads values with.
+    GoYamlV2,
+}
+
+/// Options of [`load_documents`].
+#[derive(Clone, Debug)]
+pub struct LoadOptions {
+    /// Scalar resolution rules.
+    pub schema: Schema,
+    /// Most nodes that may be copied through aliases in one stream.
+    pub max_alias_nodes: usize,
+    /// Deepest nesting of collections.
+    pub max_depth: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions { schema: Schema::GoYamlV3, max_alias_nodes: 1_000_000, max_depth: 512 }
+    }
+}
+
+impl LoadOptions {
+    /// Options with the given schema and default budgets.
+    pub fn with_schema(schema: Schema) -> Self {
+        LoadOptions { schema, ..LoadOptions::default() }
+    }
+}
+
+/// One document of a stream.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Document {
+    /// The content; `Null` for an empty document.
+    pub value: Value,
+    /// Position of the document in the stream, from 1.
+    pub index: usize,
+    /// Line where the document's content starts, from 1.
+    pub line: usize,
+}
+
+/// Why a stream could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The text is not valid YAML.
+    #[error("document {document}, line {line}, column {column}: {message}")]
+    Syntax {
+        /// Document number, from 1.
+        document: usize,
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1.
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// A value cannot be represented in JSON (non-string key, infinity, NaN, duplicate key…).
+    #[error("document {document}, line {line}: {message}")]
+    Value {
+        /// Document number, from 1.
+        document: usize,
+        /// Line, from 1.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The stream copies too many nodes through aliases, or nests too deeply.
+    #[error("document {document}, line {line}: {message}")]
+    Budget {
+        /// Document number, from 1.
+        document: usize,
+        /// Line, from 1.
+        line: usize,
+        /// Which budget was exceeded.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The line the error is on, from 1.
+    pub fn line(&self) -> usize {
+        match self {
+            Error::Syntax { line, .. } | Error::Value { line, .. } | Error::Budget { line, .. } => *line,
+        }
+    }
+
+    /// The document the error is in, from 1.
+    pub fn document(&self) -> usize {
+        match self {
+            Error::Syntax { document, .. } | Error::Value { document, .. } | Error::Budget { document, .. } => {
+                *document
+            }
+        }
+    }
+}
+
+/// Reads every document of a YAML stream.
+pub fn load_documents(text: &str, options: &LoadOptions) -> Result<Vec<Document>, Error> {
+    let mut loader = Loader::new(options);
+    for item in Parser::new_from_str(text) {
+        match item {
+            Ok((event, span)) => loader.event(event, span)?,
+            Err(err) => {
+                let mark = err.marker();
+                return Err(Error::Syntax {
+                    document: loader.document.max(1),
+                    line: mark.line(),
+                    column: mark.col() + 1,
+                    message: err.info(),
+                });
+            }
+        }
+    }
+    Ok(loader.documents)
+}
+
+/// A collection under construction.
+enum Frame {
+    Seq { items: Vec<Value>, anchor: usize },
+    Map { map: Map<String, Value>, pending_key: Option<(Value, usize)>, merges: Vec<Value>, anchor: usize },
+}
+
+struct Loader<'o> {
+    options: &'o LoadOptions,
+    documents: Vec<Document>,
+    document: usize,
+    document_line: usize,
+    stack: Vec<Frame>,
+    root: Option<Value>,
+    anchors: Vec<(usize, Value, usize)>,
+    alias_nodes: usize,
+}
+
+const CORE: &str = "tag:yaml.org,2002:";
+
+impl<'o> Loader<'o> {
+    fn new(options: &'o LoadOptions) -> Self {
+        Loader {
+            options,
+            documents: Vec::new(),
+            document: 0,
+            document_line: 0,
+            stack: Vec::new(),
+            root: None,
+            anchors: Vec::new(),
+            alias_nodes: 0,
+        }
+    }
+
+    fn value_error(&self, line: usize, message: impl Into<String>) -> Error {
+        Error::Value { document: self.document, line, message: message.into() }
+    }
+
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
+        let line = span.start.line();
+        match event {
+            Event::DocumentStart(..) => {
+                self.document += 1;
+                self.document_line = 0;
+                self.root = None;
+                self.anchors.clear();
+            }
+            Event::DocumentEnd => {
+                let value = self.root.take().unwrap_or(Value::Null);
+                let line = if self.document_line == 0 { line } else { self.document_line };
+                self.documents.push(Document { value, index: self.document, line });
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = self.scalar(&text, style, tag.as_deref(), line)?;
+                self.remember(anchor, &value);
+                self.push_value(value, line)?;
+            }
+            Event::SequenceStart(_, anchor, _) => self.open(Frame::Seq { items: Vec::new(), anchor }, line)?,
+            Event::MappingStart(_, anchor, _) => self.open(
+                Frame::Map { map: Map::new(), pending_key: None, merges: Vec::new(), anchor },
+                line,
+            )?,
+            Event::SequenceEnd | Event::MappingEnd => self.close(line)?,
+            Event::Alias(id) => {
+                let Some((_, value, size)) = self.anchors.iter().rev().find(|(a, ..)| *a == id).cloned() else {
+                    return Err(self.value_error(line, "unknown anchor"));
+                };
+                self.alias_nodes = self.alias_nodes.saturating_add(size);
+                if self.alias_nodes > self.options.max_alias_nodes {
+                    return Err(Error::Budget {
+                        document: self.document,
+                        line,
+                        message: format!(
+                            "document contains excessive aliasing (more than {} nodes copied through aliases)",
+                            self.options.max_alias_nodes
+                        ),
+                    });
+                }
+                self.push_value(value, line)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame, line: usize) -> Result<(), Error> {
+        if self.document_line == 0 {
+            self.document_line = line;
+        }
+        if self.stack.len() >= self.options.max_depth {
+            return Err(Error::Budget {
+                document: self.document,
+                line,
+                message: format!("nesting deeper than {} levels", self.options.max_depth),
+            });
+        }
+        self.stack.push(frame);
+        Ok(())
+    }
+
+    fn close(&mut self, line: usize) -> Result<(), Error> {
+        let Some(frame) = self.stack.pop() else { return Ok(()) };
+        let (value, anchor) = match frame {
+            Frame::Seq { items, anchor } => (Value::Array(items), anchor),
+            Frame::Map { mut map, merges, anchor, .. } => {
+                // Merged keys never override explicit ones; earlier merge sources win.
+                for source in merges {
+                    if let Value::Object(src) = source {
+                        for (k, v) in src {
+                            if !map.contains_key(&k) {
+                                map.insert(k, v);
+                            }
+                        }
+                    }
+                }
+                (Value::Object(map), anchor)
+            }
+        };
+        self.remember(anchor, &value);
+        self.push_value(value, line)
+    }
+
+    fn remember(&mut self, anchor: usize, value: &Value) {
+        if anchor != 0 {
+            self.anchors.push((anchor, value.clone(), node_count(value)));
+        }
+    }
+
+    fn push_value(&mut self, value: Value, line: usize) -> Result<(), Error> {
+        if self.document_line == 0 {
+            self.document_line = line;
+        }
+        let schema = self.options.schema;
+        let Some(top) = self.stack.last_mut() else {
+            self.root = Some(value);
+            return Ok(());
+        };
+        match top {
+            Frame::Seq { items, .. } => items.push(value),
+            Frame::Map { map, pending_key, merges, .. } => match pending_key.take() {
+                None => *pending_key = Some((value, line)),
+                Some((key, key_line)) => {
+                    if key.as_str() == Some(MERGE_KEY) {
+                        match value {
+                            Value::Object(_) => merges.push(value),
+                            Value::Array(list) => {
+                                for item in list {
+                                    if !item.is_object() {
+                                        return Err(self.value_error(
+                                            key_line,
+                                            "map merge requires map or sequence of maps as the value",
+                                        ));
+                                    }
+                                    merges.push(item);
+                                }
+                            }
+                            _ => {
+                                return Err(self.value_error(
+                                    key_line,
+                                    "map merge requires map or sequence of maps as the value",
+                                ));
+                            }
+                        }
+                        return Ok(());
+                    }
+                    let key = match key_string(key, schema) {
+                        Ok(k) => k,
+                        Err(message) => return Err(self.value_error(key_line, message)),
+                    };
+                    if schema == Schema::GoYamlV3 && map.contains_key(&key) {
+                        return Err(self.value_error(key_line, format!("mapping key \"{key}\" already defined")));
+                    }
+                    map.insert(key, value);
+                }
+            },
+        }
+        Ok(())
+    }
+
+    fn scalar(&self, text: &str, style: ScalarStyle, tag: Option<&Tag>, line: usize) -> Result<Value, Error> {
+        let resolved = match tag {
+            Some(tag) if tag.handle() == CORE => self.tagged(text, tag.suffix(), line)?,
+            // A custom tag keeps the text as a string, as go-yaml does.
+            Some(_) => Scalar::Str(text.to_string()),
+            None if style == ScalarStyle::Plain => {
+                if text == MERGE_KEY {
+                    Scalar::Str(text.to_string())
+                } else {
+                    resolve_plain(text, self.options.schema)
+                }
+            }
+            None => Scalar::Str(text.to_string()),
+        };
+        self.to_json(resolved, line)
+    }
+
+    fn tagged(&self, text: &str, suffix: &str, line: usize) -> Result<Scalar, Error> {
+        let bad = |what: &str| self.value_error(line, format!("cannot decode !!{what} `{text}`"));
+        Ok(match suffix {
+            "str" => Scalar::Str(text.to_string()),
+            "binary" => {
+                use base64::Engine;
+                let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(compact.as_bytes())
+                    .map_err(|_| bad("binary"))?;
+                Scalar::Str(String::from_utf8_lossy(&bytes).into_owned())
+            }
+            "null" => Scalar::Null,
+            "bool" | "int" | "float" => match resolve_plain(text, self.options.schema) {
+                Scalar::Int(i) if suffix == "float" => Scalar::Float(i as f64),
+                s @ Scalar::Bool(_) if suffix == "bool" => s,
+                s @ (Scalar::Int(_) | Scalar::Uint(_)) if suffix == "int" => s,
+                s @ (Scalar::Int(_) | Scalar::Uint(_) | Scalar::Float(_)) if suffix == "float" => s,
+                _ => return Err(bad(suffix)),
+            },
+            "timestamp" => match super::timestamp::parse(text) {
+                Some(ts) => Scalar::Str(ts),
+                None => return Err(bad("timestamp")),
+            },
+            _ => Scalar::Str(text.to_string()),
+        })
+    }
+
+    fn to_json(&self, scalar: Scalar, line: usize) -> Result<Value, Error> {
+        Ok(match scalar {
+            Scalar::Null => Value::Null,
+            Scalar::Bool(b) => Value::Bool(b),
+            Scalar::Int(i) => Value::Number(i.into()),
+            Scalar::Uint(u) => Value::Number(u.into()),
+            Scalar::Float(f) => match Number::from_f64(f) {
+                Some(n) => Value::Number(n),
+                None => {
+                    let shown = if f.is_nan() { "NaN" } else if f > 0.0 { "+Inf" } else { "-Inf" };
+                    return Err(self.value_error(line, format!("json: unsupported value: {shown}")));
+                }
+            },
+            Scalar::Str(s) => Value::String(s),
+        })
+    }
+}
+
+const MERGE_KEY: &str = "<<";
+
+/// Turns a mapping key into a JSON key: strings as they are; under v2 other scalars are
+/// printed the way `sigs.k8s.io/yaml` does; under v3 they are an error, as in kustomize.
+fn key_string(key: Value, schema: Schema) -> Result<String, Cow<'static, str>> {
+    match (key, schema) {
+        (Value::String(s), _) => Ok(s),
+        (Value::Bool(b), Schema::GoYamlV2) => Ok(b.to_string()),
+        (Value::Number(n), Schema::GoYamlV2) => Ok(match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() => format_float_key(f),
+            _ => n.to_string(),
+        }),
+        (Value::Null, Schema::GoYamlV2) => Ok("null".to_string()),
+        (Value::Array(_) | Value::Object(_), _) => Err("a mapping key must be a scalar".into()),
+        (other, _) => Err(format!(
+            "json: unsupported type: map[interface {{}}]interface {{}} (non-string key {other})"
+        )
+        .into()),
+    }
+}
+
+/// `strconv.FormatFloat(f, 'g', -1, 32)`, which `sigs.k8s.io/yaml` uses for float keys.
+fn format_float_key(f: f64) -> String {
+    let v = f as f32;
+    if v.fract() == 0.0 && v.abs() < 1e21 {
+        format!("{v}")
+    } else {
+        format!("{v:?}")
+    }
+}
+
+fn node_count(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(node_count).sum::<usize>(),
+        Value::Object(map) => 1 + map.values().map(node_count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn load(text: &str) -> Vec<Value> {
+        load_documents(text, &LoadOptions::default()).expect("valid").into_iter().map(|d| d.value).collect()
+    }
+
+    #[test]
+    fn styles_and_tags() {
+        let docs = load("a: 'single'\nb: \"1.0\"\nc: !!str 123\nd: !!int \"5\"\ne: !custom foo\nf: !!binary aGVsbG8=\ng: 1.0\nh: yes\ni: ~\nj:\n");
+        assert_eq!(
+            docs[0],
+            json!({"a": "single", "b": "1.0", "c": "123", "d": 5, "e": "foo", "f": "hello", "g": 1.0, "h": "yes", "i": null, "j": null})
+        );
+    }
+
+    #[test]
+    fn v2_schema_reads_yaml_1_1() {
+        let docs = load_documents("on: yes\n1: one\noff: n\n", &LoadOptions::with_schema(Schema::GoYamlV2)).expect("valid");
+        assert_eq!(docs[0].value, json!({"true": true, "1": "one", "false": false}));
+    }
+
+    #[test]
+    fn merge_keys_and_aliases() {
+        let docs = load("base: &b {x: 1, y: 2}\nderived:\n  <<: *b\n  y: 3\n");
+        assert_eq!(docs[0]["derived"], json!({"y": 3, "x": 1}));
+    }
+
+    #[test]
+    fn documents_are_numbered_with_lines() {
+        let docs = load_documents("---\na: 1\n---\n# only a comment\n---\n\nb: 2\n", &LoadOptions::default()).expect("valid");
+        assert_eq!(docs.len(), 3);
+        assert_eq!((docs[0].index, docs[0].line), (1, 2));
+        assert_eq!(docs[1].value, Value::Null);
+        assert_eq!((docs[2].index, docs[2].line), (3, 7));
+    }
+
+    #[test]
+    fn errors_name_document_and_line() {
+        let err = load_documents("a: 1\n---\nb: [1\nc: 2\n", &LoadOptions::default()).expect_err("invalid");
+        assert_eq!(err.document(), 2);
+        assert!(err.line() >= 3, "{err}");
+        let err = load_documents("a: 1\na: 2\n", &LoadOptions::default()).expect_err("duplicate");
+        assert_eq!(err.to_string(), "document 1, line 2: mapping key \"a\" already defined");
+        let err = load_documents("1: one\n", &LoadOptions::default()).expect_err("int key");
+        assert_eq!(err.line(), 1);
+        let err = load_documents("x: .inf\n", &LoadOptions::default()).expect_err("inf");
+        assert!(err.to_string().contains("unsupported value: +Inf"));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = format!("*a{}", i - 1);
+            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+        }
+        let err = load_documents(&text, &LoadOptions::default()).expect_err("bomb");
+        assert!(matches!(err, Error::Budget { .. }), "{err}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary text never panics the reader, under either schema.
+        #[test]
+        fn never_panics_on_arbitrary_text(text in "\\PC{0,200}") {
+            let _ = load_documents(&text, &LoadOptions::default());
+            let _ = load_documents(&text, &LoadOptions::with_schema(Schema::GoYamlV2));
+        }
+
+        /// Text made of YAML's own syntax characters never panics the reader either.
+        #[test]
+        fn never_panics_on_yaml_like_text(text in "([-:?&*!|>'\"%@`#,\\[\\]{}<=~ \n\t]|[a-z0-9]{1,3}|---|\\.\\.\\.){0,80}") {
+            let _ = load_documents(&text, &LoadOptions::default());
+            let _ = load_documents(&text, &LoadOptions::with_schema(Schema::GoYamlV2));
+        }
+    }
+}

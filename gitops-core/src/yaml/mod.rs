@@ -10,6 +10,8 @@
 
 pub mod emit;
 pub mod load;
+pub mod resolve;
+mod timestamp;
 
 pub use emit::to_string;
 pub use load::{Document, LoadOptions, Schema, load_documents};
