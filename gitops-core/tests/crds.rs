@@ -78,6 +78,20 @@ fn ours() -> BTreeMap<String, Value> {
         .collect()
 }
 
+/// Whole-number floats as integers: `JSONSchemaProps.minimum` is an `f64`, so ours says
+/// `0.0` where the reference YAML says `0`; both print as `0`.
+fn normalize_numbers(v: &Value) -> Value {
+    match v {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => v.clone(),
+        },
+        Value::Array(a) => Value::Array(a.iter().map(normalize_numbers).collect()),
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), normalize_numbers(v))).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Flattens a schema into `path -> {keyword: value}`.
 fn flatten(schema: &Value, path: String, out: &mut BTreeMap<String, BTreeMap<String, Value>>) {
     let mut kw = BTreeMap::new();
@@ -92,7 +106,7 @@ fn flatten(schema: &Value, path: String, out: &mut BTreeMap<String, BTreeMap<Str
             } else {
                 v.clone()
             };
-            kw.insert((*key).to_string(), v);
+            kw.insert((*key).to_string(), normalize_numbers(&v));
         }
     }
     out.insert(path.clone(), kw);
