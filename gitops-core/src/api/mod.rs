@@ -43,6 +43,12 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
     all
 }
 
+/// Lower-case hex SHA-256 of `data` (Flux's hashed names: receiver paths, release names).
+pub fn sha256_hex(data: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(data))
+}
+
 /// Why a value could not be read as an API type.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

@@ -36,7 +36,6 @@ mod actions;
 mod drift;
 mod release;
 mod schema;
-mod sha256;
 mod spec;
 mod status;
 
@@ -53,7 +52,7 @@ pub use drift::{
     PostRenderer, WaitStrategy, WaitStrategyName,
 };
 pub use release::{
-    DEFAULT_MAX_HISTORY, DEFAULT_TIMEOUT, MAX_RELEASE_NAME_LENGTH, shorten_release_name, shorten_release_name_with,
+    DEFAULT_MAX_HISTORY, DEFAULT_TIMEOUT, MAX_RELEASE_NAME_LENGTH, shorten_release_name,
 };
 pub use spec::{
     ChartRefKind, ChartReference, ChartSourceKind, ChartSourceReference, HelmChartTemplate,

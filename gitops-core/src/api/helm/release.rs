@@ -19,12 +19,6 @@ const SHORT_HASH_LENGTH: usize = 12;
 /// helm-controller does: the first 40 bytes, `-`, and the first 12 hex characters of the
 /// SHA-256 of the whole name. Shorter names are returned unchanged.
 pub fn shorten_release_name(name: &str) -> String {
-    shorten_release_name_with(name, super::sha256::hex_digest)
-}
-
-/// [`shorten_release_name`] with the SHA-256 supplied by the caller: `sha256_hex`
-/// returns the lowercase hex digest of its input.
-pub fn shorten_release_name_with(name: &str, sha256_hex: impl FnOnce(&[u8]) -> String) -> String {
     if name.len() <= MAX_RELEASE_NAME_LENGTH {
         return name.to_string();
     }
@@ -33,7 +27,7 @@ pub fn shorten_release_name_with(name: &str, sha256_hex: impl FnOnce(&[u8]) -> S
     while !name.is_char_boundary(cut) {
         cut -= 1;
     }
-    let hash = sha256_hex(name.as_bytes());
+    let hash = crate::api::sha256_hex(name.as_bytes());
     let hash = hash.get(..SHORT_HASH_LENGTH).unwrap_or(&hash);
     format!("{}-{hash}", &name[..cut])
 }

@@ -313,15 +313,9 @@ impl KustomizationSpec {
         self.retry_interval.as_deref().unwrap_or(&self.interval)
     }
 
-    /// The timeout as documented by the API: `timeout`, or `interval` when absent.
-    /// See [`KustomizationSpec::effective_timeout`] for the value the controller uses.
-    pub fn timeout(&self) -> &str {
-        self.timeout.as_deref().unwrap_or(&self.interval)
-    }
-
-    /// The timeout kustomize-controller actually applies: `timeout`, or `interval`
-    /// minus 30s when absent, and never less than 30s.
-    pub fn effective_timeout(&self) -> Result<Duration, crate::duration::ParseError> {
+    /// The timeout kustomize-controller applies to build, apply and health checks:
+    /// `timeout`, or `interval` minus 30s when absent, and never less than 30s.
+    pub fn timeout(&self) -> Result<Duration, crate::duration::ParseError> {
         let floor = Duration::from_secs(30);
         let duration = match self.timeout.as_deref() {
             Some(t) => t.parse::<Duration>()?,

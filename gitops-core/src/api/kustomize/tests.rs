@@ -230,7 +230,7 @@ fn minimal_object_round_trips_without_added_fields() {
     });
     let ks: Kustomization = assert_round_trip(&value, "minimal");
     assert_eq!(ks.spec.retry_interval(), "1h");
-    assert_eq!(ks.spec.timeout(), "1h");
+    assert_eq!(ks.spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("59m30s"));
     assert_eq!(ks.spec.path(), "");
     assert_eq!(ks.spec.deletion_policy(), DeletionPolicy::MirrorPrune);
     assert!(!ks.spec.deletes_on_removal());
@@ -313,16 +313,15 @@ fn validation_names_the_fields() {
 }
 
 #[test]
-fn effective_timeout_follows_the_controller() {
+fn timeout_follows_the_controller() {
     let mut spec = KustomizationSpec { interval: "10m".into(), ..Default::default() };
-    assert_eq!(spec.effective_timeout().map(|d| d.to_string()).ok().as_deref(), Some("9m30s"));
+    assert_eq!(spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("9m30s"));
     spec.interval = "20s".into();
-    assert_eq!(spec.effective_timeout().map(|d| d.to_string()).ok().as_deref(), Some("30s"));
+    assert_eq!(spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("30s"));
     spec.timeout = Some("2m".into());
-    assert_eq!(spec.timeout(), "2m");
-    assert_eq!(spec.effective_timeout().map(|d| d.to_string()).ok().as_deref(), Some("2m0s"));
+    assert_eq!(spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("2m0s"));
     spec.timeout = Some("bad".into());
-    assert!(spec.effective_timeout().is_err());
+    assert!(spec.timeout().is_err());
 }
 
 #[test]

@@ -2,7 +2,6 @@
 //! reconciliation of Flux objects when an external system (Git forge, registry, …) calls it.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 
 use kube::CustomResource;
 use schemars::JsonSchema;
@@ -208,38 +207,18 @@ pub struct ReceiverStatus {
 
 /// The webhook path of the Receiver `namespace/name` with the given token:
 /// [`WEBHOOK_PATH_PREFIX`] followed by the lowercase hex SHA-256 of `token + name + namespace`.
-///
-/// This crate has no hash implementation, so the caller passes the SHA-256 function (e.g.
-/// `|data| sha2::Sha256::digest(data)`).
-pub fn webhook_path<D: AsRef<[u8]>>(
-    token: &str,
-    name: &str,
-    namespace: &str,
-    sha256: impl FnOnce(&[u8]) -> D,
-) -> String {
+pub fn webhook_path(token: &str, name: &str, namespace: &str) -> String {
     let input = format!("{token}{name}{namespace}");
-    let digest = sha256(input.as_bytes());
-    let mut path = String::with_capacity(WEBHOOK_PATH_PREFIX.len() + 2 * digest.as_ref().len());
-    path.push_str(WEBHOOK_PATH_PREFIX);
-    for byte in digest.as_ref() {
-        // Writing to a String cannot fail.
-        let _ = write!(path, "{byte:02x}");
-    }
-    path
+    format!("{WEBHOOK_PATH_PREFIX}{}", crate::api::sha256_hex(input.as_bytes()))
 }
 
 impl Receiver {
     /// This Receiver's webhook path for `token` (see [`webhook_path`]).
-    pub fn webhook_path<D: AsRef<[u8]>>(
-        &self,
-        token: &str,
-        sha256: impl FnOnce(&[u8]) -> D,
-    ) -> String {
+    pub fn webhook_path(&self, token: &str) -> String {
         webhook_path(
             token,
             self.metadata.name.as_deref().unwrap_or_default(),
             self.metadata.namespace.as_deref().unwrap_or_default(),
-            sha256,
         )
     }
 }
@@ -406,13 +385,8 @@ spec:
     fn webhook_path_hashes_token_name_namespace() {
         let receiver: Receiver =
             crate::api::parse(&docs(SAMPLES, API_VERSION, "Receiver")[0]).expect("parse");
-        let mut seen = Vec::new();
-        let path = receiver.webhook_path("s3cr3t", |data| {
-            seen = data.to_vec();
-            [0x00u8, 0x0f, 0xab, 0xff]
-        });
-        assert_eq!(seen, b"s3cr3tgithub-receiverflux-system");
-        assert_eq!(path, "/hook/000fabff");
+        // sha256("s3cr3t" + "github-receiver" + "flux-system"), computed with sha256sum.
+        assert_eq!(receiver.webhook_path("s3cr3t"), "/hook/605dbd4976c3504a20afec155a68122702621389b3b29f71feb118008a1696a1");
     }
 
     #[test]
