@@ -1,1 +1,71 @@
-fn main() {}
+//! `gitops`: a drop-in for Flux's `flux` CLI (the `create … --export` family so far).
+
+mod cli;
+mod create;
+mod errors;
+mod export;
+mod flags;
+mod gostr;
+mod gourl;
+mod imageref;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return errors::report_clap(err),
+    };
+    let namespace = errors::namespace(cli.global.namespace.as_deref());
+    match &cli.command {
+        None => errors::print_help(&[]),
+        Some(Command::Version) => {
+            println!("gitops: v{}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some(Command::Crds) => match crds() {
+            Ok(text) => write_out(&text, &[]),
+            Err(e) => errors::fail(&e),
+        },
+        Some(Command::Create(create)) => match create::run(create, &namespace) {
+            Ok(create::Outcome::Done(out)) => write_out(&out.stdout, &out.stderr),
+            Ok(create::Outcome::Help(path)) => errors::print_help(&path),
+            Err((partial, message)) => {
+                write_out(&partial.stdout, &partial.stderr);
+                errors::fail(&message)
+            }
+        },
+    }
+}
+
+/// Prints the stderr notes, then the stdout text.
+fn write_out(stdout: &str, stderr: &[String]) -> ExitCode {
+    for line in stderr {
+        eprintln!("{line}");
+    }
+    let mut out = std::io::stdout().lock();
+    if out
+        .write_all(stdout.as_bytes())
+        .and_then(|()| out.flush())
+        .is_err()
+    {
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}
+
+/// `gitops crds`: every CRD as a YAML document.
+fn crds() -> Result<String, String> {
+    let mut text = String::new();
+    for crd in gitops_core::api::crds() {
+        let value = serde_json::to_value(&crd).map_err(|e| e.to_string())?;
+        text.push_str("---\n");
+        text.push_str(&export::to_yaml(&value));
+    }
+    Ok(text)
+}
