@@ -366,8 +366,8 @@ impl<'o> Loader<'o> {
                 s @ (Scalar::Int(_) | Scalar::Uint(_) | Scalar::Float(_)) if suffix == "float" => s,
                 _ => return Err(bad(suffix)),
             },
-            "timestamp" => match super::timestamp::parse(text) {
-                Some(ts) => Scalar::Str(ts),
+            "timestamp" => match super::goparse::parse_timestamp(text) {
+                Some(ts) => Scalar::Str(ts.to_rfc3339()),
                 None => return Err(bad("timestamp")),
             },
             _ => Scalar::Str(text.to_string()),

@@ -9,9 +9,9 @@
 //!   through it.
 
 pub mod emit;
+mod goparse;
 pub mod load;
 pub mod resolve;
-mod timestamp;
 
 pub use emit::to_string;
 pub use load::{Document, LoadOptions, Schema, load_documents};

@@ -6,6 +6,7 @@
 //! YAML 1.1: `yes`, `on`, `y`, `off`… are booleans too, and timestamps stay strings when
 //! decoded into untyped values.
 
+use super::goparse;
 use super::load::Schema;
 
 /// A resolved scalar.
@@ -50,7 +51,7 @@ pub fn resolve_plain(text: &str, schema: Schema) -> Scalar {
         return Scalar::Float(f);
     }
     match text.as_bytes().first() {
-        Some(b'.') => parse_go_float(text).map_or_else(|| Scalar::Str(text.to_string()), Scalar::Float),
+        Some(b'.') => goparse::parse_float(text).map_or_else(|| Scalar::Str(text.to_string()), Scalar::Float),
         Some(b'0'..=b'9' | b'+' | b'-') => resolve_number(text, schema),
         _ => Scalar::Str(text.to_string()),
     }
@@ -68,128 +69,50 @@ fn special_float(text: &str) -> Option<f64> {
 
 fn resolve_number(text: &str, schema: Schema) -> Scalar {
     if schema == Schema::GoYamlV3 {
-        if let Some(ts) = super::timestamp::parse(text) {
-            return Scalar::Str(ts);
+        if let Some(ts) = goparse::parse_timestamp(text) {
+            return Scalar::Str(ts.to_rfc3339());
         }
     }
     let plain: String = text.chars().filter(|c| *c != '_').collect();
-    if let Some(v) = parse_go_int(&plain) {
-        return v;
+    if let Some(i) = goparse::parse_int(plain.as_bytes(), 0) {
+        return Scalar::Int(i);
     }
-    if is_yaml_style_float(&plain) {
-        if let Some(f) = parse_go_float(&plain) {
+    if let Some(u) = goparse::parse_uint(plain.as_bytes(), 0) {
+        return Scalar::Uint(u);
+    }
+    if goparse::is_yaml_style_float(plain.as_bytes()) {
+        if let Some(f) = goparse::parse_float(&plain) {
             return Scalar::Float(f);
         }
     }
-    let (negative, digits) = match plain.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, plain.as_str()),
+    // go-yaml's own prefix branches re-parse the digits after the prefix, where Go still
+    // accepts a sign (`0b+101` is 5); v3 adds YAML 1.2's `0o` octals.
+    let prefixes: &[(&str, u32)] = match schema {
+        Schema::GoYamlV2 => &[("0b", 2)],
+        Schema::GoYamlV3 => &[("0b", 2), ("0o", 8)],
     };
-    if let Some(bin) = digits.strip_prefix("0b") {
-        if let Some(v) = radix_int(negative, bin, 2) {
-            return v;
-        }
-    }
-    if schema == Schema::GoYamlV3 {
-        if let Some(oct) = digits.strip_prefix("0o") {
-            if let Some(v) = radix_int(negative, oct, 8) {
-                return v;
+    for (prefix, radix) in prefixes {
+        if let Some(rest) = plain.strip_prefix(prefix) {
+            if let Some(i) = goparse::parse_int(rest.as_bytes(), *radix) {
+                return Scalar::Int(i);
+            }
+            if let Some(u) = goparse::parse_uint(rest.as_bytes(), *radix) {
+                return Scalar::Uint(u);
+            }
+        } else if let Some(rest) = plain.strip_prefix('-').and_then(|p| p.strip_prefix(prefix)) {
+            if let Some(i) = goparse::parse_int(format!("-{rest}").as_bytes(), *radix) {
+                return Scalar::Int(i);
             }
         }
     }
     Scalar::Str(text.to_string())
 }
 
-/// Go's `strconv.ParseInt(s, 0, 64)`, then `ParseUint(s, 0, 64)`.
-fn parse_go_int(s: &str) -> Option<Scalar> {
-    let (negative, body) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let (radix, digits) = if let Some(d) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        (16, d)
-    } else if let Some(d) = body.strip_prefix("0o").or_else(|| body.strip_prefix("0O")) {
-        (8, d)
-    } else if let Some(d) = body.strip_prefix("0b").or_else(|| body.strip_prefix("0B")) {
-        (2, d)
-    } else if body.len() > 1 && body.starts_with('0') {
-        (8, &body[1..])
-    } else {
-        (10, body)
-    };
-    radix_int(negative, digits, radix)
-}
-
-fn radix_int(negative: bool, digits: &str, radix: u32) -> Option<Scalar> {
-    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
-        return None;
-    }
-    let magnitude = u64::from_str_radix(digits, radix).ok()?;
-    if negative {
-        if magnitude <= i64::MAX as u64 {
-            Some(Scalar::Int(-(magnitude as i64)))
-        } else if magnitude == 1u64 << 63 {
-            Some(Scalar::Int(i64::MIN))
-        } else {
-            None
-        }
-    } else if let Ok(v) = i64::try_from(magnitude) {
-        Some(Scalar::Int(v))
-    } else {
-        Some(Scalar::Uint(magnitude))
-    }
-}
-
-/// go-yaml's `^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`.
-fn is_yaml_style_float(s: &str) -> bool {
-    let b = s.as_bytes();
-    let mut i = 0;
-    if matches!(b.first(), Some(b'-' | b'+')) {
-        i += 1;
-    }
-    let digits = |i: &mut usize| {
-        let start = *i;
-        while *i < b.len() && b[*i].is_ascii_digit() {
-            *i += 1;
-        }
-        *i - start
-    };
-    if b.get(i) == Some(&b'.') {
-        i += 1;
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    } else {
-        if digits(&mut i) == 0 {
-            return false;
-        }
-        if b.get(i) == Some(&b'.') {
-            i += 1;
-            digits(&mut i);
-        }
-    }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
-        i += 1;
-        if matches!(b.get(i), Some(b'-' | b'+')) {
-            i += 1;
-        }
-        if digits(&mut i) == 0 {
-            return false;
-        }
-    }
-    i == b.len()
-}
-
-/// Go's `strconv.ParseFloat(s, 64)` for decimal forms (`.5`, `1.`, `1e3`, `+1.5E-3`).
-/// Go also reads `inf`/`nan`/hex floats; go-yaml only reaches this for texts starting with
-/// `.` or passing [`is_yaml_style_float`], where those cannot occur, except `.`-forms.
-fn parse_go_float(s: &str) -> Option<f64> {
-    let ok = s.bytes().all(|b| b.is_ascii_digit() || b"+-.eE".contains(&b)) && s.bytes().any(|b| b.is_ascii_digit());
-    if !ok {
-        return None;
-    }
-    s.parse::<f64>().ok()
+/// Whether go-yaml v2 would read `text`, written plain, as something other than a
+/// string — the question its emitter asks before writing a string unquoted. Timestamps
+/// count: v2 resolves them, although it decodes them into strings.
+pub(crate) fn v2_resolves_to_non_string(text: &str) -> bool {
+    !matches!(resolve_plain(text, Schema::GoYamlV2), Scalar::Str(_)) || goparse::parse_timestamp(text).is_some()
 }
 
 #[cfg(test)]
@@ -236,6 +159,10 @@ mod tests {
             assert_eq!(v3(t), s(t), "{t}");
         }
         assert_eq!(v3(".inf"), Scalar::Float(f64::INFINITY));
+        // Go's ParseFloat reports a range error, so go-yaml keeps the text.
+        assert_eq!(v3("1e400"), s("1e400"));
+        assert_eq!(v3("0b+101"), Scalar::Int(5));
+        assert_eq!(v3("0o+17"), Scalar::Int(15));
         assert_eq!(v3("~"), Scalar::Null);
         assert_eq!(v3(""), Scalar::Null);
     }
