@@ -1,11 +1,12 @@
 //! Artifact trees to Kubernetes objects.
 //!
-//! Kustomize builds, Helm chart rendering, post-build variable substitution, SOPS
-//! decryption and image setters, each producing a [`gitops_core::ResourceSet`] identical
-//! to what the reference Go tools produce.
+//! Kustomize builds ([`kustomize`]), and — with their issues — Helm chart rendering,
+//! post-build variable substitution, SOPS decryption and image setters, each producing a
+//! [`gitops_core::ResourceSet`] identical to what the reference Go tools produce.
 //!
 //! **May depend on:** `gitops-core` and `gitops-gotmpl` within the workspace (never on
 //! `gitops-sources` or `gitops-canary`). It does no network I/O.
-//!
-//! **Status:** the kustomize and Helm engines arrive with their issues.
+
+pub mod kustomize;
+
 pub use gitops_core as core;

@@ -1,0 +1,125 @@
+//! Loading files relative to a kustomization directory, with the load restrictor and the
+//! root confinement applied.
+
+use super::fs::{self, Fs};
+use super::{LoadRestrictor, Options};
+
+/// Why a file referenced by a kustomization could not be loaded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file system refused or failed.
+    #[error("{referrer}: '{path}': {source}")]
+    Fs {
+        /// The kustomization directory that referenced the file.
+        referrer: String,
+        /// The path as written.
+        path: String,
+        /// The file system's error.
+        source: fs::Error,
+    },
+    /// The path leaves the build root.
+    #[error("{referrer}: '{path}' is outside the build root")]
+    Escapes {
+        /// The kustomization directory that referenced the file.
+        referrer: String,
+        /// The path as written.
+        path: String,
+    },
+    /// A file outside the kustomization's directory, with the `RootOnly` restrictor.
+    #[error("security; file '{path}' is not in or below '{root}'")]
+    Restricted {
+        /// The file (root-relative).
+        path: String,
+        /// The kustomization directory.
+        root: String,
+    },
+    /// A remote resource (URL), which this engine never fetches.
+    #[error("{referrer}: remote resources are not supported ('{url}'); fetch remote content with a GitRepository or OCIRepository source")]
+    Remote {
+        /// The kustomization directory that referenced it.
+        referrer: String,
+        /// The URL.
+        url: String,
+    },
+    /// A file is not UTF-8.
+    #[error("{0}: not valid UTF-8")]
+    NotUtf8(String),
+}
+
+/// A kustomization directory being built: where relative paths start.
+#[derive(Clone, Copy)]
+pub struct Dir<'a> {
+    /// The file system.
+    pub fs: &'a dyn Fs,
+    /// The directory, root-relative (`""` is the root).
+    pub path: &'a str,
+    /// The build options.
+    pub options: &'a Options,
+}
+
+impl<'a> Dir<'a> {
+    /// Resolves `rel` against this directory: root-relative, cleaned, inside the root and
+    /// allowed by the load restrictor (files only; directories may be anywhere in the root,
+    /// as in kustomize, whose restrictor applies to files).
+    pub fn resolve(&self, rel: &str) -> Result<String, Error> {
+        if is_remote(rel) {
+            return Err(Error::Remote { referrer: self.path.to_string(), url: rel.to_string() });
+        }
+        fs::join(self.path, rel).ok_or_else(|| Error::Escapes { referrer: self.path.to_string(), path: rel.to_string() })
+    }
+
+    /// Reads a file referenced by this kustomization, enforcing the load restrictor.
+    /// Returns the root-relative path and the text.
+    pub fn read(&self, rel: &str) -> Result<(String, String), Error> {
+        let path = self.resolve(rel)?;
+        if self.options.load_restrictor == LoadRestrictor::RootOnly && !is_within(&path, self.path) {
+            return Err(Error::Restricted { path, root: self.path.to_string() });
+        }
+        let bytes = self
+            .fs
+            .read(&path)
+            .map_err(|source| Error::Fs { referrer: self.path.to_string(), path: rel.to_string(), source })?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::NotUtf8(path.clone()))?;
+        Ok((path, text))
+    }
+
+    /// The directory `rel` relative to this one.
+    pub fn sub(&self, path: &'a str) -> Dir<'a> {
+        Dir { fs: self.fs, path, options: self.options }
+    }
+}
+
+/// Whether `path` is `dir` or below it (both root-relative, cleaned).
+pub fn is_within(path: &str, dir: &str) -> bool {
+    dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
+}
+
+/// Whether a resource entry is a remote URL (git or http), which kustomize would fetch.
+pub fn is_remote(rel: &str) -> bool {
+    let lower = rel.to_ascii_lowercase();
+    ["http://", "https://", "git::", "git@", "ssh://", "git://", "github.com/", "gitlab.com/", "bitbucket.org/"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::MemFs;
+
+    #[test]
+    fn restrictor_and_escapes() {
+        let mut fs = MemFs::new();
+        fs.add("base/a.yaml", "a").add("overlay/b.yaml", "b");
+        let root_only = Options::default();
+        let dir = Dir { fs: &fs, path: "overlay", options: &root_only };
+        assert_eq!(dir.read("b.yaml").expect("inside").1, "b");
+        assert!(matches!(dir.read("../base/a.yaml"), Err(Error::Restricted { .. })));
+        assert!(matches!(dir.read("../../x"), Err(Error::Escapes { .. })));
+        assert!(matches!(dir.read("https://example.com/x.yaml"), Err(Error::Remote { .. })));
+        let flux = Options::flux();
+        let dir = Dir { fs: &fs, path: "overlay", options: &flux };
+        assert_eq!(dir.read("../base/a.yaml").expect("allowed").1, "a");
+    }
+}
