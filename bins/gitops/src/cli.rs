@@ -61,6 +61,8 @@ pub enum Command {
     Crds,
     /// Create or update sources and resources
     Create(CreateCmd),
+    /// Build kustomizations, as `kubectl kustomize` does
+    Kustomize(crate::kustomize_cmd::KustomizeCmd),
 }
 
 /// `create`: its persistent flags and its sub-commands.

@@ -8,6 +8,7 @@ mod flags;
 mod gostr;
 mod gourl;
 mod imageref;
+mod kustomize_cmd;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Crds) => match crds() {
+            Ok(text) => write_out(&text, &[]),
+            Err(e) => errors::fail(&e),
+        },
+        Some(Command::Kustomize(cmd)) => match kustomize_cmd::run(cmd) {
             Ok(text) => write_out(&text, &[]),
             Err(e) => errors::fail(&e),
         },

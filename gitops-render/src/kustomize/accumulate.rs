@@ -89,7 +89,7 @@ fn accumulate_target(
         accumulate_target(dir.sub(&path), acc, stack, true)?;
     }
     run_transformers(&k, dir, acc)?;
-    acc.vars.extend(k.vars.iter().flatten().cloned());
+    replacement::merge_vars(k.vars.as_deref().unwrap_or(&[]), acc)?;
     stack.pop();
     Ok(k)
 }

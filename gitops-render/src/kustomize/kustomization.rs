@@ -326,11 +326,15 @@ pub enum Error {
 }
 
 impl Kustomization {
-    /// Reads a kustomization file's text.
+    /// Reads a kustomization file's text. kustomize converts it to JSON with
+    /// `sigs.k8s.io/yaml` (go-yaml v2: YAML 1.1 scalars, the last duplicate key wins) and
+    /// decodes that strictly; so do we.
     pub fn parse(text: &str, file: &str) -> Result<Self, Error> {
-        let docs = gitops_core::yaml::load_documents(text, &Default::default())
+        let options = gitops_core::yaml::LoadOptions::with_schema(gitops_core::yaml::Schema::GoYamlV2);
+        let docs = gitops_core::yaml::load_documents(text, &options)
             .map_err(|source| Error::Yaml { file: file.to_string(), source })?;
-        let value = docs.into_iter().map(|d| d.value).find(|v| !v.is_null()).unwrap_or(Value::Object(Default::default()));
+        let mut value = docs.into_iter().map(|d| d.value).find(|v| !v.is_null()).unwrap_or(Value::Object(Default::default()));
+        canonical_keys(&mut value);
         serde_path_to_error::deserialize(&value).map_err(|e| Error::Field {
             file: file.to_string(),
             path: e.path().to_string(),
@@ -341,6 +345,23 @@ impl Kustomization {
     /// Whether this is a `Component`.
     pub fn is_component(&self) -> bool {
         self.kind.as_deref() == Some("Component")
+    }
+}
+
+/// Go's `encoding/json`, which kustomize reads the file with, matches field names
+/// case-insensitively (`nameprefix` is `namePrefix`); rename top-level keys to ours.
+fn canonical_keys(value: &mut Value) {
+    let Value::Object(map) = value else { return };
+    let Ok(Value::Object(known)) = serde_json::to_value(Kustomization::default()) else { return };
+    let renames: Vec<(String, String)> = map
+        .keys()
+        .filter(|k| !known.contains_key(*k))
+        .filter_map(|k| known.keys().find(|c| c.eq_ignore_ascii_case(k)).map(|c| (k.clone(), c.clone())))
+        .collect();
+    for (from, to) in renames {
+        if let Some(v) = map.shift_remove(&from) {
+            map.entry(to).or_insert(v);
+        }
     }
 }
 
@@ -355,5 +376,7 @@ mod tests {
         assert!(err.to_string().contains("resourcez"), "{err}");
         let k = Kustomization::parse("namePrefix: p-\nresources: [a.yaml]\n", "k").expect("valid");
         assert_eq!(k.name_prefix.as_deref(), Some("p-"));
+        let k = Kustomization::parse("nameprefix: q-\n", "k").expect("case-insensitive like Go");
+        assert_eq!(k.name_prefix.as_deref(), Some("q-"));
     }
 }

@@ -5,7 +5,7 @@ use super::kustomization::SortOptions;
 use super::resource::Resource;
 
 /// kustomize's legacy order: these kinds first, in this order…
-const ORDER_FIRST: [&str; 17] = [
+const ORDER_FIRST: [&str; 22] = [
     "Namespace",
     "ResourceQuota",
     "StorageClass",
@@ -23,6 +23,11 @@ const ORDER_FIRST: [&str; 17] = [
     "LimitRange",
     "PriorityClass",
     "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
 ];
 /// …and these last.
 const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
@@ -42,8 +47,9 @@ pub fn order(resources: &mut [Resource], reorder: Reorder, options: Option<&Sort
     }
 }
 
-/// Stable sort by kind rank, then by id (gvk, namespace, name), as kustomize's
-/// `legacyIDSorter` does.
+/// kustomize's `legacyIDSorter`: resources of different GVKs by kind rank, then by the
+/// GVK sort string (two `Namespace` kinds, one of them in the core group, in reverse);
+/// resources of the same GVK by the `namespace|name` string (`~X`/`~N` for empty parts).
 fn legacy_sort(resources: &mut [Resource], first: &[&str], last: &[&str]) {
     let rank = |kind: &str| -> i64 {
         if let Some(i) = first.iter().position(|k| *k == kind) {
@@ -56,12 +62,28 @@ fn legacy_sort(resources: &mut [Resource], first: &[&str], last: &[&str]) {
     };
     resources.sort_by(|a, b| {
         let (ia, ib) = (a.id(), b.id());
-        rank(&ia.kind)
-            .cmp(&rank(&ib.kind))
-            .then_with(|| gvk_string(&ia).cmp(&gvk_string(&ib)))
-            .then_with(|| ia.namespace.cmp(&ib.namespace))
-            .then_with(|| ia.name.cmp(&ib.name))
+        let same_gvk = ia.group == ib.group && ia.version == ib.version && ia.kind == ib.kind;
+        if !same_gvk {
+            let (ra, rb) = (rank(&ia.kind), rank(&ib.kind));
+            if ra != rb {
+                return ra.cmp(&rb);
+            }
+            let (ga, gb) = (gvk_string(&ia), gvk_string(&ib));
+            if ia.kind == "Namespace" && ib.kind == "Namespace" && (ia.group.is_empty() || ib.group.is_empty()) {
+                return gb.cmp(&ga);
+            }
+            return ga.cmp(&gb);
+        }
+        id_sort_string(&ia).cmp(&id_sort_string(&ib))
     });
+}
+
+/// The namespace and name part of kustomize's `legacyResIDSortString` (the GVK part is
+/// equal whenever it is compared).
+fn id_sort_string(id: &super::resource::ResId) -> String {
+    let ns = if id.namespace.is_empty() { "~X" } else { &id.namespace };
+    let name = if id.name.is_empty() { "~N" } else { &id.name };
+    format!("{ns}|{name}")
 }
 
 /// kustomize's `Gvk.String()`: `[noGrp]`-style placeholders for empty parts.

@@ -1,0 +1,173 @@
+//! JSON patch (RFC 6902): `add`, `remove`, `replace`, `move`, `copy`, `test`, with JSON
+//! pointers (`~0`, `~1`, `-` to append to a list).
+
+use serde_json::Value;
+
+/// Why a JSON patch could not be decoded or applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JsonPatchError {
+    /// The operations are malformed.
+    #[error("invalid JSON patch operation {index}: {message}")]
+    Invalid {
+        /// Index of the operation.
+        index: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// An operation does not apply to the object.
+    #[error("{op} operation does not apply: {message} (path '{path}')")]
+    Apply {
+        /// The operation.
+        op: String,
+        /// The pointer.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// One decoded operation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Operation {
+    op: String,
+    path: String,
+    from: Option<String>,
+    value: Option<Value>,
+}
+
+/// Decodes a list of operations (already parsed from JSON or YAML).
+pub fn decode(value: &Value) -> Result<Vec<Operation>, JsonPatchError> {
+    let Value::Array(items) = value else {
+        return Err(JsonPatchError::Invalid { index: 0, message: "expected a list of operations".into() });
+    };
+    let mut ops = Vec::new();
+    for (index, item) in items.iter().enumerate() {
+        let invalid = |message: &str| JsonPatchError::Invalid { index, message: message.into() };
+        let map = item.as_object().ok_or_else(|| invalid("not a map"))?;
+        let op = map.get("op").and_then(Value::as_str).ok_or_else(|| invalid("missing 'op'"))?;
+        if !["add", "remove", "replace", "move", "copy", "test"].contains(&op) {
+            return Err(invalid(&format!("unexpected kind: {op}")));
+        }
+        let path = map.get("path").and_then(Value::as_str).ok_or_else(|| invalid("missing 'path'"))?;
+        let from = map.get("from").and_then(Value::as_str).map(str::to_string);
+        if matches!(op, "move" | "copy") && from.is_none() {
+            return Err(invalid("missing 'from'"));
+        }
+        let value = map.get("value").cloned();
+        if matches!(op, "add" | "replace" | "test") && value.is_none() {
+            return Err(invalid("missing 'value'"));
+        }
+        ops.push(Operation { op: op.to_string(), path: path.to_string(), from, value });
+    }
+    Ok(ops)
+}
+
+fn tokens(pointer: &str) -> Option<Vec<String>> {
+    if pointer.is_empty() {
+        return Some(Vec::new());
+    }
+    let rest = pointer.strip_prefix('/')?;
+    Some(rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect())
+}
+
+fn index(token: &str, len: usize, allow_end: bool) -> Option<usize> {
+    if token == "-" {
+        return allow_end.then_some(len);
+    }
+    if token.is_empty() || (token.len() > 1 && token.starts_with('0')) || !token.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let i: usize = token.parse().ok()?;
+    (i < len || (allow_end && i == len)).then_some(i)
+}
+
+fn get<'v>(doc: &'v Value, toks: &[String]) -> Option<&'v Value> {
+    toks.iter().try_fold(doc, |node, t| match node {
+        Value::Object(m) => m.get(t),
+        Value::Array(a) => index(t, a.len(), false).and_then(|i| a.get(i)),
+        _ => None,
+    })
+}
+
+fn parent_mut<'v>(doc: &'v mut Value, toks: &[String]) -> Option<&'v mut Value> {
+    toks.iter().try_fold(doc, |node, t| match node {
+        Value::Object(m) => m.get_mut(t),
+        Value::Array(a) => {
+            let len = a.len();
+            index(t, len, false).and_then(move |i| a.get_mut(i))
+        }
+        _ => None,
+    })
+}
+
+fn add(doc: &mut Value, toks: &[String], value: Value) -> Result<(), String> {
+    let Some((last, parent)) = toks.split_last() else {
+        *doc = value;
+        return Ok(());
+    };
+    match parent_mut(doc, parent) {
+        Some(Value::Object(m)) => {
+            m.insert(last.clone(), value);
+            Ok(())
+        }
+        Some(Value::Array(a)) => {
+            let i = index(last, a.len(), true).ok_or("index out of bounds")?;
+            a.insert(i, value);
+            Ok(())
+        }
+        _ => Err("doc is missing path".into()),
+    }
+}
+
+fn remove(doc: &mut Value, toks: &[String]) -> Result<Value, String> {
+    let (last, parent) = toks.split_last().ok_or("cannot remove the root")?;
+    match parent_mut(doc, parent) {
+        Some(Value::Object(m)) => m.shift_remove(last).ok_or_else(|| "doc is missing key".into()),
+        Some(Value::Array(a)) => {
+            let i = index(last, a.len(), false).ok_or("index out of bounds")?;
+            Ok(a.remove(i))
+        }
+        _ => Err("doc is missing path".into()),
+    }
+}
+
+fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {
+    let toks = tokens(&op.path).ok_or("invalid JSON pointer")?;
+    let value = || op.value.clone().unwrap_or(Value::Null);
+    match op.op.as_str() {
+        "add" => add(doc, &toks, value()),
+        "remove" => remove(doc, &toks).map(drop),
+        "replace" => {
+            let target = if toks.is_empty() { Some(doc) } else { parent_mut(doc, &toks) };
+            let target = target.ok_or("doc is missing key")?;
+            *target = value();
+            Ok(())
+        }
+        "move" | "copy" => {
+            let from = tokens(op.from.as_deref().unwrap_or("")).ok_or("invalid 'from' pointer")?;
+            let moved = if op.op == "move" {
+                remove(doc, &from)?
+            } else {
+                get(doc, &from).cloned().ok_or("'from' is missing")?
+            };
+            add(doc, &toks, moved)
+        }
+        "test" => match get(doc, &toks) {
+            Some(v) if *v == value() => Ok(()),
+            _ => Err("testing value failed".into()),
+        },
+        other => Err(format!("unexpected op {other}")),
+    }
+}
+
+/// Applies the operations to `doc`, in order.
+pub fn apply(doc: &mut Value, ops: &[Operation]) -> Result<(), JsonPatchError> {
+    for op in ops {
+        apply_one(doc, op).map_err(|message| JsonPatchError::Apply {
+            op: op.op.clone(),
+            path: op.path.clone(),
+            message,
+        })?;
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! Strategic merge patches and JSON 6902 patches, with target selection: kustomize's
+//! `PatchStrategicMergeTransformer`, `PatchTransformer` and `PatchJson6902Transformer`.
+//!
+//! A `patches` entry is a JSON 6902 patch when its text is a list of operations, else a
+//! strategic merge patch. A strategic merge patch without `target` applies to the one
+//! resource that has (or had) the patch's group, version, kind, name and namespace.
+//! Name and kind changes by a strategic merge patch are undone unless the entry's options
+//! `allowNameChange` / `allowKindChange` are set; the namespace is always kept.
+
+mod json6902;
+pub mod schema;
+mod smp;
+mod target;
+
+use gitops_core::Object;
+use serde_json::Value;
+
+use super::accumulate::Accumulator;
+use super::kustomization::{Kustomization, Patch, Selector};
+use super::loader::Dir;
+use super::resource::{ResId, Resource};
+
+pub use json6902::JsonPatchError;
+pub use smp::MergeError;
+
+/// Why a patch failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A referenced file could not be loaded.
+    #[error(transparent)]
+    Load(#[from] super::loader::Error),
+    /// A patch is not valid YAML or not a patch.
+    #[error("{source_name}: {message}")]
+    Parse {
+        /// The patch file, or `inline patch` with the kustomization directory.
+        source_name: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// No resource, or several, match an untargeted strategic merge patch.
+    #[error("{found} matches for Id {id}; failed to find unique target for patch {id}")]
+    Target {
+        /// `no` or `multiple`.
+        found: &'static str,
+        /// The patch's id.
+        id: ResId,
+    },
+    /// A selector field is invalid.
+    #[error("invalid target {field}: {message}")]
+    Selector {
+        /// The selector field.
+        field: &'static str,
+        /// What is wrong.
+        message: String,
+    },
+    /// A JSON patch without a target.
+    #[error("{source_name}: must specify a target for a JSON 6902 patch")]
+    MissingTarget {
+        /// The patch file or inline patch.
+        source_name: String,
+    },
+    /// A strategic merge failed on a resource.
+    #[error("{id}: strategic merge patch from {source_name}: {error}")]
+    Merge {
+        /// The resource.
+        id: ResId,
+        /// The patch file or inline patch.
+        source_name: String,
+        /// Why.
+        error: MergeError,
+    },
+    /// A JSON patch failed on a resource.
+    #[error("{id}: JSON patch from {source_name}: {error}")]
+    Json {
+        /// The resource.
+        id: ResId,
+        /// The patch file or inline patch.
+        source_name: String,
+        /// Why.
+        error: JsonPatchError,
+    },
+}
+
+/// A loaded patch.
+enum Loaded {
+    Smp(Vec<Object>),
+    Json(Vec<json6902::Operation>),
+}
+
+fn parse_docs(text: &str, source_name: &str) -> Result<Vec<Value>, Error> {
+    let docs = gitops_core::yaml::load_documents(text, &Default::default())
+        .map_err(|e| Error::Parse { source_name: source_name.to_string(), message: e.to_string() })?;
+    Ok(docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect())
+}
+
+fn smp_objects(docs: Vec<Value>, source_name: &str) -> Result<Vec<Object>, Error> {
+    docs.into_iter()
+        .map(|v| {
+            Object::from_value(v)
+                .map_err(|e| Error::Parse { source_name: source_name.to_string(), message: e.to_string() })
+        })
+        .collect()
+}
+
+/// Reads a `patches`/`patchesJson6902` entry's text: the inline patch or the file.
+fn patch_text(p: &Patch, dir: Dir<'_>) -> Result<(String, String), Error> {
+    match (&p.patch, &p.path) {
+        (Some(text), None) if !text.trim().is_empty() => {
+            Ok((text.trim().to_string(), format!("{}: inline patch", dir.path)))
+        }
+        (None, Some(path)) => {
+            let (file, text) = dir.read(path)?;
+            Ok((text, file))
+        }
+        (Some(_), Some(_)) => Err(Error::Parse {
+            source_name: dir.path.to_string(),
+            message: "patch and path can't be set at the same time".into(),
+        }),
+        _ => Err(Error::Parse { source_name: dir.path.to_string(), message: "must specify one of patch and path".into() }),
+    }
+}
+
+fn load_patch(text: &str, source_name: &str) -> Result<Loaded, Error> {
+    let docs = parse_docs(text, source_name)?;
+    match docs.as_slice() {
+        [Value::Array(_)] => Ok(Loaded::Json(
+            json6902::decode(&docs[0])
+                .map_err(|e| Error::Parse { source_name: source_name.to_string(), message: e.to_string() })?,
+        )),
+        [Value::Object(_)] => Ok(Loaded::Smp(smp_objects(docs, source_name)?)),
+        _ => Err(Error::Parse {
+            source_name: source_name.to_string(),
+            message: "unable to parse SM or JSON patch (expected one object or a list of operations)".into(),
+        }),
+    }
+}
+
+/// `patchesStrategicMerge` and `patches` (the first transformer stage).
+pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
+    for entry in k.patches_strategic_merge.iter().flatten() {
+        // For legacy reasons an entry may be the patch itself rather than a file path.
+        let inline = parse_docs(entry, "inline").ok().filter(|d| !d.is_empty() && d.iter().all(Value::is_object));
+        let (docs, source_name) = match inline {
+            Some(docs) => (docs, format!("{}: inline patch", dir.path)),
+            None => {
+                let (file, text) = dir.read(entry)?;
+                (parse_docs(&text, &file)?, file)
+            }
+        };
+        for patch in smp_objects(docs, &source_name)? {
+            apply_by_id(acc, &patch, &source_name, false, false)?;
+        }
+    }
+    for p in k.patches.iter().flatten() {
+        let (text, source_name) = patch_text(p, dir)?;
+        let option = |name: &str| p.options.as_ref().and_then(|o| o.get(name)).copied().unwrap_or(false);
+        match load_patch(&text, &source_name)? {
+            Loaded::Smp(patches) => {
+                for patch in &patches {
+                    match &p.target {
+                        None => apply_by_id(
+                            acc,
+                            patch,
+                            &source_name,
+                            option("allowNameChange"),
+                            option("allowKindChange"),
+                        )?,
+                        Some(sel) => apply_selected(
+                            acc,
+                            sel,
+                            patch,
+                            &source_name,
+                            option("allowNameChange"),
+                            option("allowKindChange"),
+                        )?,
+                    }
+                }
+            }
+            Loaded::Json(ops) => {
+                let sel = p.target.as_ref().ok_or(Error::MissingTarget { source_name: source_name.clone() })?;
+                apply_json(acc, sel, &ops, &source_name, true)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `patchesJson6902`.
+pub fn json6902_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
+    for p in k.patches_json6902.iter().flatten() {
+        let (text, source_name) = patch_text(p, dir)?;
+        let sel = p.target.as_ref().ok_or(Error::MissingTarget { source_name: source_name.clone() })?;
+        let docs = parse_docs(&text, &source_name)?;
+        let ops = match docs.as_slice() {
+            [ops @ Value::Array(_)] => json6902::decode(ops)
+                .map_err(|e| Error::Parse { source_name: source_name.clone(), message: e.to_string() })?,
+            _ => {
+                return Err(Error::Parse { source_name, message: "expected a list of JSON patch operations".into() });
+            }
+        };
+        apply_json(acc, sel, &ops, &source_name, false)?;
+    }
+    Ok(())
+}
+
+fn apply_by_id(
+    acc: &mut Accumulator,
+    patch: &Object,
+    source_name: &str,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<(), Error> {
+    let id = ResId::of(patch);
+    let found: Vec<usize> = acc
+        .resmap
+        .resources()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| target::has_any_id(r, &id))
+        .map(|(i, _)| i)
+        .collect();
+    match found.as_slice() {
+        [i] => apply_smp_at(acc, &[*i], patch, source_name, allow_name, allow_kind),
+        [] => Err(Error::Target { found: "no", id }),
+        _ => Err(Error::Target { found: "multiple", id }),
+    }
+}
+
+fn apply_selected(
+    acc: &mut Accumulator,
+    sel: &Selector,
+    patch: &Object,
+    source_name: &str,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<(), Error> {
+    let matcher = target::Matcher::new(sel)?;
+    let selected: Vec<usize> =
+        acc.resmap.resources().iter().enumerate().filter(|(_, r)| matcher.matches(r)).map(|(i, _)| i).collect();
+    apply_smp_at(acc, &selected, patch, source_name, allow_name, allow_kind)
+}
+
+/// Applies `patch` to the resources at `indices`; resources emptied by `$patch: delete`
+/// leave the map.
+fn apply_smp_at(
+    acc: &mut Accumulator,
+    indices: &[usize],
+    patch: &Object,
+    source_name: &str,
+    allow_name: bool,
+    allow_kind: bool,
+) -> Result<(), Error> {
+    let resources = acc.resmap.resources_mut();
+    let mut deleted = Vec::new();
+    for &i in indices {
+        let Some(r) = resources.get_mut(i) else { continue };
+        if !apply_smp(r, patch, source_name, allow_name, allow_kind)? {
+            deleted.push(i);
+        }
+    }
+    let mut index = 0;
+    resources.retain(|_| {
+        let keep = !deleted.contains(&index);
+        index += 1;
+        keep
+    });
+    Ok(())
+}
+
+/// Merges `patch` into `r`; false when the resource was deleted.
+fn apply_smp(r: &mut Resource, patch: &Object, source_name: &str, allow_name: bool, allow_kind: bool) -> Result<bool, Error> {
+    let (name, namespace, kind) =
+        (r.object.name().to_string(), r.object.namespace().to_string(), r.object.kind().to_string());
+    let mut patch_value = patch.as_value().clone();
+    if let Value::Object(map) = &mut patch_value {
+        map.insert("apiVersion".into(), Value::String(r.object.api_version().to_string()));
+        map.insert("kind".into(), Value::String(patch.kind().to_string()));
+    }
+    if allow_name || allow_kind {
+        r.remember_id();
+    }
+    let ty = schema::root(r.object.group(), &kind);
+    let merged = smp::merge_object(r.object.as_value().clone(), &patch_value, ty)
+        .map_err(|error| Error::Merge { id: r.id(), source_name: source_name.to_string(), error })?;
+    let Some(merged) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else { return Ok(false) };
+    let Ok(mut object) = Object::from_value(merged) else { return Ok(false) };
+    if !allow_kind {
+        object.as_map_mut().insert("kind".into(), Value::String(kind));
+    }
+    if !allow_name {
+        object.set_name(&name);
+    }
+    object.set_namespace(&namespace);
+    r.object = object;
+    Ok(true)
+}
+
+fn apply_json(
+    acc: &mut Accumulator,
+    sel: &Selector,
+    ops: &[json6902::Operation],
+    source_name: &str,
+    remember: bool,
+) -> Result<(), Error> {
+    let matcher = target::Matcher::new(sel)?;
+    for r in acc.resmap.resources_mut().iter_mut().filter(|r| matcher.matches(r)) {
+        if remember {
+            r.remember_id();
+        }
+        let mut value = r.object.as_value().clone();
+        json6902::apply(&mut value, ops)
+            .map_err(|error| Error::Json { id: r.id(), source_name: source_name.to_string(), error })?;
+        r.object = Object::from_value(value).map_err(|e| Error::Parse {
+            source_name: source_name.to_string(),
+            message: format!("the patched object is not a map: {e}"),
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
