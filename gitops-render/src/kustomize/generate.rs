@@ -9,8 +9,15 @@
 //! resource found by its current or any previous id. At the top of the build,
 //! [`add_hash_suffixes`] appends the content hash to the names of generated resources.
 //!
-//! Limits: none known for text; non-UTF-8 files go to ConfigMap `binaryData` (Secrets
-//! base64 everything anyway).
+//! `generators:` entries may be built-in `ConfigMapGenerator`/`SecretGenerator` configs
+//! (inline, files, or kustomization directories); other plugins are errors.
+//!
+//! As in kustomize v5: a bare `KEY` line of an env file gives an empty value (the process
+//! environment is never read), keys are not validated, non-UTF-8 files go to ConfigMap
+//! `binaryData`, and the content hash ignores the name (kustomize looks it up under a
+//! key that never exists). Limits: generator configs from a directory are built as a
+//! separate build (so a `local-config` annotation drops them); generated resources carry
+//! no origin for `buildMetadata: [originAnnotations]`.
 
 mod hash;
 mod kv;
@@ -164,7 +171,12 @@ fn effective_options(local: Option<&GeneratorOptions>, global: Option<&Generator
 }
 
 /// Makes the object of one generator entry.
-fn generate(args: &GeneratorArgs, global: Option<&GeneratorOptions>, dir: Dir<'_>, kind: &str) -> Result<Resource, Error> {
+fn generate(
+    args: &GeneratorArgs,
+    global: Option<&GeneratorOptions>,
+    dir: Dir<'_>,
+    kind: &str,
+) -> Result<Resource, Error> {
     let name = args.name.as_deref().unwrap_or("");
     if name.is_empty() {
         let kind = if kind == "Secret" { "secretGenerator" } else { "configMapGenerator" };

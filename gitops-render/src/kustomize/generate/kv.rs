@@ -33,7 +33,8 @@ pub fn load(args: &GeneratorArgs, name: &str, dir: Dir<'_>) -> Result<Vec<(Strin
         pairs.extend(env_pairs(&text).into_iter().map(|(k, v)| (k, Bytes::Text(v))));
     }
     for literal in args.literals.iter().flatten() {
-        let (k, v) = parse_literal(literal).ok_or_else(|| Error::Literal { dir: dir.path.to_string(), literal: literal.clone() })?;
+        let (k, v) = parse_literal(literal)
+            .ok_or_else(|| Error::Literal { dir: dir.path.to_string(), literal: literal.clone() })?;
         pairs.push((k, Bytes::Text(v)));
     }
     for source in args.files.iter().flatten() {
@@ -42,16 +43,15 @@ pub fn load(args: &GeneratorArgs, name: &str, dir: Dir<'_>) -> Result<Vec<(Strin
             entry: source.clone(),
             message,
         })?;
-        let value = match dir.read(&rel) {
-            Ok((_, text)) => Bytes::Text(text),
-            // The restrictor and root checks passed before the UTF-8 check.
-            Err(loader::Error::NotUtf8(path)) => Bytes::Binary(
-                dir.fs
-                    .read(&path)
-                    .map_err(|source| loader::Error::Fs { referrer: dir.path.to_string(), path: rel.clone(), source })?,
-            ),
-            Err(e) => return Err(e.into()),
-        };
+        let value =
+            match dir.read(&rel) {
+                Ok((_, text)) => Bytes::Text(text),
+                // The restrictor and root checks passed before the UTF-8 check.
+                Err(loader::Error::NotUtf8(path)) => Bytes::Binary(dir.fs.read(&path).map_err(|source| {
+                    loader::Error::Fs { referrer: dir.path.to_string(), path: rel.clone(), source }
+                })?),
+                Err(e) => return Err(e.into()),
+            };
         pairs.push((key, value));
     }
     for (i, (key, _)) in pairs.iter().enumerate() {

@@ -54,7 +54,10 @@ pub fn configs(entries: &[String], dir: Dir<'_>) -> Result<Vec<(String, Generato
 fn build_directory(dir: Dir<'_>, path: &str) -> Result<Vec<gitops_core::Object>, Error> {
     let depth = DEPTH.with(Cell::get);
     if depth >= MAX_DEPTH {
-        return Err(Error::Plugin { file: path.to_string(), message: "generator directories nest too deep (a cycle?)".into() });
+        return Err(Error::Plugin {
+            file: path.to_string(),
+            message: "generator directories nest too deep (a cycle?)".into(),
+        });
     }
     let options = Options { reorder: Reorder::None, ..dir.options.clone() };
     DEPTH.with(|d| d.set(depth + 1));

@@ -330,6 +330,6 @@ fn merge_matches_the_default_namespace_and_keys_are_not_validated() {
         "k/kustomization.yaml",
         "configMapGenerator:\n- name: c\n  literals: [\"a=1\", \"bad key!=x\"]\n- name: c\n  namespace: default\n  behavior: merge\n  literals: [\"b=2\"]\n",
     );
-    let expected = "apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\n  bad key!: x\nkind: ConfigMap\nmetadata:\n  name: c-dh4bhc2mg2\n";
+    let expected = "apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\n  bad key!: x\nkind: ConfigMap\nmetadata:\n  name: c-f8fhtkmh74\n";
     assert_eq!(build(&fs, "k").expect("builds"), expected);
 }

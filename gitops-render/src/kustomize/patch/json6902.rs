@@ -119,6 +119,28 @@ fn add(doc: &mut Value, toks: &[String], value: Value) -> Result<(), String> {
     }
 }
 
+/// `replace` as kustomize's JSON patch library (evanphx/json-patch v4) does it: the
+/// parent must exist and a list index must be in range, but a missing key of a map is
+/// simply set (its "missing key" check never fires for maps).
+fn replace(doc: &mut Value, toks: &[String], value: Value) -> Result<(), String> {
+    let Some((last, parent)) = toks.split_last() else {
+        *doc = value;
+        return Ok(());
+    };
+    match parent_mut(doc, parent) {
+        Some(Value::Object(m)) => {
+            m.insert(last.clone(), value);
+            Ok(())
+        }
+        Some(Value::Array(a)) => {
+            let i = index(last, a.len(), false).ok_or("doc is missing key")?;
+            a[i] = value;
+            Ok(())
+        }
+        _ => Err("doc is missing path".into()),
+    }
+}
+
 fn remove(doc: &mut Value, toks: &[String]) -> Result<Value, String> {
     let (last, parent) = toks.split_last().ok_or("cannot remove the root")?;
     match parent_mut(doc, parent) {
@@ -137,12 +159,7 @@ fn apply_one(doc: &mut Value, op: &Operation) -> Result<(), String> {
     match op.op.as_str() {
         "add" => add(doc, &toks, value()),
         "remove" => remove(doc, &toks).map(drop),
-        "replace" => {
-            let target = if toks.is_empty() { Some(doc) } else { parent_mut(doc, &toks) };
-            let target = target.ok_or("doc is missing key")?;
-            *target = value();
-            Ok(())
-        }
+        "replace" => replace(doc, &toks, value()),
         "move" | "copy" => {
             let from = tokens(op.from.as_deref().unwrap_or("")).ok_or("invalid 'from' pointer")?;
             let moved = if op.op == "move" {
@@ -170,4 +187,40 @@ pub fn apply(doc: &mut Value, ops: &[Operation]) -> Result<(), JsonPatchError> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn pointers_append_and_failures() {
+        let mut doc = json!({"a/b": {"~x": [1, 2]}});
+        let ops = decode(&json!([
+            {"op": "add", "path": "/a~1b/~0x/-", "value": 3},
+            {"op": "add", "path": "/a~1b/~0x/0", "value": 0},
+            {"op": "test", "path": "/a~1b/~0x/3", "value": 3},
+        ]))
+        .expect("valid");
+        apply(&mut doc, &ops).expect("applies");
+        assert_eq!(doc, json!({"a/b": {"~x": [0, 1, 2, 3]}}));
+        let bad = decode(&json!([{"op": "replace", "path": "/missing/x", "value": 1}])).expect("valid");
+        assert!(matches!(apply(&mut doc, &bad), Err(JsonPatchError::Apply { .. })));
+        assert!(decode(&json!([{"op": "frobnicate", "path": "/"}])).is_err());
+        assert!(decode(&json!([{"op": "add", "path": "/x"}])).is_err());
+    }
+
+    /// Regression: kubectl's JSON patch sets a missing map key on `replace` (the
+    /// corpus' scale tree replaces `/spec/suspend` on CronJobs that have none).
+    #[test]
+    fn replace_sets_a_missing_map_key_but_not_a_missing_index() {
+        let mut doc = json!({"spec": {"schedule": "@daily", "list": [1]}});
+        let ops = decode(&json!([{"op": "replace", "path": "/spec/suspend", "value": false}])).expect("valid");
+        apply(&mut doc, &ops).expect("applies");
+        assert_eq!(doc["spec"]["suspend"], json!(false));
+        let ops = decode(&json!([{"op": "replace", "path": "/spec/list/1", "value": 2}])).expect("valid");
+        assert!(apply(&mut doc, &ops).is_err());
+    }
 }

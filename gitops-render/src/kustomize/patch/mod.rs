@@ -9,6 +9,7 @@
 
 mod json6902;
 pub mod schema;
+mod schema_table;
 mod smp;
 mod target;
 
@@ -39,12 +40,17 @@ pub enum Error {
         message: String,
     },
     /// No resource, or several, match an untargeted strategic merge patch.
-    #[error("{found} matches for Id {id}; failed to find unique target for patch {id}")]
+    #[error(
+        "{}{found} matches for Id {id}; failed to find unique target for patch {id}",
+        if *from_patches { format!("no resource matches strategic merge patch \"{id}\": ") } else { String::new() }
+    )]
     Target {
+        /// From a `patches` entry (kustomize's message then names the patch first).
+        from_patches: bool,
         /// `no` or `multiple`.
         found: &'static str,
         /// The patch's id.
-        id: ResId,
+        id: Box<ResId>,
     },
     /// A selector field is invalid.
     #[error("invalid target {field}: {message}")]
@@ -64,7 +70,7 @@ pub enum Error {
     #[error("{id}: strategic merge patch from {source_name}: {error}")]
     Merge {
         /// The resource.
-        id: ResId,
+        id: Box<ResId>,
         /// The patch file or inline patch.
         source_name: String,
         /// Why.
@@ -74,7 +80,7 @@ pub enum Error {
     #[error("{id}: JSON patch from {source_name}: {error}")]
     Json {
         /// The resource.
-        id: ResId,
+        id: Box<ResId>,
         /// The patch file or inline patch.
         source_name: String,
         /// Why.
@@ -94,11 +100,19 @@ fn parse_docs(text: &str, source_name: &str) -> Result<Vec<Value>, Error> {
     Ok(docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect())
 }
 
+/// Strategic merge patches are resources: they need a kind and a name (as in kustomize).
 fn smp_objects(docs: Vec<Value>, source_name: &str) -> Result<Vec<Object>, Error> {
+    let invalid = |message: String| Error::Parse { source_name: source_name.to_string(), message };
     docs.into_iter()
         .map(|v| {
-            Object::from_value(v)
-                .map_err(|e| Error::Parse { source_name: source_name.to_string(), message: e.to_string() })
+            let object = Object::from_value(v).map_err(|e| invalid(e.to_string()))?;
+            if object.kind().is_empty() {
+                return Err(invalid("strategic merge patch without 'kind'".into()));
+            }
+            if object.name().is_empty() {
+                return Err(invalid("strategic merge patch without 'metadata.name'".into()));
+            }
+            Ok(object)
         })
         .collect()
 }
@@ -149,7 +163,7 @@ pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumula
             }
         };
         for patch in smp_objects(docs, &source_name)? {
-            apply_by_id(acc, &patch, &source_name, false, false)?;
+            apply_by_id(acc, false, &patch, &source_name, false, false)?;
         }
     }
     for p in k.patches.iter().flatten() {
@@ -161,6 +175,7 @@ pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumula
                     match &p.target {
                         None => apply_by_id(
                             acc,
+                            true,
                             patch,
                             &source_name,
                             option("allowNameChange"),
@@ -206,6 +221,7 @@ pub fn json6902_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) ->
 
 fn apply_by_id(
     acc: &mut Accumulator,
+    from_patches: bool,
     patch: &Object,
     source_name: &str,
     allow_name: bool,
@@ -222,8 +238,8 @@ fn apply_by_id(
         .collect();
     match found.as_slice() {
         [i] => apply_smp_at(acc, &[*i], patch, source_name, allow_name, allow_kind),
-        [] => Err(Error::Target { found: "no", id }),
-        _ => Err(Error::Target { found: "multiple", id }),
+        [] => Err(Error::Target { from_patches, found: "no", id: Box::new(id) }),
+        _ => Err(Error::Target { from_patches, found: "multiple", id: Box::new(id) }),
     }
 }
 
@@ -282,7 +298,7 @@ fn apply_smp(r: &mut Resource, patch: &Object, source_name: &str, allow_name: bo
     }
     let ty = schema::root(r.object.group(), &kind);
     let merged = smp::merge_object(r.object.as_value().clone(), &patch_value, ty)
-        .map_err(|error| Error::Merge { id: r.id(), source_name: source_name.to_string(), error })?;
+        .map_err(|error| Error::Merge { id: Box::new(r.id()), source_name: source_name.to_string(), error })?;
     let Some(merged) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else { return Ok(false) };
     let Ok(mut object) = Object::from_value(merged) else { return Ok(false) };
     if !allow_kind {
@@ -310,7 +326,7 @@ fn apply_json(
         }
         let mut value = r.object.as_value().clone();
         json6902::apply(&mut value, ops)
-            .map_err(|error| Error::Json { id: r.id(), source_name: source_name.to_string(), error })?;
+            .map_err(|error| Error::Json { id: Box::new(r.id()), source_name: source_name.to_string(), error })?;
         r.object = Object::from_value(value).map_err(|e| Error::Parse {
             source_name: source_name.to_string(),
             message: format!("the patched object is not a map: {e}"),

@@ -69,10 +69,8 @@ fn walk(
 ) -> Result<Option<Value>, MergeError> {
     let kind_of = present(dest.as_ref()).or(present(origin.as_ref())).map(node_kind);
     for v in [dest.as_ref(), origin.as_ref()].into_iter().flatten() {
-        if let Some(expected) = kind_of {
-            if !v.is_null() && node_kind(v) != expected {
-                return Err(MergeError::WrongKind { path: path.join("."), expected, found: node_kind(v) });
-            }
+        if let Some(expected) = kind_of.filter(|e| !v.is_null() && node_kind(v) != *e) {
+            return Err(MergeError::WrongKind { path: path.join("."), expected, found: node_kind(v) });
         }
     }
     match kind_of {
@@ -200,7 +198,7 @@ fn walk_list(
         ListMerge::Primitive => merge_primitive(dest_items, patch_items),
         ListMerge::Keys(keys) => merge_keyed(dest_items, patch_items, keys, ty, path)?,
     };
-    Ok((!items.is_empty()).then_some(Value::Array(items)))
+    Ok(Some(Value::Array(items)))
 }
 
 fn scalar_string(v: &Value) -> String {
@@ -277,6 +275,8 @@ fn merge_keyed(
         }
     }
     let used: Vec<bool> = (0..keys.len()).map(|i| entries.iter().any(|e| !e[i].is_empty())).collect();
+    // The object's elements after merging: `None` once deleted.
+    let mut merged_dest: Vec<Option<Value>> = dest.iter().cloned().map(Some).collect();
     let mut out: Vec<Value> = Vec::new();
     let mut out_ids: Vec<(Vec<&str>, Vec<String>)> = Vec::new();
     for entry in &entries {
@@ -290,10 +290,21 @@ fn merge_keyed(
         if mk.is_empty() {
             continue;
         }
-        let d = dest.iter().find(|i| matches(i, &mk, &mv)).cloned();
+        let d_index = dest.iter().position(|i| matches(i, &mk, &mv));
+        let d = d_index.and_then(|i| merged_dest[i].clone());
         let p = patch.iter().find(|i| matches(i, &mk, &mv)).cloned();
         let merged = walk(d, p, ty, None, path)?;
-        let Some(val) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else { continue };
+        let Some(val) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else {
+            for (i, item) in dest.iter().enumerate() {
+                if matches(item, &mk, &mv) {
+                    merged_dest[i] = None;
+                }
+            }
+            continue;
+        };
+        if let Some(i) = d_index {
+            merged_dest[i] = Some(val.clone());
+        }
         // Replace an element already added with the same keys, else append.
         let (vk, vv): (Vec<&str>, Vec<String>) =
             keys.iter().zip(entry).enumerate().filter(|(i, _)| used[*i]).map(|(_, (k, v))| (*k, v.clone())).unzip();
@@ -304,6 +315,20 @@ fn merge_keyed(
                 out_ids.push((vk, vv));
             }
         }
+    }
+    if keys.len() > 1 {
+        // kyaml re-adds each of the object's elements at the end, in the object's order,
+        // after removing the elements matching its key values.
+        for item in merged_dest.into_iter().flatten() {
+            let present: Vec<String> =
+                keys.iter().filter_map(|k| item.get(*k).map(scalar_string)).collect();
+            if !present.is_empty() {
+                let ks = &keys[..present.len()];
+                out.retain(|o| !matches(o, ks, &present));
+            }
+            out.push(item);
+        }
+        return Ok(out);
     }
     // Elements of the object without any merge key stay, at the end.
     out.extend(dest.into_iter().filter(|i| !i.is_object() || key_values(i, keys).iter().all(String::is_empty)));

@@ -69,7 +69,7 @@ fn anchored(field: &'static str, pattern: &Option<String>) -> Result<Option<Rege
 }
 
 /// A compiled selector.
-pub struct Matcher<'a> {
+pub struct Matcher {
     group: Option<Regex>,
     version: Option<Regex>,
     kind: Option<Regex>,
@@ -77,12 +77,11 @@ pub struct Matcher<'a> {
     namespace: Option<Regex>,
     labels: Vec<Requirement>,
     annotations: Vec<Requirement>,
-    _selector: &'a Selector,
 }
 
-impl<'a> Matcher<'a> {
+impl Matcher {
     /// Compiles `selector`.
-    pub fn new(selector: &'a Selector) -> Result<Self, Error> {
+    pub fn new(selector: &Selector) -> Result<Self, Error> {
         Ok(Matcher {
             group: anchored("group", &selector.group)?,
             version: anchored("version", &selector.version)?,
@@ -91,7 +90,6 @@ impl<'a> Matcher<'a> {
             namespace: anchored("namespace", &selector.namespace)?,
             labels: parse_selector("labelSelector", selector.label_selector.as_deref().unwrap_or(""))?,
             annotations: parse_selector("annotationSelector", selector.annotation_selector.as_deref().unwrap_or(""))?,
-            _selector: selector,
         })
     }
 
@@ -171,4 +169,21 @@ fn parse_selector(field: &'static str, text: &str) -> Result<Vec<Requirement>, E
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_selectors() {
+        let reqs = parse_selector("labelSelector", "app in (a, b),tier!=db,!legacy,env").expect("valid");
+        let labels = [("app", "b"), ("tier", "web"), ("env", "prod")];
+        let get = |k: &str| labels.iter().find(|(l, _)| *l == k).map(|(_, v)| *v);
+        assert!(reqs.iter().all(|r| r.matches(get)));
+        let other = [("app", "c"), ("env", "prod")];
+        let get = |k: &str| other.iter().find(|(l, _)| *l == k).map(|(_, v)| *v);
+        assert!(!reqs.iter().all(|r| r.matches(get)));
+        assert!(parse_selector("labelSelector", "a in b").is_err());
+    }
 }
