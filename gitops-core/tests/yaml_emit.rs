@@ -401,8 +401,10 @@ proptest! {
 
     #[test]
     fn never_panics(value in any_json()) {
+        // go-yaml does not always end a document with `\n`: a literal block whose last
+        // break is U+2028 ends with that character (see `literal_ending_in_a_line_separator`).
         let text = to_string(&value);
-        prop_assert!(text.ends_with('\n'));
+        prop_assert!(!text.is_empty());
     }
 
     #[test]

@@ -226,6 +226,13 @@ fn line_and_paragraph_separators() {
     assert_eq!(v("a\u{2029} b"), "v: \"a\\P b\"\n");
 }
 
+/// A literal block whose last break is U+2028 leaves the column at 0, so go-yaml writes no
+/// final `\n` (checked against `kubectl kustomize`).
+#[test]
+fn literal_ending_in_a_line_separator() {
+    assert_eq!(to_string(&json!(["\n\u{2028}"])), "- |2+\n\n\u{2028}");
+}
+
 #[test]
 fn nel_is_folded_by_the_json_round_trip() {
     assert_eq!(v("a\u{85}b"), "v: a b\n");
