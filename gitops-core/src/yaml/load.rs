@@ -134,6 +134,12 @@ impl Error {
 /// Reads every document of a YAML stream.
 pub fn load_documents(text: &str, options: &LoadOptions) -> Result<Vec<Document>, Error> {
     let mut loader = Loader::new(options);
+    // go-yaml: a block scalar ending the input without a final line break has none, even
+    // with clip (`|`) or keep (`|+`) chomping; granit-parser adds one.
+    let last_line = text.rsplit(['\n', '\r']).next().unwrap_or("");
+    if !last_line.trim().is_empty() {
+        loader.unterminated_end = Some(text.chars().count());
+    }
     for item in Parser::new_from_str(text) {
         match item {
             Ok((event, span)) => loader.event(event, span)?,
@@ -166,6 +172,8 @@ struct Loader<'o> {
     root: Option<Value>,
     anchors: Vec<(usize, Value, usize)>,
     alias_nodes: usize,
+    /// Char index of the end of input when its last line has content but no line break.
+    unterminated_end: Option<usize>,
 }
 
 const CORE: &str = "tag:yaml.org,2002:";
@@ -181,6 +189,7 @@ impl<'o> Loader<'o> {
             root: None,
             anchors: Vec::new(),
             alias_nodes: 0,
+            unterminated_end: None,
         }
     }
 
@@ -203,6 +212,11 @@ impl<'o> Loader<'o> {
                 self.documents.push(Document { value, index: self.document, line });
             }
             Event::Scalar(text, style, anchor, tag) => {
+                let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+                let text = match self.unterminated_end {
+                    Some(end) if block && span.end.index() == end => text.strip_suffix('\n').unwrap_or(&text).to_string().into(),
+                    _ => text,
+                };
                 let value = self.scalar(&text, style, tag.as_deref(), line)?;
                 self.remember(anchor, &value);
                 self.push_value(value, line)?;
@@ -453,6 +467,16 @@ mod tests {
     fn v2_schema_reads_yaml_1_1() {
         let docs = load_documents("on: yes\n1: one\noff: n\n", &LoadOptions::with_schema(Schema::GoYamlV2)).expect("valid");
         assert_eq!(docs[0].value, json!({"true": true, "1": "one", "false": false}));
+    }
+
+    /// go-yaml gives a block scalar that ends the input without a line break none of its
+    /// own, whatever its chomping; one that ends a line keeps it.
+    #[test]
+    fn block_scalar_at_end_of_input_without_a_line_break() {
+        assert_eq!(load("x: |\n  a\n  b")[0], json!({"x": "a\nb"}));
+        assert_eq!(load("x: |\n  a\n  b\n")[0], json!({"x": "a\nb\n"}));
+        assert_eq!(load("x: >\n  a\n  b")[0], json!({"x": "a b"}));
+        assert_eq!(load("- |\n  a\n- |+\n  b")[0], json!(["a\n", "b"]));
     }
 
     #[test]

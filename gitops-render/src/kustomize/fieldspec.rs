@@ -96,8 +96,9 @@ fn fs(group: &str, version: &str, kind: &str, path: &str, create: bool) -> Field
 }
 
 /// Kinds carrying a pod spec, with the path to it (kustomize's built-in referrers).
-const POD_SPECS: [(&str, &str, &str); 7] = [
+const POD_SPECS: [(&str, &str, &str); 8] = [
     ("", "Pod", "spec"),
+    ("", "PodTemplate", "template/spec"),
     ("", "Deployment", "spec/template/spec"),
     ("", "ReplicaSet", "spec/template/spec"),
     ("", "DaemonSet", "spec/template/spec"),
@@ -189,8 +190,6 @@ fn name_reference() -> Vec<NameBackRefs> {
         fs("", "", "Role", "rules/resourceNames", false),
         fs("", "", "ClusterRole", "rules/resourceNames", false),
         fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap", false),
-        fs("serving.knative.dev", "v1", "Service", "spec/template/spec/containers/env/valueFrom/configMapKeyRef/name", false),
-        fs("serving.knative.dev", "v1", "Service", "spec/template/spec/containers/envFrom/configMapRef/name", false),
     ]);
     let mut secret = pod_refs(&[
         "volumes/secret/secretName",
@@ -263,19 +262,27 @@ fn name_reference() -> Vec<NameBackRefs> {
         ]),
         refs("scheduling.k8s.io", "v1", "PriorityClass", workload_refs("priorityClassName")),
         refs("networking.k8s.io/v1", "v1", "IngressClass", vec![fs("", "", "Ingress", "spec/ingressClassName", false)]),
+        refs("admissionregistration.k8s.io", "", "ValidatingAdmissionPolicy", vec![fs(
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingAdmissionPolicyBinding",
+            "spec/policyName",
+            false,
+        )]),
     ]
 }
 
 fn var_reference() -> Vec<FieldSpec> {
     let mut out = Vec::new();
     let container_fields = ["args", "command", "env/value", "volumeMounts/mountPath"];
-    for (_, k, p) in POD_SPECS {
+    // kustomize's varReference list has no PodTemplate entries.
+    for (_, k, p) in POD_SPECS.iter().filter(|(_, k, _)| *k != "PodTemplate") {
         for c in ["containers", "initContainers"] {
             for f in container_fields {
                 out.push(fs("", "", k, &format!("{p}/{c}/{f}"), false));
             }
         }
-        let nfs = match k {
+        let nfs = match *k {
             "CronJob" => "spec/jobTemplate/spec/template/volumes/nfs/server".to_string(),
             "StatefulSet" => "spec/volumeClaimTemplates/spec/nfs/server".to_string(),
             _ => format!("{p}/volumes/nfs/server"),
@@ -297,8 +304,13 @@ fn var_reference() -> Vec<FieldSpec> {
 }
 
 impl TransformerConfig {
-    /// kustomize's built-in configuration.
+    /// kustomize's built-in configuration (its lists in kustomize's sorted order).
     pub fn builtin() -> Self {
+        static BUILTIN: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
+        BUILTIN.get_or_init(Self::make_builtin).clone()
+    }
+
+    fn make_builtin() -> Self {
         let name = vec![fs("", "", "", "metadata/name", false)];
         let images = ["spec/containers[]/image", "spec/initContainers[]/image", "spec/template/spec/containers[]/image", "spec/template/spec/initContainers[]/image"]
             .iter()
@@ -308,7 +320,7 @@ impl TransformerConfig {
             .iter()
             .map(|k| fs("", "", k, "spec/replicas", true))
             .collect();
-        TransformerConfig {
+        let mut config = TransformerConfig {
             name_prefix: name.clone(),
             name_suffix: name,
             namespace: vec![
@@ -324,61 +336,35 @@ impl TransformerConfig {
             var_reference: var_reference(),
             images,
             replicas,
-        }
+        };
+        config.sort();
+        config
     }
 
-    /// Adds `other`'s specs (duplicates are dropped).
-    pub fn merge(&mut self, other: TransformerConfig) {
-        let lists = [
-            (&mut self.name_prefix, other.name_prefix),
-            (&mut self.name_suffix, other.name_suffix),
-            (&mut self.namespace, other.namespace),
-            (&mut self.common_labels, other.common_labels),
-            (&mut self.template_labels, other.template_labels),
-            (&mut self.labels, other.labels),
-            (&mut self.common_annotations, other.common_annotations),
-            (&mut self.var_reference, other.var_reference),
-            (&mut self.images, other.images),
-            (&mut self.replicas, other.replicas),
-        ];
-        for (mine, theirs) in lists {
-            merge_specs(mine, theirs);
-        }
-        for backref in other.name_reference {
-            let same = |b: &&mut NameBackRefs| b.group == backref.group && b.version == backref.version && b.kind == backref.kind;
-            match self.name_reference.iter_mut().find(|b| same(b)) {
-                Some(existing) => merge_specs(&mut existing.field_specs, backref.field_specs),
-                None => self.name_reference.push(backref),
-            }
-        }
-    }
-
-    /// The specs a kustomization adds through `configurations:` and `crds:`.
+    /// The configuration a kustomization level merges into its accumulator: the built-in
+    /// one merged with its `configurations:` files (each merged into an empty one first),
+    /// then with what its `crds:` declare. As in kustomize, merging drops a spec whose path
+    /// an earlier, at-least-as-specific spec already covers (see [`TransformerConfig::merge`]).
     pub fn load(dir: Dir<'_>, k: &Kustomization) -> Result<Self, Error> {
-        let mut config = TransformerConfig::default();
+        let mut user = TransformerConfig::default();
         for rel in k.configurations.iter().flatten() {
             let (path, text) = dir.read(rel)?;
             for value in yaml_documents(&text, &path)? {
-                let one: TransformerConfig = serde_path_to_error::deserialize(&value)
+                let mut one: TransformerConfig = serde_path_to_error::deserialize(&value)
                     .map_err(|e| Error::Config { file: path.clone(), message: format!("{}: {}", e.path(), e.inner()) })?;
-                config.merge(one);
+                one.sort();
+                user.merge(one);
             }
+        }
+        let mut config = TransformerConfig::builtin();
+        if k.configurations.as_ref().is_some_and(|c| !c.is_empty()) {
+            config.merge(user);
         }
         for rel in k.crds.iter().flatten() {
             let (path, text) = dir.read(rel)?;
-            for value in yaml_documents(&text, &path)? {
-                config.merge(crd_config(&value));
-            }
+            config.merge(crds::config(&text, &path)?);
         }
         Ok(config)
-    }
-}
-
-fn merge_specs(mine: &mut Vec<FieldSpec>, theirs: Vec<FieldSpec>) {
-    for spec in theirs {
-        if !mine.iter().any(|s| s.group == spec.group && s.version == spec.version && s.kind == spec.kind && s.path == spec.path) {
-            mine.push(spec);
-        }
     }
 }
 
@@ -387,42 +373,6 @@ pub fn yaml_documents(text: &str, file: &str) -> Result<Vec<Value>, Error> {
     let docs = gitops_core::yaml::load_documents(text, &Default::default())
         .map_err(|e| Error::Config { file: file.to_string(), message: e.to_string() })?;
     Ok(docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect())
-}
-
-/// Name references declared by a CRD's schema (`x-kubernetes-object-ref-kind` and
-/// `x-kubernetes-object-ref-api-version` on a property refer to that kind by name).
-fn crd_config(crd: &Value) -> TransformerConfig {
-    let mut config = TransformerConfig::default();
-    let Some(kind) = crd.pointer("/spec/names/kind").and_then(Value::as_str) else { return config };
-    let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
-    let versions = crd.pointer("/spec/versions").and_then(Value::as_array).cloned().unwrap_or_default();
-    for v in &versions {
-        if let Some(schema) = v.pointer("/schema/openAPIV3Schema") {
-            crd_walk(schema, "", group, kind, &mut config);
-        }
-    }
-    if let Some(schema) = crd.pointer("/spec/validation/openAPIV3Schema") {
-        crd_walk(schema, "", group, kind, &mut config);
-    }
-    config
-}
-
-fn crd_walk(schema: &Value, path: &str, group: &str, kind: &str, config: &mut TransformerConfig) {
-    let Some(props) = schema.get("properties").and_then(Value::as_object) else { return };
-    for (name, prop) in props {
-        let here = if path.is_empty() { name.clone() } else { format!("{path}/{name}") };
-        let ref_kind = prop.get("x-kubernetes-object-ref-kind").and_then(Value::as_str);
-        if let Some(ref_kind) = ref_kind {
-            let api = prop.get("x-kubernetes-object-ref-api-version").and_then(Value::as_str).unwrap_or("");
-            let (g, v) = api.rsplit_once('/').unwrap_or(("", api));
-            let spec = fs(group, "", kind, &here, false);
-            config.merge(TransformerConfig { name_reference: vec![refs(g, v, ref_kind, vec![spec])], ..Default::default() });
-        }
-        crd_walk(prop, &here, group, kind, config);
-        if let Some(items) = prop.get("items") {
-            crd_walk(items, &here, group, kind, config);
-        }
-    }
 }
 
 /// Whether `spec` selects an object of this apiVersion and kind.
@@ -505,3 +455,9 @@ fn walk(
         _ => Err("expected sequence or mapping node".into()),
     }
 }
+
+mod crds;
+mod merge;
+
+#[cfg(test)]
+mod tests;

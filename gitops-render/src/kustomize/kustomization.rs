@@ -349,14 +349,71 @@ impl Kustomization {
 }
 
 /// Go's `encoding/json`, which kustomize reads the file with, matches field names
-/// case-insensitively (`nameprefix` is `namePrefix`); rename top-level keys to ours.
+/// case-insensitively (`nameprefix` is `namePrefix`, `newtag` is `newTag`); rename the
+/// keys of the file's typed mappings (not of free-form maps such as label pairs) to ours.
 fn canonical_keys(value: &mut Value) {
+    rename_fields::<Kustomization>(value);
     let Value::Object(map) = value else { return };
-    let Ok(Value::Object(known)) = serde_json::to_value(Kustomization::default()) else { return };
+    each(map.get_mut("labels"), |label| {
+        rename_fields::<Label>(label);
+        each(label.get_mut("fields"), |spec| rename_keys(spec, &FIELD_SPEC_FIELDS.map(String::from)));
+    });
+    for key in ["patches", "patchesJson6902"] {
+        each(map.get_mut(key), |p| {
+            rename_fields::<Patch>(p);
+            if let Some(target) = p.get_mut("target") {
+                rename_fields::<Selector>(target);
+            }
+        });
+    }
+    for key in ["images", "imageTags"] {
+        each(map.get_mut(key), rename_fields::<Image>);
+    }
+    each(map.get_mut("replicas"), rename_fields::<Replica>);
+    each(map.get_mut("vars"), rename_fields::<Var>);
+    for key in ["configMapGenerator", "secretGenerator"] {
+        each(map.get_mut(key), |g| {
+            rename_fields::<GeneratorArgs>(g);
+            if let Some(options) = g.get_mut("options") {
+                rename_fields::<GeneratorOptions>(options);
+            }
+        });
+    }
+    if let Some(options) = map.get_mut("generatorOptions") {
+        rename_fields::<GeneratorOptions>(options);
+    }
+    if let Some(sort) = map.get_mut("sortOptions") {
+        rename_fields::<SortOptions>(sort);
+        if let Some(legacy) = sort.get_mut("legacySortOptions") {
+            rename_fields::<LegacySortOptions>(legacy);
+        }
+    }
+}
+
+/// Applies `f` to every element of a sequence.
+fn each(list: Option<&mut Value>, mut f: impl FnMut(&mut Value)) {
+    if let Some(Value::Array(items)) = list {
+        items.iter_mut().for_each(&mut f);
+    }
+}
+
+/// The fields of a field spec (kustomize's `types.FieldSpec`).
+const FIELD_SPEC_FIELDS: [&str; 5] = ["group", "version", "kind", "path", "create"];
+
+/// Renames the keys of `value` that match a field of `T` only case-insensitively.
+fn rename_fields<T: Serialize + Default>(value: &mut Value) {
+    let Ok(Value::Object(known)) = serde_json::to_value(T::default()) else { return };
+    let names: Vec<String> = known.keys().cloned().collect();
+    rename_keys(value, &names);
+}
+
+/// Renames the keys of `value` that match one of `names` only case-insensitively.
+fn rename_keys(value: &mut Value, names: &[String]) {
+    let Value::Object(map) = value else { return };
     let renames: Vec<(String, String)> = map
         .keys()
-        .filter(|k| !known.contains_key(*k))
-        .filter_map(|k| known.keys().find(|c| c.eq_ignore_ascii_case(k)).map(|c| (k.clone(), c.clone())))
+        .filter(|k| !names.contains(*k))
+        .filter_map(|k| names.iter().find(|c| c.eq_ignore_ascii_case(k)).map(|c| (k.clone(), c.clone())))
         .collect();
     for (from, to) in renames {
         if let Some(v) = map.shift_remove(&from) {
@@ -378,5 +435,11 @@ mod tests {
         assert_eq!(k.name_prefix.as_deref(), Some("p-"));
         let k = Kustomization::parse("nameprefix: q-\n", "k").expect("case-insensitive like Go");
         assert_eq!(k.name_prefix.as_deref(), Some("q-"));
+        let k = Kustomization::parse("images:\n- name: nginx\n  newtag: \"1.0\"\n", "k").expect("nested too");
+        assert_eq!(k.images.as_ref().and_then(|i| i[0].new_tag.as_deref()), Some("1.0"));
+        let err = Kustomization::parse("images:\n- name: nginx\n  foo: 1\n", "k").expect_err("unknown nested");
+        assert!(err.to_string().contains("foo"), "{err}");
+        let k = Kustomization::parse("commonLabels:\n  NamePrefix: x\n", "k").expect("free-form maps kept");
+        assert!(k.common_labels.is_some_and(|l| l.contains_key("NamePrefix")));
     }
 }

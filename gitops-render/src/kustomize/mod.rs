@@ -20,6 +20,7 @@
 //! ```
 
 mod accumulate;
+mod build_metadata;
 pub mod fs;
 pub mod loader;
 pub mod kustomization;

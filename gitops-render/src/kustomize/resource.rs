@@ -4,6 +4,8 @@
 //! [`ResMap`] is the ordered set a build accumulates; ids are unique in it, as in
 //! kustomize ("may not add resource with an already registered id").
 
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::fmt;
 
 use gitops_core::Object;
@@ -77,12 +79,25 @@ pub struct Resource {
     pub behavior: Behavior,
     /// A generated ConfigMap/Secret whose name gets the content-hash suffix.
     pub needs_hash_suffix: bool,
+    /// Name prefixes applied to the resource, innermost kustomization first; name
+    /// references prefer referrals renamed the same way as the referrer.
+    pub name_prefixes: Vec<String>,
+    /// Name suffixes applied to the resource, innermost kustomization first.
+    pub name_suffixes: Vec<String>,
 }
 
 impl Resource {
     /// A plain resource read from `origin`.
     pub fn new(object: Object, origin: Option<String>) -> Self {
-        Resource { object, previous_ids: Vec::new(), origin, behavior: Behavior::Create, needs_hash_suffix: false }
+        Resource {
+            object,
+            previous_ids: Vec::new(),
+            origin,
+            behavior: Behavior::Create,
+            needs_hash_suffix: false,
+            name_prefixes: Vec::new(),
+            name_suffixes: Vec::new(),
+        }
     }
 
     /// The current id.
@@ -114,9 +129,21 @@ pub enum Error {
 }
 
 /// The ordered resources of a build.
-#[derive(Clone, Debug, Default, PartialEq)]
+///
+/// Appending checks the id against an index of current ids, so building a map is linear.
+/// Handing out the resources mutably (ids may change) drops the index; the next lookup
+/// rebuilds it once.
+#[derive(Clone, Debug, Default)]
 pub struct ResMap {
     resources: Vec<Resource>,
+    /// Current id → position, valid while `Some`.
+    index: Option<HashMap<ResId, usize>>,
+}
+
+impl PartialEq for ResMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.resources == other.resources
+    }
 }
 
 impl ResMap {
@@ -125,18 +152,35 @@ impl ResMap {
         Self::default()
     }
 
+    /// The id index, rebuilt if a mutable borrow may have changed ids.
+    fn index(&mut self) -> &mut HashMap<ResId, usize> {
+        let resources = &self.resources;
+        self.index.get_or_insert_with(|| {
+            let mut index = HashMap::with_capacity(resources.len());
+            for (i, r) in resources.iter().enumerate() {
+                index.entry(r.id()).or_insert(i);
+            }
+            index
+        })
+    }
+
     /// Appends a resource; an id already present is a conflict.
     pub fn append(&mut self, resource: Resource) -> Result<(), Error> {
         let id = resource.id();
-        if self.resources.iter().any(|r| r.id() == id) {
-            return Err(Error::Conflict(id));
+        let position = self.resources.len();
+        match self.index().entry(id) {
+            Entry::Occupied(e) => Err(Error::Conflict(e.key().clone())),
+            Entry::Vacant(e) => {
+                e.insert(position);
+                self.resources.push(resource);
+                Ok(())
+            }
         }
-        self.resources.push(resource);
-        Ok(())
     }
 
     /// Appends every resource of `other`, in order.
     pub fn append_all(&mut self, other: ResMap) -> Result<(), Error> {
+        self.resources.reserve(other.resources.len());
         other.resources.into_iter().try_for_each(|r| self.append(r))
     }
 
@@ -147,6 +191,7 @@ impl ResMap {
 
     /// The resources, mutably (ids may change; callers keep them unique).
     pub fn resources_mut(&mut self) -> &mut Vec<Resource> {
+        self.index = None;
         &mut self.resources
     }
 
@@ -160,9 +205,9 @@ impl ResMap {
         self.resources.is_empty()
     }
 
-    /// Index of the resource whose current id is `id`.
-    pub fn position(&self, id: &ResId) -> Option<usize> {
-        self.resources.iter().position(|r| &r.id() == id)
+    /// Index of the (first) resource whose current id is `id`.
+    pub fn position(&mut self, id: &ResId) -> Option<usize> {
+        self.index().get(id).copied()
     }
 
     /// Consumes the map into its resources.
@@ -173,6 +218,6 @@ impl ResMap {
 
 impl FromIterator<Resource> for ResMap {
     fn from_iter<I: IntoIterator<Item = Resource>>(iter: I) -> Self {
-        ResMap { resources: iter.into_iter().collect() }
+        ResMap { resources: iter.into_iter().collect(), index: None }
     }
 }

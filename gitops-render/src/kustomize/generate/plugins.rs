@@ -1,41 +1,35 @@
 //! `generators:` entries naming kustomize's built-in generators (`apiVersion: builtin`,
-//! `kind: ConfigMapGenerator` or `SecretGenerator`), from files or inline YAML.
-
-use std::cell::Cell;
+//! `kind: ConfigMapGenerator` or `SecretGenerator`): inline YAML (configured first, as in
+//! kustomize), files, or kustomization directories accumulated like bases (their
+//! local-config objects kept, no hash suffixes). Other plugins are errors naming the file.
 
 use serde_json::{Map, Value};
 
 use super::Error;
 use crate::kustomize::kustomization::GeneratorArgs;
 use crate::kustomize::loader::Dir;
-use crate::kustomize::{Options, Reorder};
-
-/// How deep kustomization directories named by `generators:` may nest (a guard against
-/// cycles, which a separate build of the directory cannot see).
-const MAX_DEPTH: usize = 16;
-
-thread_local! {
-    static DEPTH: Cell<usize> = const { Cell::new(0) };
-}
 
 /// The generator fields a plugin config may carry (others are ignored, as kustomize's
 /// lenient unmarshalling does; `env` is not read by plugins).
 const ARG_FIELDS: [&str; 8] = ["name", "namespace", "behavior", "literals", "files", "envs", "options", "type"];
 
-/// The plugin configs of the `generators:` entries, in order: `(kind, args)`, kind
-/// being `ConfigMap` or `Secret`. An entry is inline YAML, a file, or a kustomization
-/// directory whose output (in input order) are the configs; file paths inside the
-/// configs are relative to the kustomization naming them, as in kustomize.
+/// The plugin configs of the `generators:` entries, inline ones first, then the paths in
+/// order: `(kind, args)`, kind being `ConfigMap` or `Secret`. An entry is inline YAML, a
+/// file, or a kustomization directory whose resources (in input order) are the configs;
+/// file paths inside the configs are relative to the kustomization naming them, as in
+/// kustomize.
 pub fn configs(entries: &[String], dir: Dir<'_>) -> Result<Vec<(String, GeneratorArgs)>, Error> {
     let mut out = Vec::new();
-    for entry in entries {
-        let (file, text) = if entry.contains('\n') {
+    // kustomize configures the inline configs first, then those of the paths.
+    let inline = |e: &&String| crate::kustomize::build_metadata::is_inline(e);
+    for entry in entries.iter().filter(inline).chain(entries.iter().filter(|e| !inline(e))) {
+        let (file, text) = if inline(&entry) {
             (format!("{}: inline generator", dir.path), entry.clone())
         } else {
             let path = dir.resolve(entry)?;
             if dir.fs.is_dir(&path) {
-                for object in build_directory(dir, &path)? {
-                    out.push(config(object.into_value(), &path)?);
+                for value in build_directory(dir, &path)? {
+                    out.push(config(value, &path)?);
                 }
                 continue;
             }
@@ -50,21 +44,11 @@ pub fn configs(entries: &[String], dir: Dir<'_>) -> Result<Vec<(String, Generato
     Ok(out)
 }
 
-/// Builds a kustomization directory of generator configs (input order, no hashes).
-fn build_directory(dir: Dir<'_>, path: &str) -> Result<Vec<gitops_core::Object>, Error> {
-    let depth = DEPTH.with(Cell::get);
-    if depth >= MAX_DEPTH {
-        return Err(Error::Plugin {
-            file: path.to_string(),
-            message: "generator directories nest too deep (a cycle?)".into(),
-        });
-    }
-    let options = Options { reorder: Reorder::None, ..dir.options.clone() };
-    DEPTH.with(|d| d.set(depth + 1));
-    let built = crate::kustomize::build(dir.fs, path, &options);
-    DEPTH.with(|d| d.set(depth));
-    let set = built.map_err(|e| Error::Plugin { file: path.to_string(), message: e.to_string() })?;
-    Ok(set.iter().cloned().collect())
+/// The generator configs a kustomization directory holds (accumulated as kustomize
+/// does: input order, no hash suffixes, local-config objects kept).
+fn build_directory(dir: Dir<'_>, path: &str) -> Result<Vec<Value>, Error> {
+    crate::kustomize::accumulate::plugin_configs(dir, path, None)
+        .map_err(|e| Error::Plugin { file: path.to_string(), message: e.to_string() })
 }
 
 /// One plugin config as generator arguments; `metadata.name` and `metadata.namespace`
@@ -75,11 +59,25 @@ fn config(doc: Value, file: &str) -> Result<(String, GeneratorArgs), Error> {
     };
     let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     let kind = map.get("kind").and_then(Value::as_str).unwrap_or("");
-    if api_version != "builtin" || !matches!(kind, "ConfigMapGenerator" | "SecretGenerator") {
+    if map.get("metadata").and_then(|m| m.get("name")).and_then(Value::as_str).is_none_or(str::is_empty) {
+        return Err(Error::Plugin {
+            file: file.to_string(),
+            message: format!("missing metadata.name in generator config {api_version}/{kind}"),
+        });
+    }
+    if api_version != "builtin" {
         return Err(Error::Plugin {
             file: file.to_string(),
             message: format!(
-                "generator plugin {api_version}/{kind} is not supported (only the builtin ConfigMapGenerator and SecretGenerator)"
+                "external plugins disabled; unable to load external plugin '{kind}' (exec, container and Go plugins are not supported)"
+            ),
+        });
+    }
+    if !matches!(kind, "ConfigMapGenerator" | "SecretGenerator") {
+        return Err(Error::Plugin {
+            file: file.to_string(),
+            message: format!(
+                "plugin {kind}.builtin.[noGrp] is not a supported generator (only ConfigMapGenerator and SecretGenerator are)"
             ),
         });
     }

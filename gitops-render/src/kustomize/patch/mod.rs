@@ -8,6 +8,7 @@
 //! `allowNameChange` / `allowKindChange` are set; the namespace is always kept.
 
 mod json6902;
+pub mod openapi;
 pub mod schema;
 mod schema_table;
 mod smp;
@@ -22,6 +23,8 @@ use super::loader::Dir;
 use super::resource::{ResId, Resource};
 
 pub use json6902::JsonPatchError;
+pub use openapi::OpenApiState;
+use schema::Schema;
 pub use smp::MergeError;
 
 /// Why a patch failed.
@@ -150,8 +153,23 @@ fn load_patch(text: &str, source_name: &str) -> Result<Loaded, Error> {
     }
 }
 
-/// `patchesStrategicMerge` and `patches` (the first transformer stage).
-pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
+/// One loaded `patchesStrategicMerge` / `patches` entry.
+enum Step<'k> {
+    Smp { patch: SmpPatch, target: Option<&'k Selector>, from_patches: bool },
+    Json { ops: Vec<json6902::Operation>, target: &'k Selector, source_name: String },
+}
+
+/// A strategic merge patch and its options.
+struct SmpPatch {
+    patch: Object,
+    source_name: String,
+    allow_name: bool,
+    allow_kind: bool,
+}
+
+/// Loads every entry first, as kustomize configures its transformers before running them.
+fn load_steps<'k>(k: &'k Kustomization, dir: Dir<'_>) -> Result<Vec<Step<'k>>, Error> {
+    let mut steps = Vec::new();
     for entry in k.patches_strategic_merge.iter().flatten() {
         // For legacy reasons an entry may be the patch itself rather than a file path.
         let inline = parse_docs(entry, "inline").ok().filter(|d| !d.is_empty() && d.iter().all(Value::is_object));
@@ -163,7 +181,8 @@ pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumula
             }
         };
         for patch in smp_objects(docs, &source_name)? {
-            apply_by_id(acc, false, &patch, &source_name, false, false)?;
+            let patch = SmpPatch { patch, source_name: source_name.clone(), allow_name: false, allow_kind: false };
+            steps.push(Step::Smp { patch, target: None, from_patches: false });
         }
     }
     for p in k.patches.iter().flatten() {
@@ -171,31 +190,59 @@ pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumula
         let option = |name: &str| p.options.as_ref().and_then(|o| o.get(name)).copied().unwrap_or(false);
         match load_patch(&text, &source_name)? {
             Loaded::Smp(patches) => {
-                for patch in &patches {
-                    match &p.target {
-                        None => apply_by_id(
-                            acc,
-                            true,
-                            patch,
-                            &source_name,
-                            option("allowNameChange"),
-                            option("allowKindChange"),
-                        )?,
-                        Some(sel) => apply_selected(
-                            acc,
-                            sel,
-                            patch,
-                            &source_name,
-                            option("allowNameChange"),
-                            option("allowKindChange"),
-                        )?,
-                    }
+                for patch in patches {
+                    let patch = SmpPatch {
+                        patch,
+                        source_name: source_name.clone(),
+                        allow_name: option("allowNameChange"),
+                        allow_kind: option("allowKindChange"),
+                    };
+                    steps.push(Step::Smp { patch, target: p.target.as_ref(), from_patches: true });
                 }
             }
             Loaded::Json(ops) => {
-                let sel = p.target.as_ref().ok_or(Error::MissingTarget { source_name: source_name.clone() })?;
-                apply_json(acc, sel, &ops, &source_name, true)?;
+                let target = p.target.as_ref().ok_or(Error::MissingTarget { source_name: source_name.clone() })?;
+                steps.push(Step::Json { ops, target, source_name });
             }
+        }
+    }
+    Ok(steps)
+}
+
+/// `patchesStrategicMerge` and `patches` (the first transformer stage), with the schema of
+/// this kustomization's own `openapi` field (or the built-in one); a component's schema
+/// comes after the resources it patches were read. A build-wide schema state is used by
+/// [`strategic_merge_stage_with`].
+pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
+    let mut openapi = OpenApiState::default();
+    if k.is_component() {
+        for r in acc.resmap.resources() {
+            openapi.note_object(&r.object);
+        }
+    }
+    openapi.configure(k, dir, !k.is_component())?;
+    strategic_merge_stage_with(k, dir, acc, &mut openapi)
+}
+
+/// `patchesStrategicMerge` and `patches` with the build's schema state (which the caller
+/// has configured with [`OpenApiState::configure`] for this kustomization and above).
+pub fn strategic_merge_stage_with(
+    k: &Kustomization,
+    dir: Dir<'_>,
+    acc: &mut Accumulator,
+    openapi: &mut OpenApiState,
+) -> Result<(), Error> {
+    let steps = load_steps(k, dir)?;
+    for step in &steps {
+        if let Step::Smp { patch, .. } = step {
+            openapi.note_object(&patch.patch);
+        }
+    }
+    for step in &steps {
+        match step {
+            Step::Smp { patch, target: None, from_patches } => apply_by_id(acc, openapi, *from_patches, patch)?,
+            Step::Smp { patch, target: Some(sel), .. } => apply_selected(acc, openapi, sel, patch)?,
+            Step::Json { ops, target, source_name } => apply_json(acc, target, ops, source_name, true)?,
         }
     }
     Ok(())
@@ -219,15 +266,8 @@ pub fn json6902_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) ->
     Ok(())
 }
 
-fn apply_by_id(
-    acc: &mut Accumulator,
-    from_patches: bool,
-    patch: &Object,
-    source_name: &str,
-    allow_name: bool,
-    allow_kind: bool,
-) -> Result<(), Error> {
-    let id = ResId::of(patch);
+fn apply_by_id(acc: &mut Accumulator, openapi: &mut OpenApiState, from_patches: bool, p: &SmpPatch) -> Result<(), Error> {
+    let id = ResId::of(&p.patch);
     let found: Vec<usize> = acc
         .resmap
         .resources()
@@ -237,41 +277,31 @@ fn apply_by_id(
         .map(|(i, _)| i)
         .collect();
     match found.as_slice() {
-        [i] => apply_smp_at(acc, &[*i], patch, source_name, allow_name, allow_kind),
+        [i] => apply_smp_at(acc, openapi, &[*i], p),
         [] => Err(Error::Target { from_patches, found: "no", id: Box::new(id) }),
         _ => Err(Error::Target { from_patches, found: "multiple", id: Box::new(id) }),
     }
 }
 
-fn apply_selected(
-    acc: &mut Accumulator,
-    sel: &Selector,
-    patch: &Object,
-    source_name: &str,
-    allow_name: bool,
-    allow_kind: bool,
-) -> Result<(), Error> {
+fn apply_selected(acc: &mut Accumulator, openapi: &mut OpenApiState, sel: &Selector, p: &SmpPatch) -> Result<(), Error> {
     let matcher = target::Matcher::new(sel)?;
     let selected: Vec<usize> =
         acc.resmap.resources().iter().enumerate().filter(|(_, r)| matcher.matches(r)).map(|(i, _)| i).collect();
-    apply_smp_at(acc, &selected, patch, source_name, allow_name, allow_kind)
+    apply_smp_at(acc, openapi, &selected, p)
 }
 
-/// Applies `patch` to the resources at `indices`; resources emptied by `$patch: delete`
+/// Applies a patch to the resources at `indices`; resources emptied by `$patch: delete`
 /// leave the map.
-fn apply_smp_at(
-    acc: &mut Accumulator,
-    indices: &[usize],
-    patch: &Object,
-    source_name: &str,
-    allow_name: bool,
-    allow_kind: bool,
-) -> Result<(), Error> {
+fn apply_smp_at(acc: &mut Accumulator, openapi: &mut OpenApiState, indices: &[usize], p: &SmpPatch) -> Result<(), Error> {
+    if indices.is_empty() {
+        return Ok(());
+    }
+    let schema = openapi.schema();
     let resources = acc.resmap.resources_mut();
     let mut deleted = Vec::new();
     for &i in indices {
         let Some(r) = resources.get_mut(i) else { continue };
-        if !apply_smp(r, patch, source_name, allow_name, allow_kind)? {
+        if !apply_smp(r, schema, p)? {
             deleted.push(i);
         }
     }
@@ -284,27 +314,26 @@ fn apply_smp_at(
     Ok(())
 }
 
-/// Merges `patch` into `r`; false when the resource was deleted.
-fn apply_smp(r: &mut Resource, patch: &Object, source_name: &str, allow_name: bool, allow_kind: bool) -> Result<bool, Error> {
+/// Merges a patch into `r`; false when the resource was deleted.
+fn apply_smp(r: &mut Resource, schema: &Schema, p: &SmpPatch) -> Result<bool, Error> {
     let (name, namespace, kind) =
         (r.object.name().to_string(), r.object.namespace().to_string(), r.object.kind().to_string());
-    let mut patch_value = patch.as_value().clone();
+    let mut patch_value = p.patch.as_value().clone();
     if let Value::Object(map) = &mut patch_value {
         map.insert("apiVersion".into(), Value::String(r.object.api_version().to_string()));
-        map.insert("kind".into(), Value::String(patch.kind().to_string()));
+        map.insert("kind".into(), Value::String(p.patch.kind().to_string()));
     }
-    if allow_name || allow_kind {
+    if p.allow_name || p.allow_kind {
         r.remember_id();
     }
-    let ty = schema::root(r.object.group(), &kind);
-    let merged = smp::merge_object(r.object.as_value().clone(), &patch_value, ty)
-        .map_err(|error| Error::Merge { id: Box::new(r.id()), source_name: source_name.to_string(), error })?;
+    let merged = smp::merge_object(r.object.as_value().clone(), &patch_value, schema)
+        .map_err(|error| Error::Merge { id: Box::new(r.id()), source_name: p.source_name.clone(), error })?;
     let Some(merged) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else { return Ok(false) };
     let Ok(mut object) = Object::from_value(merged) else { return Ok(false) };
-    if !allow_kind {
+    if !p.allow_kind {
         object.as_map_mut().insert("kind".into(), Value::String(kind));
     }
-    if !allow_name {
+    if !p.allow_name {
         object.set_name(&name);
     }
     object.set_namespace(&namespace);
@@ -337,3 +366,7 @@ fn apply_json(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_openapi;
+#[cfg(test)]
+mod proptests;

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::{self, ListMerge, Ty};
+use super::schema::{ListMerge, Schema, Ty};
 
 /// Why a merge failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -53,20 +53,35 @@ fn present(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null())
 }
 
-/// Merges `patch` into `dest` (the object's root map); `None` means the object was deleted.
-pub fn merge_object(dest: Value, patch: &Value, ty: Ty) -> Result<Option<Value>, MergeError> {
+/// Merges `patch` into `dest` (the object's root map) with the merge keys of `schema`;
+/// `None` means the object was deleted.
+pub fn merge_object(dest: Value, patch: &Value, schema: &Schema) -> Result<Option<Value>, MergeError> {
     let mut path = Vec::new();
-    walk(Some(dest), Some(patch.clone()), ty, None, &mut path)
+    walk(schema, Some(dest), Some(patch.clone()), None, None, &mut path)
+}
+
+/// The type of a map without a known type: the resource type its `apiVersion` and `kind`
+/// name, as kyaml looks it up for any map.
+fn type_from_meta<'s>(schema: &'s Schema, sources: [Option<&Value>; 2]) -> Ty<'s> {
+    sources.into_iter().flatten().filter(|v| !v.is_null()).find_map(|v| {
+        let field = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+        schema.root(field("apiVersion")?, field("kind")?)
+    })
 }
 
 /// Merges one field. `None` in the result removes the field.
-fn walk(
+fn walk<'s>(
+    schema: &'s Schema,
     dest: Option<Value>,
     origin: Option<Value>,
-    ty: Ty,
-    list: Option<ListMerge>,
+    ty: Ty<'s>,
+    list: Option<ListMerge<'s>>,
     path: &mut Vec<String>,
 ) -> Result<Option<Value>, MergeError> {
+    let ty = match ty {
+        Some(ty) => Some(ty),
+        None => type_from_meta(schema, [dest.as_ref(), origin.as_ref()]),
+    };
     let kind_of = present(dest.as_ref()).or(present(origin.as_ref())).map(node_kind);
     for v in [dest.as_ref(), origin.as_ref()].into_iter().flatten() {
         if let Some(expected) = kind_of.filter(|e| !v.is_null() && node_kind(v) != *e) {
@@ -74,13 +89,13 @@ fn walk(
         }
     }
     match kind_of {
-        Some("SequenceNode") => walk_list(dest, origin, ty, list, path),
+        Some("SequenceNode") => walk_list(schema, dest, origin, ty, list, path),
         Some("ScalarNode") => Ok(match origin {
             Some(Value::Null) => None,
             Some(o) => Some(o),
             None => dest,
         }),
-        _ => walk_map(dest, origin, ty, path),
+        _ => walk_map(schema, dest, origin, ty, path),
     }
 }
 
@@ -100,10 +115,11 @@ fn map_directive(map: &mut Map<String, Value>, path: &[String]) -> Result<Direct
     Ok(directive)
 }
 
-fn walk_map(
+fn walk_map<'s>(
+    schema: &'s Schema,
     dest: Option<Value>,
     origin: Option<Value>,
-    ty: Ty,
+    ty: Ty<'s>,
     path: &mut Vec<String>,
 ) -> Result<Option<Value>, MergeError> {
     let mut origin = origin;
@@ -129,9 +145,9 @@ fn walk_map(
     keys.sort();
     keys.dedup();
     for key in keys {
-        let (child_ty, list) = schema::field(ty, &key);
+        let (child_ty, list) = schema.field(ty, &key);
         path.push(key.clone());
-        let merged = walk(map.get(&key).cloned(), patch.get(&key).cloned(), child_ty, list, path)?;
+        let merged = walk(schema, map.get(&key).cloned(), patch.get(&key).cloned(), child_ty, list, path)?;
         path.pop();
         match merged {
             Some(v) if !v.is_null() => {
@@ -164,11 +180,12 @@ fn list_directive(list: &mut Vec<Value>, path: &[String]) -> Result<Directive, M
     Ok(directive)
 }
 
-fn walk_list(
+fn walk_list<'s>(
+    schema: &'s Schema,
     dest: Option<Value>,
     origin: Option<Value>,
-    ty: Ty,
-    list: Option<ListMerge>,
+    ty: Ty<'s>,
+    list: Option<ListMerge<'s>>,
     path: &mut Vec<String>,
 ) -> Result<Option<Value>, MergeError> {
     let Some(merge) = list else {
@@ -196,7 +213,7 @@ fn walk_list(
     };
     let items = match merge {
         ListMerge::Primitive => merge_primitive(dest_items, patch_items),
-        ListMerge::Keys(keys) => merge_keyed(dest_items, patch_items, keys, ty, path)?,
+        ListMerge::Keys(keys) => merge_keyed(schema, dest_items, patch_items, &keys, ty, path)?,
     };
     Ok(Some(Value::Array(items)))
 }
@@ -250,11 +267,12 @@ fn matches(item: &Value, keys: &[&str], values: &[String]) -> bool {
         && keys.iter().zip(values).all(|(k, v)| item.get(*k).is_some_and(|f| scalar_string(f) == *v))
 }
 
-fn merge_keyed(
+fn merge_keyed<'s>(
+    schema: &'s Schema,
     dest: Vec<Value>,
     patch: Vec<Value>,
     keys: &[&str],
-    ty: Ty,
+    ty: Ty<'s>,
     path: &mut Vec<String>,
 ) -> Result<Vec<Value>, MergeError> {
     let mut entries: Vec<Vec<String>> = Vec::new();
@@ -293,7 +311,7 @@ fn merge_keyed(
         let d_index = dest.iter().position(|i| matches(i, &mk, &mv));
         let d = d_index.and_then(|i| merged_dest[i].clone());
         let p = patch.iter().find(|i| matches(i, &mk, &mv)).cloned();
-        let merged = walk(d, p, ty, None, path)?;
+        let merged = walk(schema, d, p, ty, None, path)?;
         let Some(val) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else {
             for (i, item) in dest.iter().enumerate() {
                 if matches(item, &mk, &mv) {

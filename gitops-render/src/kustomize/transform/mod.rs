@@ -5,7 +5,7 @@ mod images;
 mod nameref;
 mod plugins;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{Map, Value};
 
@@ -81,14 +81,14 @@ fn apply_specs(
     Ok(())
 }
 
-/// apiVersion/kind pairs kustomize knows to be cluster-scoped.
+/// apiVersion/kind pairs kustomize knows to be cluster-scoped (kyaml's precomputed table
+/// for its built-in OpenAPI schema, as in kustomize v5.5.0: `ValidatingAdmissionPolicy`
+/// and its binding are namespaced there).
 const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
     ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
     ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"),
     ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"),
-    ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicyBinding"),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
     ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"),
     ("apiregistration.k8s.io/v1", "APIService"),
@@ -128,11 +128,6 @@ pub fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
     CLUSTER_SCOPED.iter().any(|(a, k)| *a == api_version && *k == kind)
 }
 
-fn id_is_cluster_scoped(id: &ResId) -> bool {
-    let av = if id.group.is_empty() { id.version.clone() } else { format!("{}/{}", id.group, id.version) };
-    is_cluster_scoped(&av, &id.kind)
-}
-
 /// How the namespace transformer treats (Cluster)RoleBinding subjects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum SubjectMode {
@@ -159,8 +154,15 @@ fn namespace_with(
     subjects: SubjectMode,
 ) -> Result<(), Error> {
     let leaf = Value::String(String::new());
+    // How many resources have each id, kept current as resources move, so that a move
+    // onto another resource's id is found as kustomize finds it (after each resource).
+    let mut ids: HashMap<ResId, usize> = HashMap::new();
+    for r in acc.resmap.resources() {
+        *ids.entry(r.id()).or_default() += 1;
+    }
     for i in 0..acc.resmap.len() {
         let r = &mut acc.resmap.resources_mut()[i];
+        let before = r.id();
         r.remember_id();
         let api_version = r.object.api_version().to_string();
         let kind = r.object.kind().to_string();
@@ -192,7 +194,13 @@ fn namespace_with(
         }
         apply_specs(r, &kept, Some(&leaf), &mut set_string(ns, unset_only))?;
         let id = r.id();
-        if acc.resmap.resources().iter().filter(|o| o.id() == id).count() > 1 {
+        if id != before {
+            if let Some(n) = ids.get_mut(&before) {
+                *n -= 1;
+            }
+            *ids.entry(id.clone()).or_default() += 1;
+        }
+        if ids.get(&id).is_some_and(|n| *n > 1) {
             return Err(Error::Conflict { transformer: "namespace".into(), id: id.to_string() });
         }
     }
@@ -231,10 +239,14 @@ fn add_affix(acc: &mut Accumulator, affix: &str, is_prefix: bool, specs: &[Field
             }
             if spec.path == "metadata/name" {
                 r.remember_id();
+                let affixes = if is_prefix { &mut r.name_prefixes } else { &mut r.name_suffixes };
+                affixes.push(affix.to_string());
             }
             let unconditional = FieldSpec { group: String::new(), version: String::new(), kind: String::new(), ..spec.clone() };
             let id = r.id();
-            edit(&mut r.object, |v| fieldspec::visit(v, &unconditional, None, &mut |node| {
+            // A `create: true` spec makes a missing field as an empty string, then affixes it.
+            let empty = Value::String(String::new());
+            edit(&mut r.object, |v| fieldspec::visit(v, &unconditional, Some(&empty), &mut |node| {
                 if let Value::String(s) = node {
                     *s = if is_prefix { format!("{affix}{s}") } else { format!("{s}{affix}") };
                 }

@@ -1,0 +1,129 @@
+//! Merging transformer configurations the way kustomize's `TransformerConfig.Merge` does:
+//! a spec is added unless the list already holds one with the same path whose
+//! group/version/kind the new spec's selects (so an existing `kind: Foo` spec absorbs a
+//! later kind-less one), and every list is then sorted by kind order and
+//! `group_version_kind` text (`Gvk.IsLessThan`). Merging is therefore order-sensitive, as
+//! in kustomize: `[]` merged with `[{kind: Foo}, {}]` keeps only the `Foo` spec.
+
+use std::cmp::Ordering;
+
+use super::{FieldSpec, NameBackRefs, TransformerConfig};
+
+/// Kinds kustomize orders first (`orderFirst`), then last (`orderLast`).
+const ORDER_FIRST: [&str; 21] = [
+    "Namespace",
+    "ResourceQuota",
+    "StorageClass",
+    "CustomResourceDefinition",
+    "ServiceAccount",
+    "PodSecurityPolicy",
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "ConfigMap",
+    "Secret",
+    "Service",
+    "LimitRange",
+    "PriorityClass",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "Deployment",
+    "StatefulSet",
+    "CronJob",
+    "PodDisruptionBudget",
+];
+const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+
+fn kind_rank(kind: &str) -> i64 {
+    if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
+        return i as i64 - ORDER_FIRST.len() as i64;
+    }
+    ORDER_LAST.iter().position(|k| *k == kind).map_or(0, |i| i as i64 + 1)
+}
+
+/// kustomize's `Gvk.String()`: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
+fn gvk_text(group: &str, version: &str, kind: &str) -> String {
+    let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+    format!("{}_{}_{}", or(group, "~G"), or(version, "~V"), or(kind, "~K"))
+}
+
+/// kustomize's `Gvk.IsLessThan` as an ordering.
+pub(super) fn gvk_cmp(a: (&str, &str, &str), b: (&str, &str, &str)) -> Ordering {
+    kind_rank(a.2).cmp(&kind_rank(b.2)).then_with(|| gvk_text(a.0, a.1, a.2).cmp(&gvk_text(b.0, b.1, b.2)))
+}
+
+fn spec_gvk(s: &FieldSpec) -> (&str, &str, &str) {
+    (&s.group, &s.version, &s.kind)
+}
+
+/// Whether `spec`'s group/version/kind selects `existing`'s (empty parts are wildcards).
+fn selected_by(existing: &FieldSpec, spec: &FieldSpec) -> bool {
+    (spec.group.is_empty() || spec.group == existing.group)
+        && (spec.version.is_empty() || spec.version == existing.version)
+        && (spec.kind.is_empty() || spec.kind == existing.kind)
+}
+
+/// kustomize's `FsSlice.MergeAll`: appends each spec not already covered.
+pub(super) fn merge_specs(mine: &mut Vec<FieldSpec>, theirs: Vec<FieldSpec>) {
+    for spec in theirs {
+        if !mine.iter().any(|e| e.path == spec.path && selected_by(e, &spec)) {
+            mine.push(spec);
+        }
+    }
+}
+
+fn sort_specs(list: &mut [FieldSpec]) {
+    list.sort_by(|a, b| gvk_cmp(spec_gvk(a), spec_gvk(b)));
+}
+
+impl TransformerConfig {
+    /// Merges `other` into this configuration, as kustomize's `TransformerConfig.Merge`
+    /// (see the module documentation); `nameReference` entries of the same referenced
+    /// group/version/kind combine their field specs.
+    pub fn merge(&mut self, other: TransformerConfig) {
+        let lists = [
+            (&mut self.name_prefix, other.name_prefix),
+            (&mut self.name_suffix, other.name_suffix),
+            (&mut self.namespace, other.namespace),
+            (&mut self.common_labels, other.common_labels),
+            (&mut self.template_labels, other.template_labels),
+            (&mut self.labels, other.labels),
+            (&mut self.common_annotations, other.common_annotations),
+            (&mut self.var_reference, other.var_reference),
+            (&mut self.images, other.images),
+            (&mut self.replicas, other.replicas),
+        ];
+        for (mine, theirs) in lists {
+            merge_specs(mine, theirs);
+        }
+        for backref in other.name_reference {
+            let same = |b: &&mut NameBackRefs| b.group == backref.group && b.version == backref.version && b.kind == backref.kind;
+            match self.name_reference.iter_mut().find(|b| same(b)) {
+                Some(existing) => merge_specs(&mut existing.field_specs, backref.field_specs),
+                None => self.name_reference.push(backref),
+            }
+        }
+        self.sort();
+    }
+
+    /// Sorts every list (and the `nameReference` entries, not their field specs) by
+    /// kustomize's group/version/kind order; equal keys keep their order.
+    pub(super) fn sort(&mut self) {
+        for list in [
+            &mut self.name_prefix,
+            &mut self.name_suffix,
+            &mut self.namespace,
+            &mut self.common_labels,
+            &mut self.template_labels,
+            &mut self.labels,
+            &mut self.common_annotations,
+            &mut self.var_reference,
+            &mut self.images,
+            &mut self.replicas,
+        ] {
+            sort_specs(list);
+        }
+        self.name_reference.sort_by(|a, b| gvk_cmp((&a.group, &a.version, &a.kind), (&b.group, &b.version, &b.kind)));
+    }
+}
