@@ -2,7 +2,7 @@
 
 use super::Reorder;
 use super::kustomization::SortOptions;
-use super::resource::Resource;
+use super::resource::{ResId, Resource};
 
 /// kustomize's legacy order: these kinds first, in this order…
 const ORDER_FIRST: [&str; 22] = [
@@ -60,34 +60,56 @@ fn legacy_sort(resources: &mut [Resource], first: &[&str], last: &[&str]) {
         }
         0
     };
-    resources.sort_by(|a, b| {
-        let (ia, ib) = (a.id(), b.id());
+    struct Key {
+        id: ResId,
+        rank: i64,
+        gvk: String,
+        ns_name: String,
+    }
+    let keys: Vec<Key> = resources
+        .iter()
+        .map(|r| {
+            let id = r.id();
+            Key { rank: rank(&id.kind), gvk: gvk_string(&id), ns_name: id_sort_string(&id), id }
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..resources.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ka, kb) = (&keys[a], &keys[b]);
+        let (ia, ib) = (&ka.id, &kb.id);
         let same_gvk = ia.group == ib.group && ia.version == ib.version && ia.kind == ib.kind;
         if !same_gvk {
-            let (ra, rb) = (rank(&ia.kind), rank(&ib.kind));
-            if ra != rb {
-                return ra.cmp(&rb);
+            if ka.rank != kb.rank {
+                return ka.rank.cmp(&kb.rank);
             }
-            let (ga, gb) = (gvk_string(&ia), gvk_string(&ib));
             if ia.kind == "Namespace" && ib.kind == "Namespace" && (ia.group.is_empty() || ib.group.is_empty()) {
-                return gb.cmp(&ga);
+                return kb.gvk.cmp(&ka.gvk);
             }
-            return ga.cmp(&gb);
+            return ka.gvk.cmp(&kb.gvk);
         }
-        id_sort_string(&ia).cmp(&id_sort_string(&ib))
+        ka.ns_name.cmp(&kb.ns_name)
     });
+    // Position i takes the resource at order[i]; earlier positions already hold theirs,
+    // so follow the chain of swaps to where that resource is now.
+    for i in 0..order.len() {
+        let mut from = order[i];
+        while from < i {
+            from = order[from];
+        }
+        resources.swap(i, from);
+    }
 }
 
 /// The namespace and name part of kustomize's `legacyResIDSortString` (the GVK part is
 /// equal whenever it is compared).
-fn id_sort_string(id: &super::resource::ResId) -> String {
+fn id_sort_string(id: &ResId) -> String {
     let ns = if id.namespace.is_empty() { "~X" } else { &id.namespace };
     let name = if id.name.is_empty() { "~N" } else { &id.name };
     format!("{ns}|{name}")
 }
 
 /// kustomize's `Gvk.String()`: `[noGrp]`-style placeholders for empty parts.
-fn gvk_string(id: &super::resource::ResId) -> String {
+fn gvk_string(id: &ResId) -> String {
     let group = if id.group.is_empty() { "~G" } else { &id.group };
     let version = if id.version.is_empty() { "~V" } else { &id.version };
     let kind = if id.kind.is_empty() { "~K" } else { &id.kind };

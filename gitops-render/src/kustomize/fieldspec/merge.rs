@@ -5,7 +5,6 @@
 //! `group_version_kind` text (`Gvk.IsLessThan`). Merging is therefore order-sensitive, as
 //! in kustomize: `[]` merged with `[{kind: Foo}, {}]` keeps only the `Foo` spec.
 
-use std::cmp::Ordering;
 
 use super::{FieldSpec, NameBackRefs, TransformerConfig};
 
@@ -48,11 +47,6 @@ fn gvk_text(group: &str, version: &str, kind: &str) -> String {
     format!("{}_{}_{}", or(group, "~G"), or(version, "~V"), or(kind, "~K"))
 }
 
-/// kustomize's `Gvk.IsLessThan` as an ordering.
-pub(super) fn gvk_cmp(a: (&str, &str, &str), b: (&str, &str, &str)) -> Ordering {
-    kind_rank(a.2).cmp(&kind_rank(b.2)).then_with(|| gvk_text(a.0, a.1, a.2).cmp(&gvk_text(b.0, b.1, b.2)))
-}
-
 fn spec_gvk(s: &FieldSpec) -> (&str, &str, &str) {
     (&s.group, &s.version, &s.kind)
 }
@@ -73,8 +67,13 @@ pub(super) fn merge_specs(mine: &mut Vec<FieldSpec>, theirs: Vec<FieldSpec>) {
     }
 }
 
+/// kustomize's `Gvk.IsLessThan` as a sort key: the kind's rank, then the `Gvk.String()` text.
+fn gvk_key((group, version, kind): (&str, &str, &str)) -> (i64, String) {
+    (kind_rank(kind), gvk_text(group, version, kind))
+}
+
 fn sort_specs(list: &mut [FieldSpec]) {
-    list.sort_by(|a, b| gvk_cmp(spec_gvk(a), spec_gvk(b)));
+    list.sort_by_cached_key(|s| gvk_key(spec_gvk(s)));
 }
 
 impl TransformerConfig {
@@ -124,6 +123,6 @@ impl TransformerConfig {
         ] {
             sort_specs(list);
         }
-        self.name_reference.sort_by(|a, b| gvk_cmp((&a.group, &a.version, &a.kind), (&b.group, &b.version, &b.kind)));
+        self.name_reference.sort_by_cached_key(|b| gvk_key((&b.group, &b.version, &b.kind)));
     }
 }

@@ -135,11 +135,11 @@ fn walk_map<'s>(
         (true, Some(Value::Object(o))) => match map_directive(o, path)? {
             Directive::Delete => return Ok(None),
             Directive::Replace => origin.clone().unwrap_or_default(),
-            Directive::Merge => dest.clone().unwrap_or_default(),
+            Directive::Merge => dest.unwrap_or_default(),
         },
         (true, Some(_)) => return Ok(dest),
     };
-    let Some(Value::Object(patch)) = origin else { return Ok(Some(result)) };
+    let Some(Value::Object(mut patch)) = origin else { return Ok(Some(result)) };
     let Value::Object(map) = &mut result else { return Ok(Some(result)) };
     let mut keys: Vec<String> = map.keys().chain(patch.keys()).cloned().collect();
     keys.sort();
@@ -147,7 +147,10 @@ fn walk_map<'s>(
     for key in keys {
         let (child_ty, list) = schema.field(ty, &key);
         path.push(key.clone());
-        let merged = walk(schema, map.get(&key).cloned(), patch.get(&key).cloned(), child_ty, list, path)?;
+        // Each side's field is moved into the merge; the result takes the field's place.
+        let mine = map.get_mut(&key).map(std::mem::take);
+        let theirs = patch.get_mut(&key).map(std::mem::take);
+        let merged = walk(schema, mine, theirs, child_ty, list, path)?;
         path.pop();
         match merged {
             Some(v) if !v.is_null() => {

@@ -1,6 +1,10 @@
 //! The `images` transformer: kustomize's image-name parsing and matching, applied to every
 //! `containers`/`initContainers` list (except in CRDs) and to the `images` field specs.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use regex_lite::Regex;
 use serde_json::Value;
 
 use super::{Error, apply_specs, edit};
@@ -11,8 +15,20 @@ use crate::kustomize::kustomization::Image;
 /// Whether the image reference `s` is the image `name` with an optional tag and digest
 /// (kustomize's pattern; `name` is used as a regular expression, as kustomize does).
 pub fn is_image_matched(s: &str, name: &str) -> bool {
-    let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{{}}-]*)?$");
-    regex_lite::Regex::new(&pattern).is_ok_and(|re| re.is_match(s))
+    thread_local! {
+        /// Compiled patterns by image name (`None`: the name is not a valid expression).
+        static PATTERNS: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
+    }
+    PATTERNS.with_borrow_mut(|patterns| {
+        patterns
+            .entry(name.to_string())
+            .or_insert_with(|| {
+                let pattern = format!("^{name}(:[a-zA-Z0-9_.{{}}-]*)?(@[a-zA-Z0-9]+([.+_-][a-zA-Z0-9]+)*:[a-zA-Z0-9_.{{}}-]*)?$");
+                Regex::new(&pattern).ok()
+            })
+            .as_ref()
+            .is_some_and(|re| re.is_match(s))
+    })
 }
 
 /// Splits an image reference into name, tag and digest; a `:` before the first `/` is a
