@@ -267,7 +267,10 @@ impl<'o> Loader<'o> {
     fn close(&mut self, line: usize) -> Result<(), Error> {
         let Some(frame) = self.stack.pop() else { return Ok(()) };
         let (value, anchor) = match frame {
-            Frame::Seq { items, anchor } => (Value::Array(items), anchor),
+            Frame::Seq { mut items, anchor } => {
+                items.shrink_to_fit();
+                (Value::Array(items), anchor)
+            }
             Frame::Map { mut map, merges, anchor, .. } => {
                 // Merged keys never override explicit ones; earlier merge sources win.
                 for source in merges {
@@ -279,7 +282,9 @@ impl<'o> Loader<'o> {
                         }
                     }
                 }
-                (Value::Object(map), anchor)
+                // Rebuilt at its exact size: documents stay in memory for a whole build,
+                // and the slack of a map grown entry by entry is a third of its size.
+                (Value::Object(map.into_iter().collect()), anchor)
             }
         };
         self.remember(anchor, &value);
