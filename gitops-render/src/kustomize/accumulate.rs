@@ -71,6 +71,7 @@ pub fn build(fs: &dyn fs::Fs, dir: &str, options: &Options) -> Result<ResourceSe
     replacement::resolve_vars(&mut acc)?;
     drop_local_config(&mut acc.resmap);
     build_metadata::finish(&mut acc.resmap, &build_metadata);
+    sort::validate(k.sort_options.as_ref()).map_err(Error::SortOptions)?;
     let mut resources = acc.resmap.into_resources();
     sort::order(&mut resources, options.reorder, k.sort_options.as_ref());
     Ok(resources.into_iter().map(|r| r.object).collect())
@@ -137,12 +138,12 @@ fn accumulate_loaded(
     if is_component && !k.is_component() {
         return Err(Error::Unsupported(format!(
             "expected kind 'Component' for path '{}' but got '{}'",
-            dir.path,
+            dir.label(),
             k.kind.as_deref().unwrap_or("Kustomization")
         )));
     }
     if !is_component && k.is_component() {
-        return Err(Error::Unsupported(format!("expected kind != 'Component' for path '{}'", dir.path)));
+        return Err(Error::Unsupported(format!("expected kind != 'Component' for path '{}'", dir.label())));
     }
     acc.openapi.configure(&k, dir, stack.len() == 1)?;
     let resources: Vec<String> = k.bases.iter().flatten().chain(k.resources.iter().flatten()).cloned().collect();
@@ -204,12 +205,6 @@ fn run_transformers(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> R
     replacement::replacements_stage(k, dir, acc)?;
     note(acc, "ReplacementTransformer", usize::from(len(&k.replacements) > 0));
     transform::plugins(k, dir, acc)?;
-    if k.helm_charts.as_ref().is_some_and(|c| !c.is_empty()) || k.helm_chart_inflation_generator.is_some() {
-        return Err(Error::Unsupported(format!(
-            "{}: helmCharts are not supported yet (the Helm engine arrives with its issue)",
-            dir.path
-        )));
-    }
     Ok(())
 }
 
@@ -244,7 +239,7 @@ fn run_validators(k: &Kustomization, dir: Dir<'_>, acc: &Accumulator) -> Result<
     let changed = copy.resmap.len() != acc.resmap.len()
         || copy.resmap.resources().iter().zip(acc.resmap.resources()).any(|(a, b)| a.object != b.object);
     if changed {
-        return Err(Error::Unsupported(format!("{}: validator shouldn't modify the resource map", dir.path)));
+        return Err(Error::Unsupported(format!("{}: validator shouldn't modify the resource map", dir.label())));
     }
     Ok(())
 }
@@ -261,8 +256,8 @@ fn load_kustomization(dir: Dir<'_>) -> Result<(Kustomization, String), Error> {
             Ok((Kustomization::parse(&text, &path)?, name.to_string()))
         }
         [] if dir.options.generate_if_missing => Ok((generated_kustomization(dir)?, kustomization::FILE_NAMES[0].to_string())),
-        [] => Err(Error::MissingKustomization(dir.path.to_string())),
-        _ => Err(Error::Unsupported(format!("Found multiple kustomization files under: {}", dir.path))),
+        [] => Err(Error::MissingKustomization(dir.label())),
+        _ => Err(Error::Unsupported(format!("Found multiple kustomization files under: {}", dir.label()))),
     }
 }
 
@@ -272,7 +267,7 @@ fn generated_kustomization(dir: Dir<'_>) -> Result<Kustomization, Error> {
     let entries = dir
         .fs
         .read_dir(dir.path)
-        .map_err(|source| loader::Error::Fs { referrer: dir.path.to_string(), path: ".".into(), source })?;
+        .map_err(|source| loader::Error::Fs { referrer: dir.label(), path: ".".into(), source })?;
     let mut resources = Vec::new();
     for name in entries {
         let path = fs::join(dir.path, &name).unwrap_or_default();

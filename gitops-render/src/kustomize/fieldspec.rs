@@ -125,6 +125,10 @@ fn template_specs(field: &str) -> Vec<FieldSpec> {
         // commonAnnotations selects StatefulSet by kind alone.
         let g = if field == "annotations" && k == "StatefulSet" { "" } else { g };
         out.push(fs(g, v, k, &format!("{p}/{field}"), true));
+        // kustomize v5.5's metadata label specs also label a StatefulSet's claim templates.
+        if field == "labels" && k == "StatefulSet" {
+            out.push(fs(g, v, k, "spec/volumeClaimTemplates[]/metadata/labels", true));
+        }
     }
     out
 }
@@ -438,17 +442,19 @@ fn walk(
             if name.is_empty() {
                 return Err("cannot set or create an empty field name".into());
             }
-            let create = if is_seq { None } else { create };
+            // A `name[]` segment is never created, but the segments after it may be (in
+            // each element), as in kustomize's field-spec filter.
+            let here = if is_seq { None } else { create };
             if !map.contains_key(name) {
-                let Some(leaf) = create else { return Ok(()) };
+                let Some(leaf) = here else { return Ok(()) };
                 let value = if rest.is_empty() { leaf.clone() } else { Value::Object(Map::new()) };
                 map.insert(name.to_string(), value);
             }
             let Some(child) = map.get_mut(name) else { return Ok(()) };
-            if child.is_null() {
-                if let Some(leaf) = create {
-                    *child = if rest.is_empty() { leaf.clone() } else { Value::Object(Map::new()) };
-                }
+            if child.is_null()
+                && let Some(leaf) = here
+            {
+                *child = if rest.is_empty() { leaf.clone() } else { Value::Object(Map::new()) };
             }
             walk(child, rest, create, f)
         }

@@ -37,6 +37,16 @@ pub trait Fs {
     fn exists(&self, path: &str) -> bool;
     /// The names of a directory's entries, sorted.
     fn read_dir(&self, path: &str) -> Result<Vec<String>, Error>;
+    /// The root-relative path `path` resolves to once symlinks are followed (kustomize's
+    /// `EvalSymlinks`), for the load restrictor. A tree without symlinks returns the
+    /// cleaned path; a missing path is [`Error::NotFound`].
+    fn real_path(&self, path: &str) -> Result<String, Error> {
+        match clean(path) {
+            Some(p) if self.exists(&p) => Ok(p),
+            Some(_) => Err(Error::NotFound(path.to_string())),
+            None => Err(Error::Escapes(path.to_string())),
+        }
+    }
 }
 
 /// Joins `rel` onto the directory `base` and cleans the result; `None` when it would leave
@@ -126,6 +136,13 @@ impl Fs for DiskFs {
             .collect();
         names.sort();
         Ok(names)
+    }
+
+    fn real_path(&self, path: &str) -> Result<String, Error> {
+        let real = self.resolve(path)?;
+        let rel = real.strip_prefix(&self.root).map_err(|_| Error::Escapes(path.to_string()))?;
+        let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+        parts.map(|p| p.join("/")).ok_or_else(|| Error::Io { path: path.to_string(), message: "path is not UTF-8".into() })
     }
 }
 
@@ -217,6 +234,15 @@ mod tests {
         assert_eq!(fs.read("ok.yaml").expect("read"), b"ok");
         #[cfg(unix)]
         assert!(matches!(fs.read("link"), Err(Error::Escapes(_))));
+        #[cfg(unix)]
+        {
+            std::fs::create_dir_all(root.join("app")).expect("mkdir");
+            std::os::unix::fs::symlink("../ok.yaml", root.join("app/inner")).expect("symlink");
+            assert_eq!(fs.real_path("app/inner").as_deref(), Ok("ok.yaml"));
+            assert_eq!(fs.real_path("app/./../ok.yaml").as_deref(), Ok("ok.yaml"));
+            assert_eq!(fs.real_path("").as_deref(), Ok(""));
+            assert!(matches!(fs.real_path("app/none"), Err(Error::NotFound(_))));
+        }
         assert!(matches!(fs.read("../secret"), Err(Error::Escapes(_))));
         let _ = std::fs::remove_dir_all(&dir);
     }

@@ -10,14 +10,19 @@
 //! [`add_hash_suffixes`] appends the content hash to the names of generated resources.
 //!
 //! `generators:` entries may be built-in `ConfigMapGenerator`/`SecretGenerator` configs
-//! (inline, files, or kustomization directories); other plugins are errors.
+//! (inline ones first, then files and kustomization directories, which are accumulated
+//! like bases: input order, local-config objects kept, no hash suffixes).
 //!
 //! As in kustomize v5: a bare `KEY` line of an env file gives an empty value (the process
 //! environment is never read), keys are not validated, non-UTF-8 files go to ConfigMap
 //! `binaryData`, and the content hash ignores the name (kustomize looks it up under a
-//! key that never exists). Limits: generator configs from a directory are built as a
-//! separate build (so a `local-config` annotation drops them); generated resources carry
-//! no origin for `buildMetadata: [originAnnotations]`.
+//! key that never exists). Generated resources carry their origin for `buildMetadata:
+//! [originAnnotations]` (see `build_metadata`).
+//!
+//! Limits: other generator plugins (exec, container, Go, or built-in kinds other than the
+//! two above) are errors naming the config file, and `helmCharts` (or
+//! `helmChartInflationGenerator`) fail before any generator runs, as kubectl's do without
+//! `--enable-helm`, because this engine has no Helm support yet.
 
 mod hash;
 mod kv;
@@ -105,6 +110,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// `helmCharts` (or the deprecated `helmChartInflationGenerator`): kubectl needs
+    /// `--enable-helm` for them, and this engine cannot inflate charts at all yet.
+    #[error(
+        "{dir}: trouble configuring builtin HelmChartInflationGenerator for chart '{chart}': helmCharts need Helm support, which this engine does not have yet (kubectl kustomize without --enable-helm says: must specify --enable-helm)"
+    )]
+    Helm {
+        /// The kustomization directory.
+        dir: String,
+        /// The first chart's name.
+        chart: String,
+    },
     /// `merge` or `replace` matching several resources.
     #[error("{dir}: found multiple objects that could accept merge of {id}")]
     Ambiguous {
@@ -119,6 +135,12 @@ pub enum Error {
 /// ConfigMaps first, then Secrets, each in file order, then the `generators:` entries
 /// (built-in generator configs only; `generatorOptions` do not apply to them).
 pub fn run(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
+    // kustomize configures every generator before running any, so a chart fails first.
+    let charts = k.helm_charts.iter().flatten().chain(k.helm_chart_inflation_generator.iter().flatten());
+    if let Some(chart) = charts.into_iter().next() {
+        let chart = chart.get("name").or_else(|| chart.get("chartName")).and_then(Value::as_str).unwrap_or_default();
+        return Err(Error::Helm { dir: dir.label(), chart: chart.to_string() });
+    }
     let global = k.generator_options.as_ref();
     for args in k.config_map_generator.iter().flatten() {
         let resource = generate(args, global, dir, "ConfigMap")?;
@@ -180,7 +202,7 @@ fn generate(
     let name = args.name.as_deref().unwrap_or("");
     if name.is_empty() {
         let kind = if kind == "Secret" { "secretGenerator" } else { "configMapGenerator" };
-        return Err(Error::MissingName { dir: dir.path.to_string(), kind });
+        return Err(Error::MissingName { dir: dir.label(), kind });
     }
     let opts = effective_options(args.options.as_ref(), global);
     let mut metadata = Map::new();
@@ -226,7 +248,7 @@ fn generate(
         root.insert("immutable".into(), Value::Bool(true));
     }
     let object = Object::from_value(Value::Object(root)).map_err(|_| Error::MissingName {
-        dir: dir.path.to_string(),
+        dir: dir.label(),
         kind: if kind == "Secret" { "secretGenerator" } else { "configMapGenerator" },
     })?;
     let mut resource = Resource::new(object, None);
@@ -276,10 +298,10 @@ fn absorb(resmap: &mut ResMap, mut new: Resource, dir: Dir<'_>) -> Result<(), Er
             resmap.resources_mut().push(new);
             return Ok(());
         }
-        ([], _) => return Err(Error::Missing { dir: dir.path.to_string(), id }),
-        ([_], Behavior::Create) => return Err(Error::Exists { dir: dir.path.to_string(), id }),
+        ([], _) => return Err(Error::Missing { dir: dir.label(), id }),
+        ([_], Behavior::Create) => return Err(Error::Exists { dir: dir.label(), id }),
         ([i], _) => *i,
-        _ => return Err(Error::Ambiguous { dir: dir.path.to_string(), id }),
+        _ => return Err(Error::Ambiguous { dir: dir.label(), id }),
     };
     let resources = resmap.resources_mut();
     let old = &resources[index];

@@ -64,24 +64,44 @@ impl<'a> Dir<'a> {
     /// as in kustomize, whose restrictor applies to files).
     pub fn resolve(&self, rel: &str) -> Result<String, Error> {
         if is_remote(rel) {
-            return Err(Error::Remote { referrer: self.path.to_string(), url: rel.to_string() });
+            return Err(Error::Remote { referrer: self.label(), url: rel.to_string() });
         }
-        fs::join(self.path, rel).ok_or_else(|| Error::Escapes { referrer: self.path.to_string(), path: rel.to_string() })
+        fs::join(self.path, rel).ok_or_else(|| Error::Escapes { referrer: self.label(), path: rel.to_string() })
     }
 
     /// Reads a file referenced by this kustomization, enforcing the load restrictor.
     /// Returns the root-relative path and the text.
+    ///
+    /// As in kustomize, the restrictor compares symlink-resolved paths (a link inside the
+    /// directory pointing out of it is refused), and a missing file is reported as missing
+    /// before the restrictor is considered.
     pub fn read(&self, rel: &str) -> Result<(String, String), Error> {
         let path = self.resolve(rel)?;
-        if self.options.load_restrictor == LoadRestrictor::RootOnly && !is_within(&path, self.path) {
-            return Err(Error::Restricted { path, root: self.path.to_string() });
+        let fs_error = |source| Error::Fs { referrer: self.label(), path: rel.to_string(), source };
+        if self.options.load_restrictor == LoadRestrictor::RootOnly {
+            let real = self.fs.real_path(&path).map_err(fs_error)?;
+            let root = self.fs.real_path(self.path).unwrap_or_else(|_| self.path.to_string());
+            if !is_within(&real, &root) {
+                return Err(Error::Restricted { path, root: self.path.to_string() });
+            }
         }
-        let bytes = self
-            .fs
-            .read(&path)
-            .map_err(|source| Error::Fs { referrer: self.path.to_string(), path: rel.to_string(), source })?;
+        let bytes = self.fs.read(&path).map_err(fs_error)?;
         let text = String::from_utf8(bytes).map_err(|_| Error::NotUtf8(path.clone()))?;
         Ok((path, text))
+    }
+
+    /// How messages name this kustomization: its directory (root-relative) or, for the build
+    /// root (whose relative path is empty), its kustomization file's name.
+    pub fn label(&self) -> String {
+        if !self.path.is_empty() {
+            return self.path.to_string();
+        }
+        super::kustomization::FILE_NAMES
+            .iter()
+            .copied()
+            .find(|name| self.fs.exists(name) && !self.fs.is_dir(name))
+            .unwrap_or(".")
+            .to_string()
     }
 
     /// The directory `rel` relative to this one.
@@ -118,8 +138,35 @@ mod tests {
         assert!(matches!(dir.read("../base/a.yaml"), Err(Error::Restricted { .. })));
         assert!(matches!(dir.read("../../x"), Err(Error::Escapes { .. })));
         assert!(matches!(dir.read("https://example.com/x.yaml"), Err(Error::Remote { .. })));
+        // A missing file is missing, wherever it is (kubectl: evalsymlink failure … no
+        // such file or directory), rather than outside the directory.
+        let missing = dir.read("../base/none.yaml").expect_err("missing");
+        assert_eq!(missing.to_string(), "overlay: '../base/none.yaml': 'base/none.yaml' does not exist");
         let flux = Options::flux();
         let dir = Dir { fs: &fs, path: "overlay", options: &flux };
         assert_eq!(dir.read("../base/a.yaml").expect("allowed").1, "a");
+    }
+
+    /// The restrictor compares symlink-resolved paths, as kustomize does: a link inside
+    /// the directory to a file outside it is refused under `RootOnly`.
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_out_of_the_directory_is_restricted() {
+        let tmp = std::env::temp_dir().join(format!("gitops-loader-{}", std::process::id()));
+        std::fs::create_dir_all(tmp.join("app")).expect("mkdir");
+        std::fs::write(tmp.join("shared.yaml"), "s").expect("write");
+        std::fs::write(tmp.join("app/own.yaml"), "o").expect("write");
+        std::os::unix::fs::symlink("../shared.yaml", tmp.join("app/link.yaml")).expect("symlink");
+        std::os::unix::fs::symlink("own.yaml", tmp.join("app/inner.yaml")).expect("symlink");
+        let fs = crate::kustomize::DiskFs::new(&tmp).expect("root");
+        let root_only = Options::default();
+        let dir = Dir { fs: &fs, path: "app", options: &root_only };
+        let err = dir.read("link.yaml").expect_err("points out of app");
+        assert_eq!(err.to_string(), "security; file 'app/link.yaml' is not in or below 'app'");
+        assert_eq!(dir.read("inner.yaml").expect("inside").1, "o");
+        let flux = Options::flux();
+        let dir = Dir { fs: &fs, path: "app", options: &flux };
+        assert_eq!(dir.read("link.yaml").expect("inside the root").1, "s");
+        let _ = std::fs::remove_dir_all(&tmp);
     }
 }

@@ -101,6 +101,9 @@ pub enum Error {
     /// Kustomizations refer to each other in a cycle.
     #[error("cycle detected: '{0}' is already being built")]
     Cycle(String),
+    /// The top kustomization's `sortOptions` are invalid.
+    #[error("{0}")]
+    SortOptions(String),
     /// A feature that is not available.
     #[error("{0}")]
     Unsupported(String),

@@ -32,6 +32,25 @@ const ORDER_FIRST: [&str; 22] = [
 /// …and these last.
 const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
 
+/// Checks the top kustomization's `sortOptions` as kustomize's `SortOrderTransformer`
+/// does before sorting (`sortOptions` of other kustomizations are never read): the order
+/// must be `fifo` or `legacy`, and `legacySortOptions` only goes with `legacy`. The
+/// build calls it (mapping the message to [`Error::SortOptions`](super::Error)) before
+/// [`order`].
+pub fn validate(options: Option<&SortOptions>) -> Result<(), String> {
+    let Some(options) = options else { return Ok(()) };
+    let order = options.order.as_deref().unwrap_or("");
+    if order != "fifo" && order != "legacy" {
+        return Err("the field 'sortOptions.order' must be one of [fifo, legacy]".into());
+    }
+    if order == "fifo" && options.legacy_sort_options.is_some() {
+        return Err(format!(
+            "the field 'sortOptions.legacySortOptions' is set but the selected sort order is '{order}', not 'legacy'"
+        ));
+    }
+    Ok(())
+}
+
 /// Orders resources per `--reorder` and the kustomization's `sortOptions` (which win).
 pub fn order(resources: &mut [Resource], reorder: Reorder, options: Option<&SortOptions>) {
     match options.and_then(|o| o.order.as_deref()) {
@@ -114,4 +133,28 @@ fn gvk_string(id: &ResId) -> String {
     let version = if id.version.is_empty() { "~V" } else { &id.version };
     let kind = if id.kind.is_empty() { "~K" } else { &id.kind };
     format!("{group}_{version}_{kind}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kustomize::kustomization::LegacySortOptions;
+
+    #[test]
+    fn sort_options_are_validated_like_kubectl() {
+        let opts = |order: Option<&str>, legacy: bool| SortOptions {
+            order: order.map(str::to_string),
+            legacy_sort_options: legacy.then(LegacySortOptions::default),
+        };
+        assert_eq!(validate(None), Ok(()));
+        assert_eq!(validate(Some(&opts(Some("legacy"), true))), Ok(()));
+        assert_eq!(validate(Some(&opts(Some("fifo"), false))), Ok(()));
+        let must = Err("the field 'sortOptions.order' must be one of [fifo, legacy]".to_string());
+        assert_eq!(validate(Some(&opts(None, false))), must);
+        assert_eq!(validate(Some(&opts(Some("Legacy"), false))), must);
+        assert_eq!(
+            validate(Some(&opts(Some("fifo"), true))),
+            Err("the field 'sortOptions.legacySortOptions' is set but the selected sort order is 'fifo', not 'legacy'".into())
+        );
+    }
 }

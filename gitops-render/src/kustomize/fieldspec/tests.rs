@@ -181,3 +181,42 @@ fn a_custom_resource_definition_object_is_not_a_crds_file() {
     };
     assert!(err.contains("unable to parse open API definition from 'app/crd.json'"), "{err}");
 }
+
+#[test]
+fn labels_reach_statefulset_claim_templates() {
+    let kust = "labels:\n- pairs: {tier: db}\n  includeTemplates: true\ncommonLabels: {app: pg}\ncommonAnnotations: {note: x}\nresources: [sts.yaml]\n";
+    let sts = "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: pg\nspec:\n  volumeClaimTemplates:\n  - metadata:\n      name: data\n  - spec: {}\n";
+    let out = build(&[("app/kustomization.yaml", kust), ("app/sts.yaml", sts)]);
+    assert_eq!(out.as_deref(), Ok(r#"apiVersion: apps/v1
+kind: StatefulSet
+metadata:
+  annotations:
+    note: x
+  labels:
+    app: pg
+    tier: db
+  name: pg
+spec:
+  selector:
+    matchLabels:
+      app: pg
+  template:
+    metadata:
+      annotations:
+        note: x
+      labels:
+        app: pg
+        tier: db
+  volumeClaimTemplates:
+  - metadata:
+      labels:
+        app: pg
+        tier: db
+      name: data
+  - metadata:
+      labels:
+        app: pg
+        tier: db
+    spec: {}
+"#));
+}

@@ -34,12 +34,12 @@ pub fn load(args: &GeneratorArgs, name: &str, dir: Dir<'_>) -> Result<Vec<(Strin
     }
     for literal in args.literals.iter().flatten() {
         let (k, v) = parse_literal(literal)
-            .ok_or_else(|| Error::Literal { dir: dir.path.to_string(), literal: literal.clone() })?;
+            .ok_or_else(|| Error::Literal { dir: dir.label(), literal: literal.clone() })?;
         pairs.push((k, Bytes::Text(v)));
     }
     for source in args.files.iter().flatten() {
         let (key, rel) = parse_file_source(source).map_err(|message| Error::FileSource {
-            dir: dir.path.to_string(),
+            dir: dir.label(),
             entry: source.clone(),
             message,
         })?;
@@ -48,7 +48,7 @@ pub fn load(args: &GeneratorArgs, name: &str, dir: Dir<'_>) -> Result<Vec<(Strin
                 Ok((_, text)) => Bytes::Text(text),
                 // The restrictor and root checks passed before the UTF-8 check.
                 Err(loader::Error::NotUtf8(path)) => Bytes::Binary(dir.fs.read(&path).map_err(|source| {
-                    loader::Error::Fs { referrer: dir.path.to_string(), path: rel.clone(), source }
+                    loader::Error::Fs { referrer: dir.label(), path: rel.clone(), source }
                 })?),
                 Err(e) => return Err(e.into()),
             };
@@ -56,7 +56,7 @@ pub fn load(args: &GeneratorArgs, name: &str, dir: Dir<'_>) -> Result<Vec<(Strin
     }
     for (i, (key, _)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(k, _)| k == key) {
-            return Err(Error::RepeatedKey { dir: dir.path.to_string(), name: name.to_string(), key: key.clone() });
+            return Err(Error::RepeatedKey { dir: dir.label(), name: name.to_string(), key: key.clone() });
         }
     }
     Ok(pairs)

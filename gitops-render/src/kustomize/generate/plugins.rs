@@ -24,7 +24,7 @@ pub fn configs(entries: &[String], dir: Dir<'_>) -> Result<Vec<(String, Generato
     let inline = |e: &&String| crate::kustomize::build_metadata::is_inline(e);
     for entry in entries.iter().filter(inline).chain(entries.iter().filter(|e| !inline(e))) {
         let (file, text) = if inline(&entry) {
-            (format!("{}: inline generator", dir.path), entry.clone())
+            (format!("{}: inline generator", dir.label()), entry.clone())
         } else {
             let path = dir.resolve(entry)?;
             if dir.fs.is_dir(&path) {

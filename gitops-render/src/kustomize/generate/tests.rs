@@ -333,3 +333,28 @@ fn merge_matches_the_default_namespace_and_keys_are_not_validated() {
     let expected = "apiVersion: v1\ndata:\n  a: \"1\"\n  b: \"2\"\n  bad key!: x\nkind: ConfigMap\nmetadata:\n  name: c-f8fhtkmh74\n";
     assert_eq!(build(&fs, "k").expect("builds"), expected);
 }
+
+/// At the build root the message names the kustomization file rather than an empty path
+/// (kubectl: `invalid literal source novalue, expected key=value`).
+#[test]
+fn root_errors_name_the_kustomization_file() {
+    let mut fs = MemFs::new();
+    fs.add("kustomization.yaml", "configMapGenerator:\n- name: c\n  literals: [novalue]\n");
+    assert_eq!(build(&fs, ""), Err("kustomization.yaml: invalid literal source novalue, expected key=value".into()));
+}
+
+/// Charts fail before any generator runs; the message says both what kubectl says without
+/// `--enable-helm` and that this engine has no Helm support.
+#[test]
+fn helm_charts_are_refused_honestly() {
+    let mut fs = MemFs::new();
+    fs.add(
+        "app/kustomization.yaml",
+        "configMapGenerator:\n- name: c\n  literals: [novalue]\nhelmCharts:\n- name: podinfo\n  repo: https://stefanprodan.github.io/podinfo\n  version: 6.7.0\n",
+    );
+    let err = build(&fs, "app").expect_err("no Helm");
+    assert_eq!(
+        err,
+        "app: trouble configuring builtin HelmChartInflationGenerator for chart 'podinfo': helmCharts need Helm support, which this engine does not have yet (kubectl kustomize without --enable-helm says: must specify --enable-helm)"
+    );
+}

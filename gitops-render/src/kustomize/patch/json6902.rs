@@ -1,5 +1,6 @@
 //! JSON patch (RFC 6902): `add`, `remove`, `replace`, `move`, `copy`, `test`, with JSON
-//! pointers (`~0`, `~1`, `-` to append to a list).
+//! pointers (`~0`, `~1`, `-` to append to a list) and, as in kustomize's library, negative
+//! list indices counting from the end.
 
 use serde_json::Value;
 
@@ -70,15 +71,22 @@ fn tokens(pointer: &str) -> Option<Vec<String>> {
     Some(rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect())
 }
 
+/// A list index as kustomize's JSON patch library (evanphx/json-patch v4) reads it: a
+/// decimal integer (Go's `strconv.Atoi`), where a negative one counts from the end. For
+/// `add` (`allow_end`) the list is one longer, so `-` and `len` append and `-1` inserts
+/// before the end; otherwise `-1` is the last element.
 fn index(token: &str, len: usize, allow_end: bool) -> Option<usize> {
     if token == "-" {
         return allow_end.then_some(len);
     }
-    if token.is_empty() || (token.len() > 1 && token.starts_with('0')) || !token.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+    let i: i64 = token.parse().ok()?;
+    let size = i64::try_from(len).ok()? + i64::from(allow_end);
+    let i = if i < 0 { i + size } else { i };
+    if (0..size).contains(&i) {
+        usize::try_from(i).ok()
+    } else {
+        None
     }
-    let i: usize = token.parse().ok()?;
-    (i < len || (allow_end && i == len)).then_some(i)
 }
 
 fn get<'v>(doc: &'v Value, toks: &[String]) -> Option<&'v Value> {
@@ -210,6 +218,28 @@ mod tests {
         assert!(matches!(apply(&mut doc, &bad), Err(JsonPatchError::Apply { .. })));
         assert!(decode(&json!([{"op": "frobnicate", "path": "/"}])).is_err());
         assert!(decode(&json!([{"op": "add", "path": "/x"}])).is_err());
+    }
+
+    /// kubectl (kustomize v5.5.0) reads `-1` as the last element for replace/remove/test
+    /// and inserts `add` at `len + 1 + i`: `[--a, --b]` becomes `[--a, --inserted, --last]`.
+    #[test]
+    fn negative_indices_count_from_the_end() {
+        let mut doc = json!({"args": ["--a", "--b"]});
+        let ops = decode(&json!([
+            {"op": "replace", "path": "/args/-1", "value": "--last"},
+            {"op": "add", "path": "/args/-2", "value": "--inserted"},
+            {"op": "test", "path": "/args/-3", "value": "--a"},
+        ]))
+        .expect("valid");
+        apply(&mut doc, &ops).expect("applies");
+        assert_eq!(doc, json!({"args": ["--a", "--inserted", "--last"]}));
+        let ops = decode(&json!([{"op": "remove", "path": "/args/-3"}, {"op": "add", "path": "/args/-3", "value": "x"}])).expect("valid");
+        apply(&mut doc, &ops).expect("applies");
+        assert_eq!(doc, json!({"args": ["x", "--inserted", "--last"]}));
+        let ops = decode(&json!([{"op": "replace", "path": "/args/-4", "value": "y"}])).expect("valid");
+        assert!(apply(&mut doc, &ops).is_err());
+        let ops = decode(&json!([{"op": "add", "path": "/args/-5", "value": "y"}])).expect("valid");
+        assert!(apply(&mut doc, &ops).is_err());
     }
 
     /// Regression: kubectl's JSON patch sets a missing map key on `replace` (the

@@ -1,8 +1,8 @@
 //! Strategic merge patches and JSON 6902 patches, with target selection: kustomize's
 //! `PatchStrategicMergeTransformer`, `PatchTransformer` and `PatchJson6902Transformer`.
 //!
-//! A `patches` entry is a JSON 6902 patch when its text is a list of operations, else a
-//! strategic merge patch. A strategic merge patch without `target` applies to the one
+//! A `patches` entry is a JSON 6902 patch when its text is a list of operations, else one
+//! strategic merge patch per YAML document (several only without `target`). A strategic merge patch without `target` applies to the one
 //! resource that has (or had) the patch's group, version, kind, name and namespace.
 //! Name and kind changes by a strategic merge patch are undone unless the entry's options
 //! `allowNameChange` / `allowKindChange` are set; the namespace is always kept.
@@ -62,6 +62,18 @@ pub enum Error {
         field: &'static str,
         /// What is wrong.
         message: String,
+    },
+    /// A `patches` entry with a target whose text holds several strategic merge patches.
+    #[error("{source_name}: Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field")]
+    MultipleWithTarget {
+        /// The patch file or inline patch.
+        source_name: String,
+    },
+    /// A `patchesJson6902` entry whose target has no name (kustomize requires one there).
+    #[error("{dir}: patchesJson6902: must specify the target name")]
+    TargetName {
+        /// The kustomization directory.
+        dir: String,
     },
     /// A JSON patch without a target.
     #[error("{source_name}: must specify a target for a JSON 6902 patch")]
@@ -124,17 +136,17 @@ fn smp_objects(docs: Vec<Value>, source_name: &str) -> Result<Vec<Object>, Error
 fn patch_text(p: &Patch, dir: Dir<'_>) -> Result<(String, String), Error> {
     match (&p.patch, &p.path) {
         (Some(text), None) if !text.trim().is_empty() => {
-            Ok((text.trim().to_string(), format!("{}: inline patch", dir.path)))
+            Ok((text.trim().to_string(), format!("{}: inline patch", dir.label())))
         }
         (None, Some(path)) => {
             let (file, text) = dir.read(path)?;
             Ok((text, file))
         }
         (Some(_), Some(_)) => Err(Error::Parse {
-            source_name: dir.path.to_string(),
+            source_name: dir.label(),
             message: "patch and path can't be set at the same time".into(),
         }),
-        _ => Err(Error::Parse { source_name: dir.path.to_string(), message: "must specify one of patch and path".into() }),
+        _ => Err(Error::Parse { source_name: dir.label(), message: "must specify one of patch and path".into() }),
     }
 }
 
@@ -145,10 +157,11 @@ fn load_patch(text: &str, source_name: &str) -> Result<Loaded, Error> {
             json6902::decode(&docs[0])
                 .map_err(|e| Error::Parse { source_name: source_name.to_string(), message: e.to_string() })?,
         )),
-        [Value::Object(_)] => Ok(Loaded::Smp(smp_objects(docs, source_name)?)),
+        // Every document of a strategic-merge patch file is a patch of its own.
+        [_, ..] if docs.iter().all(Value::is_object) => Ok(Loaded::Smp(smp_objects(docs, source_name)?)),
         _ => Err(Error::Parse {
             source_name: source_name.to_string(),
-            message: "unable to parse SM or JSON patch (expected one object or a list of operations)".into(),
+            message: "unable to parse SM or JSON patch (expected YAML objects or one list of operations)".into(),
         }),
     }
 }
@@ -174,7 +187,7 @@ fn load_steps<'k>(k: &'k Kustomization, dir: Dir<'_>) -> Result<Vec<Step<'k>>, E
         // For legacy reasons an entry may be the patch itself rather than a file path.
         let inline = parse_docs(entry, "inline").ok().filter(|d| !d.is_empty() && d.iter().all(Value::is_object));
         let (docs, source_name) = match inline {
-            Some(docs) => (docs, format!("{}: inline patch", dir.path)),
+            Some(docs) => (docs, format!("{}: inline patch", dir.label())),
             None => {
                 let (file, text) = dir.read(entry)?;
                 (parse_docs(&text, &file)?, file)
@@ -190,6 +203,9 @@ fn load_steps<'k>(k: &'k Kustomization, dir: Dir<'_>) -> Result<Vec<Step<'k>>, E
         let option = |name: &str| p.options.as_ref().and_then(|o| o.get(name)).copied().unwrap_or(false);
         match load_patch(&text, &source_name)? {
             Loaded::Smp(patches) => {
+                if p.target.is_some() && patches.len() > 1 {
+                    return Err(Error::MultipleWithTarget { source_name });
+                }
                 for patch in patches {
                     let patch = SmpPatch {
                         patch,
@@ -251,6 +267,10 @@ pub fn strategic_merge_stage_with(
 /// `patchesJson6902`.
 pub fn json6902_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
     for p in k.patches_json6902.iter().flatten() {
+        // kustomize's PatchJson6902Transformer checks the target's name before loading.
+        if p.target.as_ref().is_some_and(|t| t.name.as_deref().unwrap_or("").is_empty()) {
+            return Err(Error::TargetName { dir: dir.label() });
+        }
         let (text, source_name) = patch_text(p, dir)?;
         let sel = p.target.as_ref().ok_or(Error::MissingTarget { source_name: source_name.clone() })?;
         let docs = parse_docs(&text, &source_name)?;
@@ -261,6 +281,9 @@ pub fn json6902_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) ->
                 return Err(Error::Parse { source_name, message: "expected a list of JSON patch operations".into() });
             }
         };
+        if ops.is_empty() {
+            return Err(Error::Parse { source_name, message: "patch appears to be empty".into() });
+        }
         apply_json(acc, sel, &ops, &source_name, false)?;
     }
     Ok(())
@@ -366,6 +389,8 @@ fn apply_json(
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_entries;
 #[cfg(test)]
 mod tests_openapi;
 #[cfg(test)]

@@ -132,7 +132,7 @@ impl OpenApiState {
             return Ok(());
         }
         let version = field.and_then(|f| f.get("version")).map(String::as_str).unwrap_or("");
-        let invalid = |message: &str| Error::Parse { source_name: dir.path.to_string(), message: message.to_string() };
+        let invalid = |message: &str| Error::Parse { source_name: dir.label(), message: message.to_string() };
         if let Some((file, text)) = loaded {
             if field.is_some_and(|f| f.contains_key("version")) {
                 return Err(invalid("builtin version and custom schema provided, cannot use both"));

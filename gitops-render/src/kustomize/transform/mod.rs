@@ -48,6 +48,14 @@ pub enum Error {
         /// The duplicated id.
         id: String,
     },
+    /// A `replicas` entry names no resource of a kind its field specs select.
+    #[error("resource with name {name} does not match a config with the following GVK [{gvks}]")]
+    NoReplicaTarget {
+        /// The entry's name.
+        name: String,
+        /// The field specs' group/version/kinds, space-separated.
+        gvks: String,
+    },
     /// A transformer kind or feature this engine does not implement.
     #[error("{0}")]
     Unsupported(String),
@@ -71,12 +79,12 @@ fn apply_specs(
     leaf: Option<&Value>,
     f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), Error> {
-    let id = r.id();
     let api_version = r.object.api_version().to_string();
     let kind = r.object.kind().to_string();
     for spec in specs.iter().filter(|s| fieldspec::selects(s, &api_version, &kind)) {
-        edit(&mut r.object, |v| fieldspec::visit(v, spec, leaf, f))
-            .map_err(|message| Error::Field { resource: id.to_string(), message })?;
+        if let Err(message) = edit(&mut r.object, |v| fieldspec::visit(v, spec, leaf, f)) {
+            return Err(Error::Field { resource: r.id().to_string(), message });
+        }
     }
     Ok(())
 }
@@ -335,16 +343,39 @@ pub fn annotations(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error
     set_map_entries(acc, common, &specs)
 }
 
+/// kustomize's `Gvk.String()` of a field spec: `Kind.version.group` with `[noKind]`,
+/// `[noVer]`, `[noGrp]` for empty parts.
+fn spec_gvk_text(spec: &FieldSpec) -> String {
+    let or = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
+    format!("{}.{}.{}", or(&spec.kind, "[noKind]"), or(&spec.version, "[noVer]"), or(&spec.group, "[noGrp]"))
+}
+
+/// kustomize's `ReplicaCountTransformer`: for each field spec, the resources that have (or
+/// had) the name and a kind the spec selects get the count. An entry that matches no
+/// resource through any spec is an error, as in kustomize v5.5.
 fn replica_with(acc: &mut Accumulator, name: &str, count: i64, specs: &[FieldSpec]) -> Result<(), Error> {
     let leaf = Value::from(count);
-    for r in acc.resmap.resources_mut() {
-        let matches = r.id().name == name || r.previous_ids.iter().any(|id| id.name == name);
-        if matches {
-            apply_specs(r, specs, Some(&leaf), &mut |node| {
-                *node = Value::from(count);
-                Ok(())
-            })?;
+    let mut found = false;
+    for spec in specs {
+        let spec_selects = |id: &ResId| {
+            id.name == name
+                && (spec.group.is_empty() || spec.group == id.group)
+                && (spec.version.is_empty() || spec.version == id.version)
+                && (spec.kind.is_empty() || spec.kind == id.kind)
+        };
+        for r in acc.resmap.resources_mut() {
+            if spec_selects(&r.id()) || r.previous_ids.iter().any(spec_selects) {
+                found = true;
+                apply_specs(r, std::slice::from_ref(spec), Some(&leaf), &mut |node| {
+                    *node = Value::from(count);
+                    Ok(())
+                })?;
+            }
         }
+    }
+    if !found {
+        let gvks: Vec<String> = specs.iter().map(spec_gvk_text).collect();
+        return Err(Error::NoReplicaTarget { name: name.to_string(), gvks: gvks.join(" ") });
     }
     Ok(())
 }

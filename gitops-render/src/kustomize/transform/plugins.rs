@@ -20,7 +20,6 @@ use crate::kustomize::build_metadata::{self, ConfiguredBy, Origin};
 use crate::kustomize::fieldspec::{FieldSpec, yaml_documents};
 use crate::kustomize::kustomization::{Image, Kustomization, Patch, Selector};
 use crate::kustomize::loader::Dir;
-use crate::kustomize::resource::ResId;
 use crate::kustomize::{generate, patch, replacement};
 
 fn specs_of(config: &Value, file: &str) -> Result<Vec<FieldSpec>, Error> {
@@ -185,8 +184,10 @@ fn run_one(config: &Value, file: &str, dir: Dir<'_>, acc: &mut Accumulator) -> R
         "ReplicaCountTransformer" => {
             let name = text_of(config, "/replica/name");
             let count = config.pointer("/replica/count").and_then(Value::as_i64).unwrap_or(0);
-            check_replica_target(acc, &name, &specs, file)?;
-            replica_with(acc, &name, count, &specs)
+            replica_with(acc, &name, count, &specs).map_err(|e| match e {
+                Error::NoReplicaTarget { .. } => Error::Config { file: file.into(), message: e.to_string() },
+                e => e,
+            })
         }
         // Hashes generated resources now; the build's own pass at the end hashes them
         // again, as kustomize does.
@@ -198,33 +199,6 @@ fn run_one(config: &Value, file: &str, dir: Dir<'_>, acc: &mut Accumulator) -> R
             "{file}: unable to load builtin {other}.builtin.[noGrp] (ValueAddTransformer and SortOrderTransformer configs are not supported)"
         ))),
     }
-}
-
-/// kustomize's `ReplicaCountTransformer` fails when no resource of a field spec's kind
-/// has (or had) the name.
-fn check_replica_target(acc: &Accumulator, name: &str, specs: &[FieldSpec], file: &str) -> Result<(), Error> {
-    let selected = |spec: &FieldSpec, id: &ResId| {
-        (spec.group.is_empty() || spec.group == id.group)
-            && (spec.version.is_empty() || spec.version == id.version)
-            && (spec.kind.is_empty() || spec.kind == id.kind)
-    };
-    let found = acc.resmap.resources().iter().any(|r| {
-        std::iter::once(r.id())
-            .chain(r.previous_ids.iter().cloned())
-            .any(|id| id.name == name && specs.iter().any(|s| selected(s, &id)))
-    });
-    if found {
-        return Ok(());
-    }
-    let or = |s: &str, none: &str| if s.is_empty() { none.to_string() } else { s.to_string() };
-    let gvks: Vec<String> = specs
-        .iter()
-        .map(|s| format!("{}.{}.{}", or(&s.kind, "[noKind]"), or(&s.version, "[noVer]"), or(&s.group, "[noGrp]")))
-        .collect();
-    Err(Error::Config {
-        file: file.into(),
-        message: format!("resource with name {name} does not match a config with the following GVK [{}]", gvks.join(" ")),
-    })
 }
 
 /// One transformer config: the object, the file named in errors, and `configuredIn` of
@@ -241,7 +215,7 @@ fn configs(k: &Kustomization, dir: Dir<'_>, acc: &Accumulator) -> Result<Vec<Con
     let origin = acc.origin.as_deref();
     let mut out = Vec::new();
     for entry in entries.iter().filter(|e| build_metadata::is_inline(e)) {
-        let file = format!("{}: inline transformer", dir.path);
+        let file = format!("{}: inline transformer", dir.label());
         let at = origin.map(|o| build_metadata::join(o, &acc.kust_file));
         for value in yaml_documents(entry, &file)? {
             out.push(Config { value, file: file.clone(), configured_in: at.clone() });

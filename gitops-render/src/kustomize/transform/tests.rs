@@ -265,3 +265,17 @@ fn a_created_prefix_field_holds_the_prefix() {
     ]);
     assert_eq!(out, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: p-d\n---\napiVersion: v1\nkind: Bar\nmetadata:\n  name: p-b\n---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: p-f\nspec:\n  x: p-\n");
 }
+
+/// kustomize v5.5 fails a `replicas` entry whose name no Deployment, StatefulSet,
+/// ReplicaSet or ReplicationController has (a ConfigMap of that name does not count).
+#[test]
+fn a_replicas_entry_matching_nothing_fails() {
+    let mut fs = MemFs::new();
+    fs.add("app/kustomization.yaml", "resources: [cm.yaml]\nreplicas:\n- name: absent\n  count: 7\n")
+        .add("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: absent\n");
+    let err = kustomize::build(&fs, "app", &Options::default()).expect_err("no workload named absent");
+    assert_eq!(
+        err.to_string(),
+        "resource with name absent does not match a config with the following GVK [Deployment.[noVer].[noGrp] StatefulSet.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] ReplicationController.[noVer].[noGrp]]"
+    );
+}
