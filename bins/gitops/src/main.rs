@@ -17,6 +17,11 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+/// mimalloc: builds allocate many small maps and strings (a fifth faster than glibc's
+/// allocator on the kustomize benchmarks, at about the same peak memory).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -6,6 +6,8 @@
 //! sequence met on the way is traversed element by element anyway). [`visit`] walks a path
 //! and, with `create`, makes the missing mappings and the leaf.
 
+use std::borrow::Cow;
+
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -89,6 +91,23 @@ pub struct TransformerConfig {
     /// `replicas` targets.
     #[serde(default)]
     pub replicas: Vec<FieldSpec>,
+    /// How this configuration relates to the built-in one (lets merges skip no-ops).
+    #[serde(skip)]
+    pub(crate) provenance: Provenance,
+}
+
+/// How a [`TransformerConfig`] relates to [`TransformerConfig::builtin`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) enum Provenance {
+    /// Anything else.
+    #[default]
+    Other,
+    /// The built-in configuration, or a merge of it into an empty one: only built-in
+    /// specs, and every built-in spec covered.
+    Builtin,
+    /// A merge that took in the built-in configuration and more: each built-in spec is
+    /// covered.
+    CoversBuiltin,
 }
 
 fn fs(group: &str, version: &str, kind: &str, path: &str, create: bool) -> FieldSpec {
@@ -311,7 +330,7 @@ impl TransformerConfig {
     /// kustomize's built-in configuration (its lists in kustomize's sorted order).
     pub fn builtin() -> Self {
         static BUILTIN: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
-        BUILTIN.get_or_init(Self::make_builtin).clone()
+        BUILTIN.get_or_init(|| TransformerConfig { provenance: Provenance::Builtin, ..Self::make_builtin() }).clone()
     }
 
     fn make_builtin() -> Self {
@@ -340,6 +359,7 @@ impl TransformerConfig {
             var_reference: var_reference(),
             images,
             replicas,
+            provenance: Provenance::Other,
         };
         config.sort();
         config
@@ -388,7 +408,10 @@ pub fn selects(spec: &FieldSpec, api_version: &str, kind: &str) -> bool {
 }
 
 /// Splits a field-spec path on `/`, honouring `\/` escapes.
-pub fn split_path(path: &str) -> Vec<String> {
+pub fn split_path(path: &str) -> Vec<Cow<'_, str>> {
+    if !path.contains('\\') {
+        return path.split('/').map(Cow::Borrowed).collect();
+    }
     let mut out = vec![String::new()];
     let mut chars = path.chars().peekable();
     while let Some(c) = chars.next() {
@@ -407,7 +430,7 @@ pub fn split_path(path: &str) -> Vec<String> {
             }
         }
     }
-    out
+    out.into_iter().map(Cow::Owned).collect()
 }
 
 /// Walks `spec`'s path in `obj` (which the caller has selected) and calls `f` on each
@@ -426,7 +449,7 @@ pub fn visit(
 
 fn walk(
     node: &mut Value,
-    path: &[String],
+    path: &[Cow<'_, str>],
     create: Option<&Value>,
     f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
@@ -437,7 +460,7 @@ fn walk(
         Value::Object(map) => {
             let (name, is_seq) = match first.strip_suffix("[]") {
                 Some(n) => (n, true),
-                None => (first.as_str(), false),
+                None => (first.as_ref(), false),
             };
             if name.is_empty() {
                 return Err("cannot set or create an empty field name".into());

@@ -4,8 +4,9 @@
 //! Paths given to an [`Fs`] are relative to its root, `/`-separated and already cleaned
 //! (see [`clean`]); a path that would leave the root never reaches the file system.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 /// Why a file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,9 +81,20 @@ pub fn parent(path: &str) -> &str {
 }
 
 /// A directory on disk; nothing outside it can be read, through `..` or symlinks.
-#[derive(Clone, Debug)]
+///
+/// Directories are resolved once and remembered, so a `DiskFs` expects its tree not to
+/// change while it is used: make one per build.
+#[derive(Debug)]
 pub struct DiskFs {
     root: PathBuf,
+    /// Real paths of the directories resolved so far, by root-relative path.
+    dirs: Mutex<HashMap<String, PathBuf>>,
+}
+
+impl Clone for DiskFs {
+    fn clone(&self) -> Self {
+        DiskFs { root: self.root.clone(), dirs: Mutex::new(HashMap::new()) }
+    }
 }
 
 impl DiskFs {
@@ -93,7 +105,7 @@ impl DiskFs {
             path: root.display().to_string(),
             message: e.to_string(),
         })?;
-        Ok(DiskFs { root })
+        Ok(DiskFs { root, dirs: Mutex::new(HashMap::new()) })
     }
 
     /// The root directory.
@@ -101,15 +113,46 @@ impl DiskFs {
         &self.root
     }
 
+    /// The real path of `path` inside the root, following symlinks.
     fn resolve(&self, path: &str) -> Result<PathBuf, Error> {
         let cleaned = clean(path).ok_or_else(|| Error::Escapes(path.to_string()))?;
-        let full = self.root.join(&cleaned);
+        let Some((dir, name)) = cleaned.rsplit_once('/').or(Some(("", cleaned.as_str()))).filter(|(_, n)| !n.is_empty())
+        else {
+            return Ok(self.root.clone());
+        };
+        let full = self.real_dir(dir, path)?.join(name);
+        match std::fs::symlink_metadata(&full) {
+            Ok(meta) if meta.file_type().is_symlink() => self.canonical(&full, path),
+            Ok(_) => Ok(full),
+            Err(e) => Err(io_error(e, path)),
+        }
+    }
+
+    /// The real path of the directory `dir` (root-relative), remembered once resolved.
+    fn real_dir(&self, dir: &str, path: &str) -> Result<PathBuf, Error> {
+        let mut dirs = self.dirs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(real) = dirs.get(dir) {
+            return Ok(real.clone());
+        }
+        let real = self.canonical(&self.root.join(dir), path)?;
+        dirs.insert(dir.to_string(), real.clone());
+        Ok(real)
+    }
+
+    /// `full` with every symlink followed; it must stay inside the root.
+    fn canonical(&self, full: &Path, path: &str) -> Result<PathBuf, Error> {
         match full.canonicalize() {
             Ok(real) if real.starts_with(&self.root) => Ok(real),
             Ok(_) => Err(Error::Escapes(path.to_string())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::NotFound(path.to_string())),
-            Err(e) => Err(Error::Io { path: path.to_string(), message: e.to_string() }),
+            Err(e) => Err(io_error(e, path)),
         }
+    }
+}
+
+fn io_error(e: std::io::Error, path: &str) -> Error {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => Error::NotFound(path.to_string()),
+        _ => Error::Io { path: path.to_string(), message: e.to_string() },
     }
 }
 

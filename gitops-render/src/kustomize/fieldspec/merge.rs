@@ -6,7 +6,7 @@
 //! in kustomize: `[]` merged with `[{kind: Foo}, {}]` keeps only the `Foo` spec.
 
 
-use super::{FieldSpec, NameBackRefs, TransformerConfig};
+use super::{FieldSpec, NameBackRefs, Provenance, TransformerConfig};
 
 /// Kinds kustomize orders first (`orderFirst`), then last (`orderLast`).
 const ORDER_FIRST: [&str; 21] = [
@@ -81,6 +81,19 @@ impl TransformerConfig {
     /// (see the module documentation); `nameReference` entries of the same referenced
     /// group/version/kind combine their field specs.
     pub fn merge(&mut self, other: TransformerConfig) {
+        // Every spec covers itself and covering is transitive, so merging a part of the
+        // built-in configuration into one that covers all of it changes nothing (the
+        // common case: every kustomization level merges the built-in specs).
+        let covers = |p: Provenance| p != Provenance::Other;
+        let part_of_builtin = |c: &TransformerConfig| c.provenance == Provenance::Builtin || c.is_empty();
+        if other.is_empty() || (other.provenance == Provenance::Builtin && covers(self.provenance)) {
+            return;
+        }
+        self.provenance = match (part_of_builtin(self) && part_of_builtin(&other), covers(self.provenance) || covers(other.provenance)) {
+            (true, true) => Provenance::Builtin,
+            (false, true) => Provenance::CoversBuiltin,
+            (_, false) => Provenance::Other,
+        };
         let lists = [
             (&mut self.name_prefix, other.name_prefix),
             (&mut self.name_suffix, other.name_suffix),
@@ -104,6 +117,25 @@ impl TransformerConfig {
             }
         }
         self.sort();
+    }
+
+    /// Whether the configuration has no field specs at all.
+    fn is_empty(&self) -> bool {
+        [
+            &self.name_prefix,
+            &self.name_suffix,
+            &self.namespace,
+            &self.common_labels,
+            &self.template_labels,
+            &self.labels,
+            &self.common_annotations,
+            &self.var_reference,
+            &self.images,
+            &self.replicas,
+        ]
+        .iter()
+        .all(|l| l.is_empty())
+            && self.name_reference.is_empty()
     }
 
     /// Sorts every list (and the `nameReference` entries, not their field specs) by

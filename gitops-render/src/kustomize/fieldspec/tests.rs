@@ -220,3 +220,26 @@ spec:
     spec: {}
 "#));
 }
+
+/// Merging the built-in specs into a configuration that already took them in is skipped;
+/// the full merge gives the same configuration.
+#[test]
+fn merging_the_builtin_specs_again_changes_nothing() {
+    let mut user = TransformerConfig {
+        name_prefix: vec![spec("Foo", "metadata/name")],
+        common_labels: vec![spec("Bar", "spec/selector")],
+        ..Default::default()
+    };
+    user.sort();
+    let mut level = TransformerConfig::builtin();
+    level.merge(user);
+    let mut acc = TransformerConfig::default();
+    acc.merge(level);
+    for covering in [acc, TransformerConfig::builtin(), { let mut a = TransformerConfig::default(); a.merge(TransformerConfig::builtin()); a }] {
+        let mut fast = covering.clone();
+        fast.merge(TransformerConfig::builtin());
+        let mut slow = TransformerConfig { provenance: Provenance::Other, ..covering.clone() };
+        slow.merge(TransformerConfig { provenance: Provenance::Other, ..TransformerConfig::builtin() });
+        assert_eq!(TransformerConfig { provenance: Provenance::Other, ..fast }, slow);
+    }
+}

@@ -36,12 +36,17 @@ const CLUSTER_SCOPED: &[&str] = &[
 
 /// kustomize's effective namespace: `~X` for cluster-scoped kinds, `default` for none.
 pub fn effective_namespace(id: &ResId) -> &str {
-    if CLUSTER_SCOPED.contains(&id.kind.as_str()) {
+    effective_ns(&id.kind, &id.namespace)
+}
+
+/// [`effective_namespace`] of a kind and namespace.
+fn effective_ns<'a>(kind: &str, namespace: &'a str) -> &'a str {
+    if CLUSTER_SCOPED.contains(&kind) {
         "~X"
-    } else if id.namespace.is_empty() {
+    } else if namespace.is_empty() {
         "default"
     } else {
-        &id.namespace
+        namespace
     }
 }
 
@@ -95,15 +100,19 @@ impl Matcher {
 
     /// Whether `r` is selected (original or current name and namespace).
     pub fn matches(&self, r: &Resource) -> bool {
-        let cur = r.id();
-        let org = r.original_id();
+        let o = &r.object;
+        let (kind, name, namespace) = (o.kind(), o.name(), o.namespace());
+        let (org_kind, org_name, org_namespace) = r
+            .previous_ids
+            .first()
+            .map_or((kind, name, namespace), |id| (id.kind.as_str(), id.name.as_str(), id.namespace.as_str()));
         let ok = |re: &Option<Regex>, a: &str, b: &str| re.as_ref().is_none_or(|re| re.is_match(a) || re.is_match(b));
         let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
-        ok(&self.namespace, effective_namespace(&org), effective_namespace(&cur))
-            && ok(&self.name, &org.name, &cur.name)
-            && one(&self.group, &cur.group)
-            && one(&self.version, &cur.version)
-            && one(&self.kind, &cur.kind)
+        ok(&self.namespace, effective_ns(org_kind, org_namespace), effective_ns(kind, namespace))
+            && ok(&self.name, org_name, name)
+            && one(&self.group, o.group())
+            && one(&self.version, o.version())
+            && one(&self.kind, kind)
             && self.labels.iter().all(|q| q.matches(|k| r.object.label(k)))
             && self.annotations.iter().all(|q| q.matches(|k| r.object.annotation(k)))
     }
