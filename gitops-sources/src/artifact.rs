@@ -1,0 +1,1 @@
+//! (stub: arrives with the sources issue)
