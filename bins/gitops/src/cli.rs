@@ -63,6 +63,16 @@ pub enum Command {
     Create(CreateCmd),
     /// Build kustomizations, as `kubectl kustomize` does
     Kustomize(crate::kustomize_cmd::KustomizeCmd),
+    /// Build a flux resource
+    Build(crate::artifact_cmd::BuildCmd),
+    /// Push artifacts to OCI registries
+    Push(crate::artifact_cmd::PushCmd),
+    /// Pull artifacts from OCI registries
+    Pull(crate::artifact_cmd::PullCmd),
+    /// List artifacts
+    List(crate::artifact_cmd::ListCmd),
+    /// Fetch sources
+    Source(crate::source_cmd::SourceCmd),
 }
 
 /// `create`: its persistent flags and its sub-commands.

@@ -1,5 +1,7 @@
-//! `gitops`: a drop-in for Flux's `flux` CLI (the `create … --export` family so far).
+//! `gitops`: a drop-in for Flux's `flux` CLI (`create … --export`, artifacts, sources,
+//! kustomize builds so far).
 
+mod artifact_cmd;
 mod cli;
 mod create;
 mod errors;
@@ -9,6 +11,9 @@ mod gostr;
 mod gourl;
 mod imageref;
 mod kustomize_cmd;
+mod logger;
+mod source_cmd;
+mod table;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -38,10 +43,12 @@ fn main() -> ExitCode {
             Ok(text) => write_out(&text, &[]),
             Err(e) => errors::fail(&e),
         },
-        Some(Command::Kustomize(cmd)) => match kustomize_cmd::run(cmd) {
-            Ok(text) => write_out(&text, &[]),
-            Err(e) => errors::fail(&e),
-        },
+        Some(Command::Kustomize(cmd)) => print(kustomize_cmd::run(cmd)),
+        Some(Command::Build(cmd)) => print(artifact_cmd::build(cmd)),
+        Some(Command::Push(cmd)) => print(artifact_cmd::push(cmd)),
+        Some(Command::Pull(cmd)) => print(artifact_cmd::pull(cmd)),
+        Some(Command::List(cmd)) => print(artifact_cmd::list(cmd)),
+        Some(Command::Source(cmd)) => print(source_cmd::run(cmd, &namespace)),
         Some(Command::Create(create)) => match create::run(create, &namespace) {
             Ok(create::Outcome::Done(out)) => write_out(&out.stdout, &out.stderr),
             Ok(create::Outcome::Help(path)) => errors::print_help(&path),
@@ -50,6 +57,14 @@ fn main() -> ExitCode {
                 errors::fail(&message)
             }
         },
+    }
+}
+
+/// Prints a command's output, or fails with its error.
+fn print(result: Result<String, String>) -> ExitCode {
+    match result {
+        Ok(text) => write_out(&text, &[]),
+        Err(e) => errors::fail(&e),
     }
 }
 

@@ -1,1 +1,0 @@
-//! (stub: arrives with the sources issue)
