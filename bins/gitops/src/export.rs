@@ -173,3 +173,14 @@ mod tests {
         );
     }
 }
+
+/// `gitops crds`: every CRD as a YAML document.
+pub fn crds() -> Result<String, String> {
+    let mut text = String::new();
+    for crd in gitops_core::api::crds() {
+        let value = serde_json::to_value(&crd).map_err(|e| e.to_string())?;
+        text.push_str("---\n");
+        text.push_str(&to_yaml(&value));
+    }
+    Ok(text)
+}

@@ -39,10 +39,7 @@ fn main() -> ExitCode {
             println!("gitops: v{}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Some(Command::Crds) => match crds() {
-            Ok(text) => write_out(&text, &[]),
-            Err(e) => errors::fail(&e),
-        },
+        Some(Command::Crds) => print(export::crds()),
         Some(Command::Kustomize(cmd)) => print(kustomize_cmd::run(cmd)),
         Some(Command::Build(cmd)) => print(artifact_cmd::build(cmd)),
         Some(Command::Push(cmd)) => print(artifact_cmd::push(cmd)),
@@ -82,15 +79,4 @@ fn write_out(stdout: &str, stderr: &[String]) -> ExitCode {
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
-}
-
-/// `gitops crds`: every CRD as a YAML document.
-fn crds() -> Result<String, String> {
-    let mut text = String::new();
-    for crd in gitops_core::api::crds() {
-        let value = serde_json::to_value(&crd).map_err(|e| e.to_string())?;
-        text.push_str("---\n");
-        text.push_str(&export::to_yaml(&value));
-    }
-    Ok(text)
 }
