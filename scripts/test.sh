@@ -42,6 +42,11 @@ fi
 if ! command -v moto_server >/dev/null 2>&1; then
   echo "installing moto[server] (PyPI)" >&2
   python3 -m pip install -q 'moto[server]' boto3
+  command -v pyenv >/dev/null 2>&1 && pyenv rehash
+  # pip's script directory may not be on PATH (user installs, pyenv without shims).
+  PATH="$PATH:$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')"
+  export PATH
+  command -v moto_server >/dev/null 2>&1 || { echo "moto_server is not on PATH after pip install" >&2; exit 1; }
 fi
 
 # The reference helm (v4, from a PyPI package) for the Helm repository tests.
