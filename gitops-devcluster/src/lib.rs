@@ -6,5 +6,43 @@
 //! **May depend on:** `gitops-core` within the workspace (it reuses the structured merge
 //! code for server-side apply).
 //!
-//! **Status:** the server arrives with the devcluster issue.
+//! **Status:** the pure core exists; the HTTP server arrives with the devcluster issue.
+//!
+//! - [`path`]: request paths and query strings → typed descriptors (unknown → 404).
+//! - [`selector`], [`field_selector`]: label and field selectors as apimachinery parses them.
+//! - [`store`]: objects keyed by (group, resource, namespace, name), one global
+//!   resourceVersion, optimistic concurrency, finalizers, dry runs, paged snapshot lists.
+//! - [`watch`]: the event log, watch cursors, bookmarks, `sendInitialEvents`.
+//! - [`status`], [`field_error`]: Kubernetes `Status` error bodies and field errors.
+//! - [`validation`]: qualified-name and label-value checks with apimachinery's wording.
+//!
+//! # Wiring into the HTTP server (next step)
+//! Per request: [`path::ApiPath::parse`] the path (`NotFound` → [`status::Status::not_found_path`]),
+//! [`path::Query::parse`] the query, look the resource up in the server's registry to build a
+//! [`store::ResourceType`] (404 if unknown), then call the [`store::Store`] verb under a mutex.
+//! Errors become `status.to_json()` with `status.code`. Watches follow the flow in [`watch`].
+//!
+//! ```
+//! use gitops_devcluster::store::{ResourceType, Store, WriteOptions, ListParams};
+//! use serde_json::json;
+//!
+//! let mut store = Store::default();
+//! let cm = ResourceType::namespaced("", "v1", "configmaps", "ConfigMap");
+//! let created = store
+//!     .create(&cm, "default", json!({"metadata": {"name": "x"}}), &WriteOptions::default())
+//!     .expect("created");
+//! assert_eq!(created["metadata"]["resourceVersion"], "2");
+//! let err = store.get(&cm, "default", "y", None).expect_err("missing");
+//! assert_eq!(err.to_status().message, "configmaps \"y\" not found");
+//! assert_eq!(store.list(&cm, &ListParams::default()).expect("lists").items.len(), 1);
+//! ```
 pub use gitops_core as core;
+
+pub mod field_error;
+pub mod field_selector;
+pub mod path;
+pub mod selector;
+pub mod status;
+pub mod store;
+pub mod validation;
+pub mod watch;
