@@ -77,4 +77,25 @@ fn push_list_and_pull_round_trip() {
         std::fs::read_to_string(out.join("apps/cm.yaml")).expect("pulled file"),
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
     );
+
+    // The same artifact as an OCIRepository would fetch it, selected by semver.
+    let fetched = tmp.path().join("fetched");
+    let fetch = ok(&gitops(&[
+        "source", "fetch", "oci", "apps", "--url", &repo, "--tag-semver", "^1.0", "--insecure",
+        "--output", fetched.to_str().unwrap_or(""),
+    ]));
+    let digest = push_digest(&stderr);
+    assert_eq!(fetch.lines().next(), Some(format!("revision: v1.0.0@{digest}").as_str()), "{fetch}");
+    assert!(fetch.lines().nth(1).is_some_and(|l| l.starts_with("digest: sha256:")), "{fetch}");
+    assert!(fetched.join("apps/cm.yaml").is_file());
+}
+
+/// The manifest digest in push's `✔ artifact successfully pushed to <repo>@<digest>` line.
+fn push_digest(stderr: &str) -> String {
+    stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("✔ artifact successfully pushed to "))
+        .and_then(|rest| rest.rsplit_once('@'))
+        .map(|(_, digest)| digest.to_string())
+        .unwrap_or_default()
 }
