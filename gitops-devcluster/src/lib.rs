@@ -6,7 +6,8 @@
 //! **May depend on:** `gitops-core` within the workspace (it reuses the structured merge
 //! code for server-side apply).
 //!
-//! **Status:** the pure core exists; the HTTP server arrives with the devcluster issue.
+//! **Status:** the pure core and the HTTP server (discovery, CRUD, watches, Tables, OpenAPI,
+//! protobuf bodies, CRDs) exist; PATCH and server-side apply answer 415 for now.
 //!
 //! - [`path`]: request paths and query strings → typed descriptors (unknown → 404).
 //! - [`selector`], [`field_selector`]: label and field selectors as apimachinery parses them.
@@ -16,7 +17,12 @@
 //! - [`status`], [`field_error`]: Kubernetes `Status` error bodies and field errors.
 //! - [`validation`]: qualified-name and label-value checks with apimachinery's wording.
 //!
-//! # Wiring into the HTTP server (next step)
+//! # The HTTP server
+//! [`cluster::DevCluster::start`] serves the API over HTTP/1.1 on loopback ([`server`]), with
+//! the resource table in [`registry`] and discovery documents from [`discovery`]; the
+//! returned [`cluster::Handle`] gives the URL, a `kube::Client` and a kubeconfig.
+//!
+//! # Wiring into the HTTP server
 //! Per request: [`path::ApiPath::parse`] the path (`NotFound` → [`status::Status::not_found_path`]),
 //! [`path::Query::parse`] the query, look the resource up in the server's registry to build a
 //! [`store::ResourceType`] (404 if unknown), then call the [`store::Store`] verb under a mutex.
@@ -38,11 +44,20 @@
 //! ```
 pub use gitops_core as core;
 
+pub mod cluster;
+pub mod discovery;
 pub mod field_error;
 pub mod field_selector;
+pub mod openapi;
 pub mod path;
+pub mod protobuf;
+pub mod registry;
+pub mod server;
 pub mod selector;
 pub mod status;
 pub mod store;
+pub mod table;
 pub mod validation;
 pub mod watch;
+
+pub use cluster::{DevCluster, Handle, Options, serve_forever};

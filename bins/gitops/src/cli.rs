@@ -73,6 +73,8 @@ pub enum Command {
     List(crate::artifact_cmd::ListCmd),
     /// Fetch sources
     Source(crate::source_cmd::SourceCmd),
+    /// Serve an embedded in-memory Kubernetes API server (for local runs and tests)
+    Devcluster(crate::devcluster_cmd::DevclusterArgs),
 }
 
 /// `create`: its persistent flags and its sub-commands.

@@ -4,6 +4,7 @@
 mod artifact_cmd;
 mod cli;
 mod create;
+mod devcluster_cmd;
 mod errors;
 mod export;
 mod flags;
@@ -46,6 +47,7 @@ fn main() -> ExitCode {
         Some(Command::Pull(cmd)) => print(artifact_cmd::pull(cmd)),
         Some(Command::List(cmd)) => print(artifact_cmd::list(cmd)),
         Some(Command::Source(cmd)) => print(source_cmd::run(cmd, &namespace)),
+        Some(Command::Devcluster(args)) => print(devcluster_cmd::run(args, cli.global.kubeconfig.as_deref())),
         Some(Command::Create(create)) => match create::run(create, &namespace) {
             Ok(create::Outcome::Done(out)) => write_out(&out.stdout, &out.stderr),
             Ok(create::Outcome::Help(path)) => errors::print_help(&path),
