@@ -232,8 +232,11 @@ pub fn serve_forever(listen: SocketAddr, kubeconfig: Option<&Path>) -> Result<()
             handle.write_kubeconfig(p)?;
         }
         eprintln!("devcluster serving on {}", handle.url());
-        // Without the tokio "signal" feature: park until the process is killed.
-        std::future::pending::<()>().await;
+        // Serve until Ctrl-C (SIGINT), then shut the server down cleanly.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+        handle.shutdown();
         Ok(())
     })
 }

@@ -21,7 +21,7 @@ fn kubectl_uses_the_written_kubeconfig() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let kubeconfig = tmp.path().join("kubeconfig");
     let listen = format!("127.0.0.1:{}", free_port());
-    let _server = Server(
+    let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_gitops"))
             .args(["devcluster", "--listen", &listen, "--kubeconfig", kubeconfig.to_str().unwrap_or("")])
             .stdout(Stdio::null())
@@ -45,4 +45,17 @@ fn kubectl_uses_the_written_kubeconfig() {
     assert_eq!(value, "dev");
     let names = kubectl(&["get", "namespaces", "-o", "name"]);
     assert!(names.lines().any(|l| l == "namespace/apps"), "{names}");
+
+    // Ctrl-C stops it cleanly.
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().expect("kill").success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "gitops devcluster ignored SIGINT");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
