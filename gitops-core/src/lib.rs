@@ -9,6 +9,8 @@
 //! - [`duration`], [`revision`], [`conditions`]: Go durations, Flux revision strings and
 //!   kstatus conditions.
 //! - [`k8s`]: the one re-export point for Kubernetes types.
+//! - [`merge`]: strategic merge (kyaml's `merge2`) with the built-in Kubernetes merge keys
+//!   and custom OpenAPI layers, shared by kustomize and the dev cluster's API server.
 //!
 //! **May depend on:** no other workspace crate. Without the `kube` feature it has no
 //! tokio, no HTTP and no kube client; `kube-core`/`k8s-openapi` types are fine.
@@ -32,6 +34,7 @@ pub mod api;
 pub mod conditions;
 pub mod duration;
 pub mod k8s;
+pub mod merge;
 pub mod object;
 pub mod resource_set;
 pub mod revision;

@@ -7,7 +7,8 @@
 //! code for server-side apply).
 //!
 //! **Status:** the pure core and the HTTP server (discovery, CRUD, watches, Tables, OpenAPI,
-//! protobuf bodies, CRDs) exist; PATCH and server-side apply answer 415 for now.
+//! protobuf bodies, CRDs, JSON and merge PATCH) exist; strategic merge patch and server-side
+//! apply answer 415 for now.
 //!
 //! - [`path`]: request paths and query strings → typed descriptors (unknown → 404).
 //! - [`selector`], [`field_selector`]: label and field selectors as apimachinery parses them.
@@ -15,6 +16,7 @@
 //!   resourceVersion, optimistic concurrency, finalizers, dry runs, paged snapshot lists.
 //! - [`watch`]: the event log, watch cursors, bookmarks, `sendInitialEvents`.
 //! - [`status`], [`field_error`]: Kubernetes `Status` error bodies and field errors.
+//! - [`patch`]: JSON Patch (RFC 6902) and JSON Merge Patch (RFC 7386) for PATCH requests.
 //! - [`validation`]: qualified-name and label-value checks with apimachinery's wording.
 //!
 //! # The HTTP server
@@ -49,6 +51,7 @@ pub mod discovery;
 pub mod field_error;
 pub mod field_selector;
 pub mod openapi;
+pub mod patch;
 pub mod path;
 pub mod protobuf;
 pub mod registry;

@@ -62,7 +62,7 @@ fn decode_body(meta: &Meta, info: &ResourceInfo) -> Result<Value, Status> {
 }
 
 /// Fills `apiVersion`/`kind` when missing and rejects mismatches as the API server does.
-fn check_type_meta(mut value: Value, info: &ResourceInfo) -> Result<Value, Status> {
+pub(crate) fn check_type_meta(mut value: Value, info: &ResourceInfo) -> Result<Value, Status> {
     let meta = value.get("metadata").unwrap_or(&Value::Null);
     if !(meta.is_null() || meta.is_object()) {
         return Err(Status::bad_request(format!(
@@ -108,7 +108,7 @@ fn check_type_meta(mut value: Value, info: &ResourceInfo) -> Result<Value, Statu
     Ok(value)
 }
 
-fn write_opts(q: &Query) -> Result<WriteOptions, Status> {
+pub(crate) fn write_opts(q: &Query) -> Result<WriteOptions, Status> {
     if let Some(bad) = q.unsupported_dry_run() {
         return Err(Status::bad_request(format!(
             "dryRun: Unsupported value: \"{bad}\": supported values: \"All\""
@@ -191,7 +191,9 @@ pub(crate) async fn resource(
             super::delete::delete(state, &info, &rt, &ns, Some(name), &q, &meta)
         }
         (&Method::DELETE, None) => super::delete::delete(state, &info, &rt, &ns, None, &q, &meta),
-        (&Method::PATCH, _) => status_response(&Status::unsupported_media_type(&[])),
+        (&Method::PATCH, Some(name)) => {
+            super::patch::patch(state, &info, &rt, &ns, name, "", &q, &meta)
+        }
         (m, _) => method_not_allowed(&info, &m.as_str().to_ascii_lowercase()),
     }
 }
@@ -411,7 +413,7 @@ fn subresource(
                 Err(e) => err(&e),
             }
         }
-        (&Method::PATCH, _) => status_response(&Status::unsupported_media_type(&[])),
+        (&Method::PATCH, "status") => super::patch::patch(state, info, rt, ns, name, sub, q, meta),
         (m, _) => method_not_allowed(info, &m.as_str().to_ascii_lowercase()),
     }
 }

@@ -5,6 +5,7 @@
 
 mod delete;
 mod handlers;
+mod patch;
 mod watch;
 
 use std::convert::Infallible;

@@ -6,15 +6,16 @@
 //! resource that has (or had) the patch's group, version, kind, name and namespace.
 //! Name and kind changes by a strategic merge patch are undone unless the entry's options
 //! `allowNameChange` / `allowKindChange` are set; the namespace is always kept.
+//!
+//! The merge itself and its schema are [`gitops_core::merge`]; this module selects the
+//! targets and keeps the build's schema state ([`openapi`]).
 
 mod json6902;
 pub mod openapi;
-pub mod schema;
-mod schema_table;
-mod smp;
 mod target;
 
 use gitops_core::Object;
+use gitops_core::merge::{Schema, strategic};
 use serde_json::Value;
 
 use super::accumulate::Accumulator;
@@ -23,9 +24,8 @@ use super::loader::Dir;
 use super::resource::{ResId, Resource};
 
 pub use json6902::JsonPatchError;
+pub use gitops_core::merge::MergeError;
 pub use openapi::OpenApiState;
-use schema::Schema;
-pub use smp::MergeError;
 
 /// Why a patch failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -349,7 +349,7 @@ fn apply_smp(r: &mut Resource, schema: &Schema, p: &SmpPatch) -> Result<bool, Er
     if p.allow_name || p.allow_kind {
         r.remember_id();
     }
-    let merged = smp::merge_object(r.object.as_value().clone(), &patch_value, schema)
+    let merged = strategic::merge(r.object.as_value().clone(), &patch_value, schema)
         .map_err(|error| Error::Merge { id: Box::new(r.id()), source_name: p.source_name.clone(), error })?;
     let Some(merged) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else { return Ok(false) };
     let Ok(mut object) = Object::from_value(merged) else { return Ok(false) };

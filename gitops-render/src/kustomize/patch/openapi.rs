@@ -8,84 +8,21 @@
 //! loaded (by an earlier strategic merge) or its loading was deferred (an object of a kind
 //! kyaml has no precomputed scope for was read earlier): then both are used, the one
 //! loaded last winning for definitions both have. The `crds` field does not affect merges.
+//!
+//! The documents and the layered schema are [`gitops_core::merge`]'s; this module only
+//! decides which layers a build's merges see.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use gitops_core::Object;
-use serde_json::{Map, Value};
+use gitops_core::merge::{CustomDoc, Layer, Schema};
 
 use super::Error;
-use super::schema::{Layer, Schema};
 use crate::kustomize::kustomization::Kustomization;
 use crate::kustomize::loader::Dir;
 
 /// The only Kubernetes schema version kustomize v5.5 has built in (and its default).
 pub const BUILTIN_VERSION: &str = "v1.21.2";
-
-/// A parsed custom OpenAPI (swagger 2.0) document.
-#[derive(Debug, Default)]
-pub struct CustomDoc {
-    definitions: Map<String, Value>,
-    /// (apiVersion, kind) → definition name, from `x-kubernetes-group-version-kind`.
-    by_type: HashMap<(String, String), String>,
-    /// The built-in table's short name → definition name.
-    by_short: HashMap<String, String>,
-}
-
-fn short(name: &str) -> &str {
-    ["io.k8s.api.", "io.k8s.apimachinery.pkg.apis.", "io.k8s.", "io."]
-        .iter()
-        .find_map(|p| name.strip_prefix(p))
-        .unwrap_or(name)
-}
-
-impl CustomDoc {
-    /// Parses a JSON or YAML document; `source_name` names it in errors.
-    pub fn parse(text: &str, source_name: &str) -> Result<Self, Error> {
-        let invalid = |message: String| Error::Parse { source_name: source_name.to_string(), message };
-        let docs = gitops_core::yaml::load_documents(text, &Default::default())
-            .map_err(|e| invalid(format!("invalid schema file: {e}")))?;
-        let root = docs.into_iter().map(|d| d.value).find(|v| !v.is_null()).unwrap_or(Value::Null);
-        let definitions = match root {
-            Value::Object(mut map) => match map.shift_remove("definitions") {
-                Some(Value::Object(defs)) => defs,
-                None | Some(Value::Null) => Map::new(),
-                Some(_) => return Err(invalid("invalid schema file: 'definitions' is not a map".into())),
-            },
-            _ => return Err(invalid("invalid schema file: not a map".into())),
-        };
-        let mut by_type = HashMap::new();
-        let mut by_short = HashMap::new();
-        for (name, def) in &definitions {
-            by_short.insert(short(name).to_string(), name.clone());
-            let gvks = def.get("x-kubernetes-group-version-kind").and_then(Value::as_array);
-            for gvk in gvks.into_iter().flatten() {
-                let field = |k: &str| gvk.get(k).and_then(Value::as_str).unwrap_or("");
-                let (group, version, kind) = (field("group"), field("version"), field("kind"));
-                let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
-                by_type.insert((api_version, kind.to_string()), name.clone());
-            }
-        }
-        Ok(CustomDoc { definitions, by_type, by_short })
-    }
-
-    /// The definition named `name`.
-    pub fn definition(&self, name: &str) -> Option<&Value> {
-        self.definitions.get(name)
-    }
-
-    /// The definition whose short name (the built-in table's naming) is `short_name`.
-    pub fn definition_by_short(&self, short_name: &str) -> Option<&Value> {
-        self.by_short.get(short_name).and_then(|n| self.definitions.get(n))
-    }
-
-    /// The definition of the resource type `api_version`, `kind`.
-    pub fn resource(&self, api_version: &str, kind: &str) -> Option<&Value> {
-        let name = self.by_type.get(&(api_version.to_string(), kind.to_string()))?;
-        self.definitions.get(name)
-    }
-}
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 enum BuiltinStatus {
@@ -137,7 +74,9 @@ impl OpenApiState {
             if field.is_some_and(|f| f.contains_key("version")) {
                 return Err(invalid("builtin version and custom schema provided, cannot use both"));
             }
-            self.custom = Some(Arc::new(CustomDoc::parse(&text, &file)?));
+            let doc = CustomDoc::parse(&text)
+                .map_err(|e| Error::Parse { source_name: file.clone(), message: e.to_string() })?;
+            self.custom = Some(Arc::new(doc));
             self.version = "custom".into();
             self.init = false;
             return Ok(());
@@ -314,8 +253,8 @@ mod tests {
         let dir = Dir { fs: &fs, path: "base", options: &options };
         let base = kustomization("openapi:\n  path: s.yaml\n");
         let pinned = kustomization("openapi:\n  version: v1.21.2\n");
-        let custom = |st: &mut OpenApiState| st.schema().root("example.com/v1", "Foo").is_some();
-        let builtin = |st: &mut OpenApiState| st.schema().root("apps/v1", "Deployment").is_some();
+        let custom = |st: &mut OpenApiState| st.schema().has_type("example.com/v1", "Foo");
+        let builtin = |st: &mut OpenApiState| st.schema().has_type("apps/v1", "Deployment");
 
         // Set by a base before any merge: the custom schema alone.
         let mut st = OpenApiState::default();

@@ -1,14 +1,11 @@
-//! Property tests: strategic merge and JSON 6902 patches on arbitrary inputs return a
-//! result or an error, never panic.
-
-use std::sync::Arc;
+//! Property tests: JSON 6902 patches and whole builds with strategic merge and JSON
+//! patches on arbitrary inputs return a result or an error, never panic. The strategic
+//! merge's own property tests are in `gitops_core::merge`.
 
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
-use super::openapi::CustomDoc;
-use super::schema::{Layer, Schema};
-use super::{json6902, smp};
+use super::json6902;
 
 /// Keys that mean something to a strategic merge, the built-in schema or a JSON pointer.
 const KEYS: &[&str] = &[
@@ -79,31 +76,6 @@ fn object() -> impl Strategy<Value = Value> {
     })
 }
 
-/// A custom schema with merge keys, `additionalProperties`, a reference cycle and a
-/// dangling reference.
-fn custom_schema() -> Schema {
-    let doc = json!({"definitions": {
-        "com.example.v1.Foo": {
-            "x-kubernetes-group-version-kind": [{"group": "example.com", "version": "v1", "kind": "Foo"}],
-            "properties": {
-                "spec": {"$ref": "#/definitions/com.example.v1.Foo"},
-                "items": {"type": "array", "items": {"$ref": "#/definitions/com.example.v1.Foo"},
-                          "x-kubernetes-patch-strategy": "merge", "x-kubernetes-patch-merge-key": "id"},
-                "ports": {"type": "array", "items": {"type": "object"}, "x-kubernetes-patch-strategy": "merge",
-                          "x-kubernetes-list-map-keys": ["containerPort", "protocol"]},
-                "args": {"type": "array", "x-kubernetes-patch-strategy": "merge"},
-                "env": {"$ref": "#/definitions/loop"},
-                "volumes": {"$ref": "#/definitions/missing"},
-                "template": {"$ref": "#/definitions/io.k8s.api.core.v1.PodTemplateSpec"}
-            },
-            "additionalProperties": {"$ref": "#/definitions/com.example.v1.Foo"}
-        },
-        "loop": {"$ref": "#/definitions/loop"}
-    }});
-    let doc = CustomDoc::parse(&doc.to_string(), "schema.json").unwrap_or_default();
-    Schema::new(vec![Layer::Builtin, Layer::Custom(Arc::new(doc))])
-}
-
 fn pointer() -> impl Strategy<Value = String> {
     let segment = prop::sample::select(vec![
         "",
@@ -147,17 +119,6 @@ fn operation() -> impl Strategy<Value = Value> {
 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
-
-    #[test]
-    fn strategic_merge_never_panics(dest in object(), patch in object()) {
-        let _ = smp::merge_object(dest.clone(), &patch, &Schema::default());
-        let _ = smp::merge_object(dest, &patch, &custom_schema());
-    }
-
-    #[test]
-    fn strategic_merge_of_arbitrary_values_never_panics(dest in value(), patch in value()) {
-        let _ = smp::merge_object(dest, &patch, &custom_schema());
-    }
 
     #[test]
     fn json_patch_never_panics(doc in value(), ops in prop::collection::vec(operation(), 0..6)) {

@@ -4,6 +4,20 @@
 //! keys (patch elements first, then the object's others), every other list is replaced.
 //! kyaml has no `$retainKeys`, `$setElementOrder/…` or `$deleteFromPrimitiveList/…`:
 //! like kustomize, such keys are merged as ordinary fields.
+//!
+//! ```
+//! use gitops_core::merge::{Schema, strategic};
+//! use serde_json::json;
+//!
+//! let dest = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "app"},
+//!     "spec": {"template": {"spec": {"containers": [{"name": "app", "image": "app:1"}]}}}});
+//! let patch = json!({"spec": {"template": {"spec": {"containers": [
+//!     {"name": "app", "image": "app:2"}, {"name": "sidecar", "image": "proxy:1"}]}}}});
+//! let merged = strategic::merge(dest, &patch, &Schema::builtin())?.expect("not deleted");
+//! assert_eq!(merged["spec"]["template"]["spec"]["containers"], json!([
+//!     {"name": "app", "image": "app:2"}, {"name": "sidecar", "image": "proxy:1"}]));
+//! # Ok::<(), gitops_core::merge::MergeError>(())
+//! ```
 
 use serde_json::{Map, Value};
 
@@ -11,6 +25,7 @@ use super::schema::{ListMerge, Schema, Ty};
 
 /// Why a merge failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum MergeError {
     /// The object and the patch disagree on a field's node kind.
     #[error("field '{path}': wrong node kind: expected {expected} but got {found}")]
@@ -53,9 +68,10 @@ fn present(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null())
 }
 
-/// Merges `patch` into `dest` (the object's root map) with the merge keys of `schema`;
-/// `None` means the object was deleted.
-pub fn merge_object(dest: Value, patch: &Value, schema: &Schema) -> Result<Option<Value>, MergeError> {
+/// Merges `patch` into `dest` (an object's root map) with the merge keys of `schema`;
+/// `None` means the object was deleted (`$patch: delete` at the root). The types of
+/// `dest` and of its embedded objects come from their `apiVersion` and `kind`.
+pub fn merge(dest: Value, patch: &Value, schema: &Schema) -> Result<Option<Value>, MergeError> {
     let mut path = Vec::new();
     walk(schema, Some(dest), Some(patch.clone()), None, None, &mut path)
 }
