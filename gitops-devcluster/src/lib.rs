@@ -17,6 +17,7 @@
 //! - [`watch`]: the event log, watch cursors, bookmarks, `sendInitialEvents`.
 //! - [`status`], [`field_error`]: Kubernetes `Status` error bodies and field errors.
 //! - [`patch`]: JSON Patch (RFC 6902) and JSON Merge Patch (RFC 7386) for PATCH requests.
+//! - [`gc`]: owner-reference garbage collection (Background, Foreground, Orphan deletes).
 //! - [`validation`]: qualified-name and label-value checks with apimachinery's wording.
 //!
 //! # The HTTP server
@@ -50,6 +51,7 @@ pub mod cluster;
 pub mod discovery;
 pub mod field_error;
 pub mod field_selector;
+pub mod gc;
 pub mod openapi;
 pub mod patch;
 pub mod path;

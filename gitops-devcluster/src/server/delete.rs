@@ -107,6 +107,9 @@ pub(crate) fn delete(
                         );
                     }
                 }
+                if !opts.dry_run {
+                    run_gc(state, &mut store);
+                }
                 let items: Vec<Value> = outcomes.iter().map(|o| o.object().clone()).collect();
                 json_response(
                     200,
@@ -125,11 +128,27 @@ pub(crate) fn delete(
             if info.group.is_empty() && info.resource == "namespaces" && !opts.dry_run {
                 purge_namespace(state, &mut store, name);
             }
+            if !opts.dry_run {
+                run_gc(state, &mut store);
+            }
             json_response(200, &o)
         }
-        Ok(DeleteOutcome::Pending(o)) => json_response(202, &o),
+        Ok(DeleteOutcome::Pending(o)) => {
+            if !opts.dry_run {
+                run_gc(state, &mut store);
+            }
+            json_response(202, &o)
+        }
         Err(e) => err(&e),
     }
+}
+
+/// Runs the owner-reference garbage collector ([`crate::gc`]) over every registered type.
+/// A failure leaves garbage for the next run but never fails the request.
+pub(crate) fn run_gc(state: &State, store: &mut Store) {
+    let types: Vec<ResourceType> =
+        super::read_registry(state).entries().iter().map(ResourceInfo::resource_type).collect();
+    let _ = crate::gc::collect(store, &types);
 }
 
 /// Namespace lifecycle (simplified): deleting a namespace deletes every object in it at

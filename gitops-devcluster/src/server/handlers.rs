@@ -368,6 +368,9 @@ fn update(
             if is_crd(info) && !opts.dry_run {
                 state.register_crd(&o);
             }
+            if !opts.dry_run && o.pointer("/metadata/deletionTimestamp").is_some() {
+                super::delete::run_gc(state, &mut store);
+            }
             json_response(if created { 201 } else { 200 }, &o)
         }
         Err(e) => err(&e),

@@ -115,6 +115,9 @@ pub(crate) fn patch(
     }
     match store.update(rt, ns, name, obj, &opts) {
         Ok((o, _)) => {
+            if !opts.dry_run && o.pointer("/metadata/deletionTimestamp").is_some() {
+                super::delete::run_gc(state, &mut store);
+            }
             drop(store);
             if is_crd(info) && !opts.dry_run {
                 state.register_crd(&o);
