@@ -48,6 +48,7 @@
 pub use gitops_core as core;
 
 pub mod cluster;
+pub mod defaults;
 pub mod discovery;
 pub mod field_error;
 pub mod field_selector;

@@ -321,6 +321,9 @@ fn create(
     };
     prepare_create(info, &mut obj);
     let mut store = lock_store(state);
+    if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
+        return status_response(&e.to_status());
+    }
     match store.create(rt, ns, obj, &opts) {
         Ok(o) => {
             if is_crd(info) && !opts.dry_run {
@@ -362,6 +365,9 @@ fn update(
     }
     if is_crd(info) && obj.get("status").is_none_or(Value::is_null) {
         crd_status(&mut obj);
+    }
+    if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
+        return status_response(&e.to_status());
     }
     match store.update(rt, ns, name, obj, &opts) {
         Ok((o, created)) => {

@@ -113,6 +113,9 @@ pub(crate) fn patch(
             (None, None) => {}
         }
     }
+    if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
+        return status_response(&e.to_status());
+    }
     match store.update(rt, ns, name, obj, &opts) {
         Ok((o, _)) => {
             if !opts.dry_run && o.pointer("/metadata/deletionTimestamp").is_some() {
