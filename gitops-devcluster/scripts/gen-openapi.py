@@ -72,6 +72,13 @@ META_EXTRA = [
 ]
 
 
+# (schema, property) -> default: list-map key fields with a `+default` in Kubernetes.
+KEY_DEFAULTS = {
+    ("io.k8s.api.core.v1.ContainerPort", "protocol"): "TCP",
+    ("io.k8s.api.core.v1.ServicePort", "protocol"): "TCP",
+}
+
+
 def load_definitions(version):
     import kubernetes_validate  # noqa: PLC0415 (optional dependency of this script only)
 
@@ -161,6 +168,10 @@ def main():
             todo.append(r)
 
     schemas = {n: conv(defs[n], top=True) for n in sorted(wanted)}
+    # kubernetes-validate drops `default`; the API server's own documents carry the
+    # `+default` markers, and server-side apply needs the ones on list-map keys.
+    for (name, field), value in KEY_DEFAULTS.items():
+        schemas[name]["properties"][field]["default"] = value
     doc = {"source": f"kubernetes-validate {args.version} _definitions.json",
            "groupVersions": group_versions, "schemas": schemas}
     with open(args.out, "w", encoding="utf-8") as f:

@@ -42,6 +42,10 @@ pub enum ClusterError {
     /// Building the runtime or the client failed.
     #[error("devcluster: {0}")]
     Other(String),
+    /// Opening or recovering the data directory ([`Options::data_dir`]) failed; the
+    /// message names the file.
+    #[error(transparent)]
+    Persist(#[from] crate::persist::PersistError),
 }
 
 /// Result alias of this module.
@@ -52,12 +56,23 @@ pub type Result<T> = std::result::Result<T, ClusterError>;
 pub struct Options {
     /// Address to listen on; port 0 picks a free port.
     pub listen: SocketAddr,
+    /// Workload simulation (opt-in): Deployments get ReplicaSets, workloads get the status
+    /// a healthy cluster reports after [`Options::workload_delay`].
+    pub simulate_workloads: bool,
+    /// How long a simulated workload takes to become ready.
+    pub workload_delay: std::time::Duration,
+    /// Persistence (opt-in): the directory holding the snapshot and the write log, so
+    /// state survives a restart.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            simulate_workloads: false,
+            workload_delay: std::time::Duration::from_millis(500),
+            data_dir: None,
         }
     }
 }
@@ -75,24 +90,71 @@ pub struct Handle {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
-fn initial_state() -> State {
-    let mut store = Store::new(StoreOptions {
+/// The starting state: a new store with the default namespaces, or with `data_dir` the
+/// recovered one (the namespaces only when the directory is new).
+fn initial_state(data_dir: Option<&Path>) -> Result<State> {
+    let store_opts = StoreOptions {
         require_namespaces: true,
         ..StoreOptions::default()
-    });
+    };
+    let (mut store, fresh) = match data_dir {
+        Some(dir) => {
+            let recovered = crate::persist::open(dir, store_opts, &Default::default())?;
+            for w in &recovered.warnings {
+                eprintln!("devcluster: warning: {w}");
+            }
+            (recovered.store, recovered.fresh)
+        }
+        None => (Store::new(store_opts), true),
+    };
     let ns = ResourceType::cluster("", "v1", "namespaces", "Namespace");
-    for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+    let defaults = ["default", "kube-system", "kube-public", "kube-node-lease"];
+    for name in defaults.into_iter().filter(|_| fresh) {
         let obj = json!({"apiVersion": "v1", "kind": "Namespace",
             "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name}},
             "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}});
-        // Creating into an empty store cannot fail; ignore the impossible error.
-        let _ = store.create(&ns, "", obj, &WriteOptions::default());
+        // Only persisting the write can fail in an empty store.
+        store
+            .create(&ns, "", obj, &WriteOptions::default())
+            .map_err(|e| ClusterError::Other(format!("creating namespace {name}: {e}")))?;
     }
-    State {
+    // Persistence: serve the stored CustomResourceDefinitions again.
+    let crd = ResourceType::cluster(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+    );
+    let crds = store
+        .list(&crd, &Default::default())
+        .map(|l| l.items)
+        .unwrap_or_default();
+    let state = State {
         store: Mutex::new(store),
         registry: RwLock::new(Registry::builtin()),
         openapi: RwLock::new(OpenApi::default()),
+    };
+    for c in &crds {
+        state.register_crd(c);
     }
+    if !fresh {
+        // Persistence: finish a garbage collection that a crash may have cut short.
+        let types: Vec<ResourceType> = state
+            .registry
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entries()
+            .iter()
+            .map(crate::registry::ResourceInfo::resource_type)
+            .collect();
+        let mut store = state
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Garbage left now is collected after the next delete, as at run time.
+        let _ = crate::gc::collect(&mut store, &types);
+    }
+    Ok(state)
 }
 
 impl DevCluster {
@@ -105,11 +167,13 @@ impl DevCluster {
         let std_listener = std::net::TcpListener::bind(opts.listen).map_err(io)?;
         std_listener.set_nonblocking(true).map_err(io)?;
         let addr = std_listener.local_addr().map_err(io)?;
-        let state = Arc::new(initial_state());
+        let state = Arc::new(initial_state(opts.data_dir.as_deref())?);
         let (shutdown, rx) = tokio::sync::watch::channel(false);
         let thread = if let Ok(rt) = tokio::runtime::Handle::try_current() {
             let _guard = rt.enter();
             let listener = tokio::net::TcpListener::from_std(std_listener).map_err(io)?;
+            // Workload simulation (opt-in): a task beside the server.
+            crate::simulate::spawn(&opts, &state, &rx, &rt);
             rt.spawn(server::serve(listener, state.clone(), rx));
             None
         } else {
@@ -123,6 +187,8 @@ impl DevCluster {
                 let _guard = runtime.enter();
                 tokio::net::TcpListener::from_std(std_listener).map_err(io)?
             };
+            // Workload simulation (opt-in): a task beside the server.
+            crate::simulate::spawn(&opts, &state, &rx, runtime.handle());
             let st = state.clone();
             Some(std::thread::spawn(move || {
                 runtime.block_on(server::serve(listener, st, rx))
@@ -195,6 +261,15 @@ impl Handle {
         if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
+        // Persistence: the final snapshot, then the data directory's lock is released.
+        let mut store = self
+            .state
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Err(e) = store.close_persistence() {
+            eprintln!("devcluster: {e}");
+        }
     }
 }
 
@@ -216,9 +291,10 @@ pub fn kubeconfig_for(url: &str) -> String {
     serde_json::to_string_pretty(&doc).unwrap_or_default()
 }
 
-/// `gitops devcluster`: serves on `listen` until interrupted (Ctrl-C), writing a kubeconfig
+/// `gitops devcluster`: serves with `opts` until interrupted (Ctrl-C), writing a kubeconfig
 /// to `kubeconfig` first if given. Prints the URL on stderr.
-pub fn serve_forever(listen: SocketAddr, kubeconfig: Option<&Path>) -> Result<()> {
+pub fn serve_forever(opts: Options, kubeconfig: Option<&Path>) -> Result<()> {
+    let listen = opts.listen;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -227,7 +303,7 @@ pub fn serve_forever(listen: SocketAddr, kubeconfig: Option<&Path>) -> Result<()
             source,
         })?;
     runtime.block_on(async {
-        let handle = DevCluster::start(Options { listen })?;
+        let handle = DevCluster::start(opts)?;
         if let Some(p) = kubeconfig {
             handle.write_kubeconfig(p)?;
         }

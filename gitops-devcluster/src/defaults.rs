@@ -17,6 +17,9 @@ pub enum DefaultsError {
     /// Every address of the service range is taken.
     #[error("failed to allocate a serviceIP: range is full")]
     RangeFull,
+    /// Every node port is taken.
+    #[error("failed to allocate a nodePort: range is full")]
+    NodePortsFull,
 }
 
 impl DefaultsError {
@@ -166,6 +169,7 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
             }
         }
         ("batch", "Job") => {
+            job_selector(m);
             if let Some(spec) = child(m, "spec") {
                 job_spec(spec);
             }
@@ -181,6 +185,32 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
             }
         }
         _ => {}
+    }
+}
+
+/// A Job's generated selector (unless `manualSelector`): its uid in
+/// `batch.kubernetes.io/controller-uid`, and the four labels the Job controller matches on
+/// in the pod template. Needs the uid the store will give the Job
+/// ([`crate::store::Store::assign_uid`]).
+fn job_selector(m: &mut Map<String, Value>) {
+    let uid = m.get("metadata").and_then(|x| x.get("uid")).and_then(Value::as_str).unwrap_or("").to_string();
+    let name = m.get("metadata").and_then(|x| x.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
+    let Some(spec) = child(m, "spec") else { return };
+    let manual = spec.get("manualSelector").and_then(Value::as_bool) == Some(true);
+    if manual || uid.is_empty() || spec.get("selector").is_some_and(|s| !s.is_null()) {
+        return;
+    }
+    spec.insert("selector".into(), json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}));
+    let Some(t) = child(spec, "template") else { return };
+    let Some(meta) = child(t, "metadata") else { return };
+    let Some(labels) = child(meta, "labels") else { return };
+    for (k, v) in [
+        ("batch.kubernetes.io/controller-uid", &uid),
+        ("batch.kubernetes.io/job-name", &name),
+        ("controller-uid", &uid),
+        ("job-name", &name),
+    ] {
+        set(labels, k, json!(v));
     }
 }
 
@@ -364,5 +394,67 @@ pub fn apply_server_defaults(
             }
         }
     }
-    allocate_cluster_ip(obj, live.as_ref(), &used)
+    allocate_cluster_ip(obj, live.as_ref(), &used)?;
+    let mut ports_used: HashSet<u64> = HashSet::new();
+    if let Ok(list) = store.list(rt, &ListParams::default()) {
+        for s in &list.items {
+            let same = s.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
+                && s.pointer("/metadata/name").and_then(Value::as_str) == Some(name.as_str());
+            if !same {
+                ports_used.extend(node_ports(s));
+            }
+        }
+    }
+    allocate_node_ports(obj, live.as_ref(), &ports_used)
+}
+
+/// The node ports a Service uses.
+fn node_ports(svc: &Value) -> Vec<u64> {
+    svc.pointer("/spec/ports")
+        .and_then(Value::as_array)
+        .map(|ps| ps.iter().filter_map(|p| p.get("nodePort").and_then(Value::as_u64)).collect())
+        .unwrap_or_default()
+}
+
+/// The node port range of a default API server.
+const NODE_PORTS: std::ops::RangeInclusive<u64> = 30000..=32767;
+
+/// Gives every port of a NodePort or LoadBalancer Service a `nodePort`: the one given, else
+/// the live port's (same port and protocol), else the first free one of 30000–32767.
+/// Other types lose node ports, as on a real server.
+pub fn allocate_node_ports(obj: &mut Value, live: Option<&Value>, used: &HashSet<u64>) -> Result<(), DefaultsError> {
+    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else { return Ok(()) };
+    let ty = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let wants = ty == "NodePort"
+        || (ty == "LoadBalancer" && spec.get("allocateLoadBalancerNodePorts").and_then(Value::as_bool) != Some(false));
+    let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) else { return Ok(()) };
+    let live_ports: Vec<&Value> = live
+        .and_then(|l| l.pointer("/spec/ports"))
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let mut taken: HashSet<u64> = used.clone();
+    taken.extend(ports.iter().filter_map(|p| p.get("nodePort").and_then(Value::as_u64)));
+    for p in ports.iter_mut().filter_map(Value::as_object_mut) {
+        if !wants {
+            if ty == "ClusterIP" {
+                p.remove("nodePort");
+            }
+            continue;
+        }
+        if p.get("nodePort").and_then(Value::as_u64).is_some() {
+            continue;
+        }
+        let kept = live_ports
+            .iter()
+            .find(|l| l.get("port") == p.get("port") && l.get("protocol") == p.get("protocol"))
+            .and_then(|l| l.get("nodePort").and_then(Value::as_u64));
+        let port = match kept {
+            Some(k) => k,
+            None => NODE_PORTS.clone().find(|n| !taken.contains(n)).ok_or(DefaultsError::NodePortsFull)?,
+        };
+        taken.insert(port);
+        p.insert("nodePort".into(), json!(port));
+    }
+    Ok(())
 }

@@ -70,6 +70,9 @@ pub enum Reason {
     InternalError,
     /// 504.
     Timeout,
+    /// No reason (`""`, omitted): what the server sends for errors that are not API
+    /// statuses (500).
+    Unknown,
 }
 
 impl Reason {
@@ -90,6 +93,7 @@ impl Reason {
             Reason::Invalid => "Invalid",
             Reason::InternalError => "InternalError",
             Reason::Timeout => "Timeout",
+            Reason::Unknown => "",
         }
     }
 }
@@ -297,7 +301,9 @@ impl Status {
         m.insert("metadata".into(), json!({}));
         m.insert("status".into(), json!("Failure"));
         m.insert("message".into(), json!(self.message));
-        m.insert("reason".into(), json!(self.reason.as_str()));
+        if self.reason != Reason::Unknown {
+            m.insert("reason".into(), json!(self.reason.as_str()));
+        }
         if let Some(d) = &self.details {
             m.insert("details".into(), details_json(d));
         }

@@ -218,3 +218,50 @@ fn defaults_kubectl_apply_get_reapply_diff() {
     let o = kubectl(dir.path(), &["get", "svc/web", "-n", "default", "-o", "jsonpath={.spec.clusterIP}"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout), ip, "clusterIP kept across applies");
 }
+
+#[test]
+fn defaults_node_ports_kept_and_unique() {
+    use gitops_devcluster::defaults::allocate_node_ports;
+    let mut svc = json!({"spec": {"type": "NodePort", "ports": [
+        {"port": 80, "protocol": "TCP"}, {"port": 443, "protocol": "TCP", "nodePort": 30001}]}});
+    let used: HashSet<u64> = [30000].into_iter().collect();
+    allocate_node_ports(&mut svc, None, &used).expect("allocates");
+    assert_eq!(svc["spec"]["ports"][0]["nodePort"], 30002, "first free port not used elsewhere or in the object");
+    assert_eq!(svc["spec"]["ports"][1]["nodePort"], 30001, "a given port is kept");
+    // An update without node ports keeps the live ones.
+    let mut next = json!({"spec": {"type": "NodePort", "ports": [{"port": 80, "protocol": "TCP"}]}});
+    allocate_node_ports(&mut next, Some(&svc), &used).expect("allocates");
+    assert_eq!(next["spec"]["ports"][0]["nodePort"], 30002);
+    let mut cluster_ip = json!({"spec": {"type": "ClusterIP", "ports": [{"port": 80, "nodePort": 30005}]}});
+    allocate_node_ports(&mut cluster_ip, None, &used).expect("allocates");
+    assert!(cluster_ip["spec"]["ports"][0].get("nodePort").is_none());
+}
+
+#[test]
+fn defaults_job_selector_from_uid() {
+    let job = defaulted("batch", "Job", json!({"metadata": {"name": "migrate", "uid": "u-1"},
+        "spec": {"template": {"spec": {"containers": [{"name": "m", "image": "busybox"}], "restartPolicy": "Never"}}}}));
+    assert_eq!(job["spec"]["selector"], json!({"matchLabels": {"batch.kubernetes.io/controller-uid": "u-1"}}));
+    assert_eq!(
+        job["spec"]["template"]["metadata"]["labels"],
+        json!({"batch.kubernetes.io/controller-uid": "u-1", "batch.kubernetes.io/job-name": "migrate",
+            "controller-uid": "u-1", "job-name": "migrate"})
+    );
+    let manual = defaulted("batch", "Job", json!({"metadata": {"name": "m", "uid": "u-2"},
+        "spec": {"manualSelector": true, "template": {"spec": {"containers": []}}}}));
+    assert!(manual["spec"].get("selector").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn defaults_job_created_through_the_api_gets_its_uid_in_the_selector() {
+    use k8s_openapi::api::batch::v1::Job;
+    let handle = DevCluster::start(Options::default()).expect("starts");
+    let api: kube::Api<Job> = kube::Api::namespaced(handle.client().expect("client"), "default");
+    let job: Job = serde_json::from_value(json!({"metadata": {"name": "j"},
+        "spec": {"template": {"spec": {"containers": [{"name": "c", "image": "busybox"}], "restartPolicy": "Never"}}}}))
+        .expect("job");
+    let created = api.create(&Default::default(), &job).await.expect("created");
+    let uid = created.metadata.uid.clone().expect("uid");
+    let selector = created.spec.and_then(|s| s.selector).and_then(|s| s.match_labels).expect("selector");
+    assert_eq!(selector.get("batch.kubernetes.io/controller-uid"), Some(&uid));
+}

@@ -18,6 +18,8 @@ pub struct CrdVersionSchema {
     pub schema: Value,
     /// The list schema.
     pub list_schema: Value,
+    /// The object type compiled from `schema`, for apply and decoding.
+    pub types: crate::typeschema::TypeRef,
 }
 
 /// A registered CRD.
@@ -25,6 +27,7 @@ pub struct CrdVersionSchema {
 pub(super) struct CrdEntry {
     pub(super) name: String,
     pub(super) group: String,
+    pub(super) kind: String,
     pub(super) versions: Vec<CrdVersionSchema>,
 }
 
@@ -97,8 +100,10 @@ impl CrdEntry {
                 },
                 "x-kubernetes-group-version-kind": [{"group": group, "version": version, "kind": list_kind}],
             });
+            let types = crate::typeschema::custom(&schema);
             out.push(CrdVersionSchema {
                 version,
+                types,
                 resource: Resource {
                     kind: kind.clone(),
                     plural: plural.clone(),
@@ -113,6 +118,7 @@ impl CrdEntry {
         Ok(CrdEntry {
             name,
             group,
+            kind,
             versions: out,
         })
     }

@@ -325,6 +325,19 @@ impl OpenApi {
             .map(|d| d.hash.as_str())
     }
 
+    /// The object type of a kind: built-in, or compiled from a registered CRD's schema.
+    pub fn kind_type(&self, group: &str, version: &str, kind: &str) -> Option<crate::typeschema::TypeRef> {
+        if let Some(t) = crate::typeschema::builtin(group, version, kind) {
+            return Some(t);
+        }
+        self.crds
+            .values()
+            .filter(|c| c.group == group && c.kind == kind)
+            .flat_map(|c| c.versions.iter())
+            .find(|v| v.version == version)
+            .map(|v| v.types.clone())
+    }
+
     /// The document of a group-version, built-in or from a registered CRD.
     pub fn group_version(&self, group: &str, version: &str) -> Option<Value> {
         self.lookup(&prefix(group, version))

@@ -245,7 +245,7 @@ pub(crate) fn is_crd(info: &ResourceInfo) -> bool {
 }
 
 /// Server-side touches before a create: namespace label/phase, CRD status.
-fn prepare_create(info: &ResourceInfo, obj: &mut Value) {
+pub(crate) fn prepare_create(info: &ResourceInfo, obj: &mut Value) {
     if info.group.is_empty() && info.resource == "namespaces" {
         let name = obj
             .pointer("/metadata/name")
@@ -269,7 +269,7 @@ fn prepare_create(info: &ResourceInfo, obj: &mut Value) {
 }
 
 /// Accepts the CRD's names and marks it Established (no naming conflicts are checked yet).
-fn crd_status(obj: &mut Value) {
+pub(crate) fn crd_status(obj: &mut Value) {
     let names = obj
         .pointer("/spec/names")
         .filter(|n| n.is_object())
@@ -319,17 +319,25 @@ fn create(
         Ok(x) => x,
         Err(s) => return status_response(&s),
     };
+    let warnings = match super::decode::decode_typed(state, info, q, &mut obj) {
+        Ok(w) => w,
+        Err(s) => return status_response(&s),
+    };
     prepare_create(info, &mut obj);
     let mut store = lock_store(state);
+    store.assign_uid(&mut obj);
     if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
         return status_response(&e.to_status());
+    }
+    if let Err(s) = super::apply::track(state, info, "", None, &mut obj, q, meta) {
+        return status_response(&s);
     }
     match store.create(rt, ns, obj, &opts) {
         Ok(o) => {
             if is_crd(info) && !opts.dry_run {
                 state.register_crd(&o);
             }
-            json_response(201, &o)
+            super::decode::add_warnings(json_response(201, &o), &warnings)
         }
         Err(e) => err(&e),
     }
@@ -349,10 +357,15 @@ fn update(
         Ok(x) => x,
         Err(s) => return status_response(&s),
     };
+    let warnings = match super::decode::decode_typed(state, info, q, &mut obj) {
+        Ok(w) => w,
+        Err(s) => return status_response(&s),
+    };
     let mut store = lock_store(state);
+    let live = store.get(rt, ns, name, None).ok();
     // The main endpoint of a kind with a status subresource ignores status changes.
     if info.subresources.iter().any(|s| s == "status")
-        && let Ok(live) = store.get(rt, ns, name, None)
+        && let Some(live) = &live
     {
         match live.get("status") {
             Some(s) => obj["status"] = s.clone(),
@@ -369,6 +382,9 @@ fn update(
     if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
         return status_response(&e.to_status());
     }
+    if let Err(s) = super::apply::track(state, info, "", live.as_ref(), &mut obj, q, meta) {
+        return status_response(&s);
+    }
     match store.update(rt, ns, name, obj, &opts) {
         Ok((o, created)) => {
             if is_crd(info) && !opts.dry_run {
@@ -377,7 +393,7 @@ fn update(
             if !opts.dry_run && o.pointer("/metadata/deletionTimestamp").is_some() {
                 super::delete::run_gc(state, &mut store);
             }
-            json_response(if created { 201 } else { 200 }, &o)
+            super::decode::add_warnings(json_response(if created { 201 } else { 200 }, &o), &warnings)
         }
         Err(e) => err(&e),
     }
@@ -409,20 +425,25 @@ fn subresource(
                 };
             opts.keep_generation = true;
             let mut store = lock_store(state);
-            let mut live = match store.get(rt, ns, name, None) {
+            let live = match store.get(rt, ns, name, None) {
                 Ok(o) => o,
                 Err(e) => return err(&e),
             };
-            live["status"] = body.get("status").cloned().unwrap_or(Value::Null);
+            let mut next = live.clone();
+            next["status"] = body.get("status").cloned().unwrap_or(Value::Null);
             if let Some(rv) = body.pointer("/metadata/resourceVersion") {
-                live["metadata"]["resourceVersion"] = rv.clone();
+                next["metadata"]["resourceVersion"] = rv.clone();
             }
-            match store.update(rt, ns, name, live, &opts) {
+            if let Err(s) = super::apply::track(state, info, sub, Some(&live), &mut next, q, meta) {
+                return status_response(&s);
+            }
+            match store.update(rt, ns, name, next, &opts) {
                 Ok((o, _)) => json_response(200, &o),
                 Err(e) => err(&e),
             }
         }
         (&Method::PATCH, "status") => super::patch::patch(state, info, rt, ns, name, sub, q, meta),
+        (_, "scale") => super::scale::scale(state, info, rt, ns, name, q, meta),
         (m, _) => method_not_allowed(info, &m.as_str().to_ascii_lowercase()),
     }
 }

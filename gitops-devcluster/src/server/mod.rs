@@ -3,9 +3,12 @@
 //! Every failure is answered with a Kubernetes `Status` body; request data never panics
 //! the server. Resource requests go to [`handlers`], watches to [`watch`].
 
+mod apply;
+mod decode;
 mod delete;
 mod handlers;
 mod patch;
+mod scale;
 mod watch;
 
 use std::convert::Infallible;
@@ -59,6 +62,14 @@ impl State {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .register_crd(crd);
+    }
+
+    /// The object type of a kind (built-in or from a registered CRD), for apply and decoding.
+    pub fn kind_type(&self, group: &str, version: &str, kind: &str) -> Option<crate::typeschema::TypeRef> {
+        self.openapi
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .kind_type(group, version, kind)
     }
 
     /// Removes a CRD's resources from discovery and OpenAPI.
@@ -139,6 +150,7 @@ pub(crate) struct Meta {
     pub method: hyper::Method,
     pub accept: String,
     pub content_type: String,
+    pub user_agent: String,
     pub body: Bytes,
 }
 
@@ -147,6 +159,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
     let raw_query = req.uri().query().unwrap_or("").to_string();
     let accept = header(&req, ACCEPT);
     let content_type = header(&req, CONTENT_TYPE);
+    let user_agent = header(&req, hyper::header::USER_AGENT);
     let method = req.method().clone();
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
@@ -172,6 +185,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
         method,
         accept,
         content_type,
+        user_agent,
         body,
     };
     route(&state, ApiPath::parse(&path), query, meta).await

@@ -1,6 +1,6 @@
 //! PATCH on an object or its `status` subresource: JSON Patch, JSON Merge Patch and (for
 //! built-in kinds) strategic merge patch over the live object (see [`crate::patch`]);
-//! apply patches answer 415 until server-side apply lands.
+//! apply patches go to [`super::apply`].
 
 // `Status` is the reply itself, built once per failed request; boxing it buys nothing.
 #![allow(clippy::result_large_err)]
@@ -16,20 +16,20 @@ use crate::registry::ResourceInfo;
 use crate::status::Status;
 use crate::store::ResourceType;
 
-/// Media types a PATCH accepts today.
+/// Media types a PATCH accepts.
 const ACCEPTED: &[&str] = &[
     "application/json-patch+json",
     "application/merge-patch+json",
+    "application/strategic-merge-patch+json",
+    "application/apply-patch+yaml",
 ];
 
-fn not_implemented(what: &str) -> Status {
-    let mut s = Status::unsupported_media_type(ACCEPTED);
-    s.message = format!(
-        "{} ({what} is not implemented yet by this dev cluster)",
-        s.message
-    );
-    s
-}
+/// What a custom resource accepts (no strategic merge).
+const ACCEPTED_CUSTOM: &[&str] = &[
+    "application/json-patch+json",
+    "application/merge-patch+json",
+    "application/apply-patch+yaml",
+];
 
 /// Handles `PATCH` of `name`; `sub` is `""` for the object itself or `"status"`.
 #[allow(clippy::too_many_arguments)]
@@ -47,13 +47,11 @@ pub(crate) fn patch(
         Some(t @ (PatchType::Json | PatchType::Merge)) => t,
         // Custom resources have no strategic merge schema: the real server refuses it too.
         Some(PatchType::StrategicMerge) if info.crd.is_some() => {
-            return status_response(&Status::unsupported_media_type(ACCEPTED));
+            return status_response(&Status::unsupported_media_type(ACCEPTED_CUSTOM));
         }
         Some(t @ PatchType::StrategicMerge) => t,
         Some(PatchType::Apply) => {
-            return status_response(&not_implemented(
-                "server-side apply (application/apply-patch+yaml)",
-            ));
+            return super::apply::apply(state, info, rt, ns, name, sub, q, meta);
         }
         None => return status_response(&Status::unsupported_media_type(ACCEPTED)),
     };
@@ -94,6 +92,10 @@ pub(crate) fn patch(
         Ok(o) => o,
         Err(s) => return status_response(&s),
     };
+    let warnings = match super::decode::decode_typed(state, info, q, &mut obj) {
+        Ok(w) => w,
+        Err(s) => return status_response(&s),
+    };
     let has_status = info.subresources.iter().any(|s| s == "status");
     if sub == "status" {
         // The status endpoint takes only status (and the resourceVersion precondition).
@@ -116,6 +118,9 @@ pub(crate) fn patch(
     if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
         return status_response(&e.to_status());
     }
+    if let Err(s) = super::apply::track(state, info, sub, Some(&live), &mut obj, q, meta) {
+        return status_response(&s);
+    }
     match store.update(rt, ns, name, obj, &opts) {
         Ok((o, _)) => {
             if !opts.dry_run && o.pointer("/metadata/deletionTimestamp").is_some() {
@@ -125,7 +130,7 @@ pub(crate) fn patch(
             if is_crd(info) && !opts.dry_run {
                 state.register_crd(&o);
             }
-            json_response(200, &o)
+            super::decode::add_warnings(json_response(200, &o), &warnings)
         }
         Err(e) => err(&e),
     }

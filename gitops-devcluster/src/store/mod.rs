@@ -250,6 +250,10 @@ pub struct Store {
     pub(crate) opts: StoreOptions,
     pub(crate) rng: u64,
     pub(crate) notify: tokio::sync::watch::Sender<u64>,
+    /// The uid handed out by [`Store::assign_uid`] for the next create.
+    pub(crate) pending_uid: Option<String>,
+    /// Persistence: the data directory every commit is logged to ([`crate::persist`]).
+    pub(crate) journal: Option<crate::persist::Journal>,
 }
 
 impl Default for Store {
@@ -275,6 +279,8 @@ impl Store {
             opts,
             rng: seed | 1,
             notify: tokio::sync::watch::channel(1).0,
+            pending_uid: None,
+            journal: None,
         }
     }
 
@@ -335,10 +341,18 @@ impl Store {
 
     /// Records a committed change: next revision, stamped RV, history, event, wake-up.
     /// Returns the stored object (for deletes: the final state with the deletion's RV).
-    pub(crate) fn commit(&mut self, rt: &ResourceType, key: ObjKey, mut object: Value, event: EventType) -> Arc<Value> {
-        self.rv += 1;
-        let rv = self.rv;
+    /// With persistence the change is made durable first; if that fails nothing changes.
+    pub(crate) fn commit(
+        &mut self,
+        rt: &ResourceType,
+        key: ObjKey,
+        mut object: Value,
+        event: EventType,
+    ) -> Result<Arc<Value>, StoreError> {
+        let rv = self.rv + 1;
         meta::set_str(&mut object, "resourceVersion", &rv.to_string());
+        self.journal_append(rv, rt, &key, &object, event)?;
+        self.rv = rv;
         let object = Arc::new(object);
         let versions =
             self.data.entry((rt.group.clone(), rt.resource.clone())).or_default().entry(key.clone()).or_default();
@@ -360,7 +374,8 @@ impl Store {
             self.prune(&e.group, &e.resource, (e.namespace, e.name), compacted);
         }
         self.notify.send_replace(rv);
-        object
+        self.journal_committed();
+        Ok(object)
     }
 
     /// Drops versions no reader can ask for any more.

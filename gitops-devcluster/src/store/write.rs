@@ -152,7 +152,8 @@ impl Store {
         }
         self.check_namespace(rt, namespace, &name)?;
         let now = rfc3339((self.opts.clock)());
-        let uid = uuid_v4(&mut self.rng);
+        let pending = self.pending_uid.take().filter(|u| u == get_str(&obj, "uid"));
+        let uid = pending.unwrap_or_else(|| uuid_v4(&mut self.rng));
         let meta = metadata_mut(&mut obj);
         for f in ["deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "resourceVersion"] {
             meta.remove(f);
@@ -168,7 +169,15 @@ impl Store {
             return Ok(obj);
         }
         let key = Self::key_for(rt, namespace, &name);
-        Ok((*self.commit(rt, key, obj, EventType::Added)).clone())
+        Ok((*self.commit(rt, key, obj, EventType::Added)?).clone())
+    }
+
+    /// Gives `obj` the uid the next [`Store::create`] of it will keep (creates otherwise
+    /// always assign a fresh uid), for defaults that embed it (a Job's selector).
+    pub fn assign_uid(&mut self, obj: &mut Value) {
+        let uid = uuid_v4(&mut self.rng);
+        metadata_mut(obj).insert("uid".into(), json!(uid));
+        self.pending_uid = Some(uid);
     }
 
     /// PUT: replaces an object. A non-empty `metadata.resourceVersion` must equal the live
@@ -238,7 +247,7 @@ impl Store {
         let key = Self::key_for(rt, namespace, name);
         let finishing = !get_str(&obj, "deletionTimestamp").is_empty() && !has_finalizers(&obj);
         let event = if finishing { EventType::Deleted } else { EventType::Modified };
-        Ok(((*self.commit(rt, key, obj, event)).clone(), false))
+        Ok(((*self.commit(rt, key, obj, event)?).clone(), false))
     }
 
     /// DELETE: checks preconditions; with finalizers (existing or added by the propagation
@@ -322,12 +331,12 @@ impl Store {
             if opts.dry_run {
                 return Ok(DeleteOutcome::Pending(obj));
             }
-            return Ok(DeleteOutcome::Pending((*self.commit(rt, key, obj, EventType::Modified)).clone()));
+            return Ok(DeleteOutcome::Pending((*self.commit(rt, key, obj, EventType::Modified)?).clone()));
         }
         if opts.dry_run {
             return Ok(DeleteOutcome::Deleted(obj));
         }
-        let fin: Arc<Value> = self.commit(rt, key, obj, EventType::Deleted);
+        let fin: Arc<Value> = self.commit(rt, key, obj, EventType::Deleted)?;
         Ok(DeleteOutcome::Deleted((*fin).clone()))
     }
 

@@ -1,7 +1,9 @@
-//! Non-apply PATCH bodies: JSON Patch (RFC 6902) and JSON Merge Patch (RFC 7386), applied
-//! to a JSON object, with the API server's error mapping (`pkg/endpoints/handlers/patch.go`).
-//!
-//! Strategic merge patch and server-side apply are not implemented yet (415).
+//! Non-apply PATCH bodies: JSON Patch (RFC 6902), JSON Merge Patch (RFC 7386) and
+//! strategic merge patch ([`strategic`], the API server's semantics with its directives),
+//! applied to a JSON object, with the API server's error mapping
+//! (`pkg/endpoints/handlers/patch.go`). Apply patches are handled by `server::apply`.
+
+pub mod strategic;
 
 use serde_json::{Map, Value};
 
@@ -19,7 +21,7 @@ pub enum PatchType {
     Merge,
     /// `application/strategic-merge-patch+json` (built-in kinds, with their merge keys).
     StrategicMerge,
-    /// `application/apply-patch+yaml` (not implemented yet).
+    /// `application/apply-patch+yaml` (server-side apply, handled by `server::apply`).
     Apply,
 }
 
@@ -74,7 +76,8 @@ impl PatchError {
     }
 }
 
-/// Applies a patch body of type `ty` (JSON, merge or strategic merge) to `doc`.
+/// Applies a patch body of type `ty` (JSON, merge or strategic merge) to `doc`; apply
+/// patches are not handled here (400).
 pub fn apply(ty: PatchType, doc: &Value, body: &[u8]) -> Result<Value, PatchError> {
     match ty {
         PatchType::Json => {
@@ -91,18 +94,44 @@ pub fn apply(ty: PatchType, doc: &Value, body: &[u8]) -> Result<Value, PatchErro
             Ok(merge_patch(doc, &patch))
         }
         PatchType::StrategicMerge => {
-            let patch: Value = serde_json::from_slice(body).map_err(|e| PatchError::Decode(e.to_string()))?;
+            let patch: Value =
+                serde_json::from_slice(body).map_err(|e| PatchError::Decode(e.to_string()))?;
+            // Go decodes `null` into the patch map as an empty patch.
+            let patch = if patch.is_null() {
+                Value::Object(Map::new())
+            } else {
+                patch
+            };
             if !patch.is_object() {
-                return Err(PatchError::Decode("the patch must be a JSON object".into()));
+                return Err(PatchError::Decode(format!(
+                    "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    json_kind(&patch)
+                )));
             }
-            let schema = gitops_core::merge::Schema::builtin();
-            match gitops_core::merge::strategic::merge(doc.clone(), &patch, &schema) {
-                Ok(Some(merged)) => Ok(merged),
-                Ok(None) => Err(PatchError::Apply("the patch deletes the whole object".into())),
-                Err(e) => Err(PatchError::Apply(e.to_string())),
-            }
+            strategic::apply(doc, patch).map_err(PatchError::from)
         }
         PatchType::Apply => Err(PatchError::Decode("patch type not implemented".into())),
+    }
+}
+
+impl From<strategic::SmpError> for PatchError {
+    fn from(e: strategic::SmpError) -> Self {
+        match e {
+            strategic::SmpError::BadRequest(m) => PatchError::Decode(m),
+            strategic::SmpError::Invalid(m) => PatchError::Apply(m),
+        }
+    }
+}
+
+/// Go's JSON name of a value's kind, as `encoding/json` errors print it.
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "array",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Object(_) => "object",
+        Value::Null => "null",
     }
 }
 
