@@ -133,6 +133,7 @@ fn initial_state(data_dir: Option<&Path>) -> Result<State> {
         store: Mutex::new(store),
         registry: RwLock::new(Registry::builtin()),
         openapi: RwLock::new(OpenApi::default()),
+        faults: Default::default(),
     };
     for c in &crds {
         state.register_crd(c);
@@ -222,6 +223,11 @@ impl Handle {
     /// The shared state (store and registry), for embedders and controllers in-process.
     pub fn state(&self) -> &Arc<State> {
         &self.state
+    }
+
+    /// The failure injection rules ([`crate::faults`]).
+    pub fn faults(&self) -> &crate::faults::Faults {
+        &self.state.faults
     }
 
     /// A plain-http `kube::Client` for this server. Must be called inside a tokio runtime

@@ -19,6 +19,7 @@
 //!   patch (the API server's semantics and directives) for PATCH requests.
 //! - [`managed`]: server-side apply and `metadata.managedFields` (ownership, conflicts,
 //!   removal of fields an applier stopped sending).
+//! - [`faults`]: injected API failures (error statuses, delays) for retry tests.
 //! - [`gc`]: owner-reference garbage collection (Background, Foreground, Orphan deletes).
 //! - [`typeschema`]: object types compiled from the OpenAPI schemas (fields, list and map
 //!   semantics) for server-side apply and request decoding.
@@ -60,6 +61,7 @@ pub mod cluster;
 pub mod defaults;
 pub mod discovery;
 pub mod field_error;
+pub mod faults;
 pub mod field_selector;
 pub mod gc;
 pub mod managed;

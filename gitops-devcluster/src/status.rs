@@ -70,6 +70,10 @@ pub enum Reason {
     InternalError,
     /// 504.
     Timeout,
+    /// 429.
+    TooManyRequests,
+    /// 503.
+    ServiceUnavailable,
     /// No reason (`""`, omitted): what the server sends for errors that are not API
     /// statuses (500).
     Unknown,
@@ -93,6 +97,8 @@ impl Reason {
             Reason::Invalid => "Invalid",
             Reason::InternalError => "InternalError",
             Reason::Timeout => "Timeout",
+            Reason::TooManyRequests => "TooManyRequests",
+            Reason::ServiceUnavailable => "ServiceUnavailable",
             Reason::Unknown => "",
         }
     }

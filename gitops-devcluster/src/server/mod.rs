@@ -47,6 +47,8 @@ pub struct State {
     pub registry: RwLock<Registry>,
     /// `/openapi/v3` documents (built-ins plus CRDs).
     pub openapi: RwLock<OpenApi>,
+    /// Injected failures ([`crate::faults`]).
+    pub faults: crate::faults::Faults,
 }
 
 impl State {
@@ -188,7 +190,74 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
         user_agent,
         body,
     };
-    route(&state, ApiPath::parse(&path), query, meta).await
+    if let Some(rest) = path.strip_prefix("/devcluster/v1/faults") {
+        return faults_endpoint(&state, rest, &meta);
+    }
+    let api_path = ApiPath::parse(&path);
+    if let ApiPath::Resource(rp) = &api_path
+        && let Some(effect) = state.faults.take(
+            verb_of(&meta.method, rp, &query),
+            &rp.resource,
+            rp.namespace.as_deref().unwrap_or(""),
+            rp.name.as_deref().unwrap_or(""),
+        )
+    {
+        match crate::faults::delay_of(&effect) {
+            Some(d) => tokio::time::sleep(d).await,
+            None => {
+                let code = match effect {
+                    crate::faults::Effect::Status { code } => code,
+                    crate::faults::Effect::Delay { .. } => 500,
+                };
+                let gr = crate::status::GroupResource::new(&rp.group, &rp.resource);
+                let s = crate::faults::status_for(code, &gr, rp.name.as_deref().unwrap_or(""));
+                return status_response(&s);
+            }
+        }
+    }
+    route(&state, api_path, query, meta).await
+}
+
+/// The verb of a resource request, as RBAC and audit name it.
+fn verb_of(method: &hyper::Method, rp: &crate::path::ResourcePath, q: &Query) -> &'static str {
+    match (method.as_str(), rp.name.is_some()) {
+        ("GET", _) if q.watch || rp.watch_prefix => "watch",
+        ("GET", true) => "get",
+        ("GET", false) => "list",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", true) => "delete",
+        ("DELETE", false) => "deletecollection",
+        _ => "unknown",
+    }
+}
+
+/// `/devcluster/v1/faults`: `POST` a rule, `DELETE` all rules, `GET` the list.
+fn faults_endpoint(state: &State, rest: &str, meta: &Meta) -> Response<Body> {
+    if !rest.trim_matches('/').is_empty() {
+        return status_response(&Status::not_found_path());
+    }
+    match meta.method.as_str() {
+        "GET" => json_response(200, &serde_json::to_value(state.faults.list()).unwrap_or_default()),
+        "DELETE" => {
+            state.faults.clear();
+            json_response(200, &serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Success"}))
+        }
+        "POST" => match serde_json::from_slice::<crate::faults::Fault>(&meta.body) {
+            Ok(f) => {
+                state.faults.add(f);
+                json_response(201, &serde_json::to_value(state.faults.list()).unwrap_or_default())
+            }
+            Err(e) => status_response(&Status::bad_request(format!("fault: {e}"))),
+        },
+        m => status_response(&Status {
+            code: 405,
+            reason: crate::status::Reason::MethodNotAllowed,
+            message: format!("{m} is not supported"),
+            details: None,
+        }),
+    }
 }
 
 fn read_registry(state: &State) -> std::sync::RwLockReadGuard<'_, Registry> {
