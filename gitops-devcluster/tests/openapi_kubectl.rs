@@ -6,67 +6,17 @@
 //! kubectl ≥ 1.27). Install: `apt-get install kubectl` from the Google Cloud SDK repository,
 //! or download from https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl.
 
-use std::process::{Command, Output};
 
-use gitops_devcluster::{DevCluster, Handle, Options};
 
-struct Env {
-    _handle: Handle,
-    dir: tempfile::TempDir,
-}
-
-fn start() -> Env {
-    let handle = DevCluster::start(Options::default()).expect("devcluster starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    handle
-        .write_kubeconfig(&dir.path().join("kubeconfig"))
-        .expect("kubeconfig written");
-    Env {
-        _handle: handle,
-        dir,
-    }
-}
-
-impl Env {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(self.dir.path().join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .args(args)
-            .env("HOME", self.dir.path())
-            .output()
-            .expect("kubectl runs: install kubectl (see the file header)")
-    }
-
-    /// stdout and stderr of a command that must succeed.
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let out = self.run(args);
-        let (so, se) = (
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed\nstdout: {so}\nstderr: {se}"
-        );
-        (so, se)
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).expect("file written");
-        p.display().to_string()
-    }
-}
+mod support;
+use support::start;
 
 const DEPLOY: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: default\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: web\n  template:\n    metadata:\n      labels:\n        app: web\n    spec:\n      containers:\n      - name: app\n        image: nginx:1.27\n        env:\n        - name: A\n          value: one\n      - name: sidecar\n        image: busybox\n";
 
 #[test]
 fn openapi_kubectl_explain_apply_and_get_columns() {
     let env = start();
-    let (explain, _) = env.ok(&["explain", "deployment.spec.template.spec.containers"]);
+    let (explain, _) = env.ok_both(&["explain", "deployment.spec.template.spec.containers"]);
     assert!(
         explain.contains("GROUP:      apps") || explain.contains("apps"),
         "{explain}"
@@ -75,14 +25,14 @@ fn openapi_kubectl_explain_apply_and_get_columns() {
         explain.contains("List of containers belonging to the pod"),
         "{explain}"
     );
-    let (cm_explain, _) = env.ok(&["explain", "configmap.data"]);
+    let (cm_explain, _) = env.ok_both(&["explain", "configmap.data"]);
     assert!(
         cm_explain.contains("Data contains the configuration data"),
         "{cm_explain}"
     );
 
     let deploy = env.file("deploy.yaml", DEPLOY);
-    let (out, err) = env.ok(&["apply", "-f", &deploy]);
+    let (out, err) = env.ok_both(&["apply", "-f", &deploy]);
     assert!(out.contains("deployment.apps/web created"), "{out}{err}");
     // Second apply changes one env value: kubectl computes a client-side strategic merge
     // patch from the served schemas (merge keys give `$setElementOrder` and a one-item
@@ -99,9 +49,9 @@ fn openapi_kubectl_explain_apply_and_get_columns() {
     assert!(sent(r#""$setElementOrder/containers":[{"name":"app"},{"name":"sidecar"}]"#), "{err}");
     assert!(sent(r#""env":[{"name":"A","value":"two"}],"name":"app""#), "{err}");
     assert!(out.status.success(), "{err}");
-    let (json, _) = env.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].name} {.spec.template.spec.containers[0].env[0].value}"]);
+    let (json, _) = env.ok_both(&["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].name} {.spec.template.spec.containers[0].env[0].value}"]);
     assert_eq!(json.trim(), "app sidecar two");
-    let (get, _) = env.ok(&["get", "deploy"]);
+    let (get, _) = env.ok_both(&["get", "deploy"]);
     let header: Vec<&str> = get
         .lines()
         .next()
@@ -113,7 +63,7 @@ fn openapi_kubectl_explain_apply_and_get_columns() {
         ["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
         "{get}"
     );
-    let (wide, _) = env.ok(&["get", "deploy", "-o", "wide"]);
+    let (wide, _) = env.ok_both(&["get", "deploy", "-o", "wide"]);
     let header: Vec<&str> = wide
         .lines()
         .next()
@@ -141,14 +91,14 @@ fn openapi_kubectl_explain_apply_and_get_columns() {
         "{wide}"
     );
 
-    env.ok(&[
+    env.ok_both(&[
         "create",
         "configmap",
         "settings",
         "--from-literal=a=1",
         "--from-literal=b=2",
     ]);
-    let (cms, _) = env.ok(&["get", "cm", "settings"]);
+    let (cms, _) = env.ok_both(&["get", "cm", "settings"]);
     let row: Vec<&str> = cms
         .lines()
         .nth(1)
@@ -199,21 +149,21 @@ spec:
 fn openapi_kubectl_crd_explain_and_printer_columns() {
     let env = start();
     let crd = env.file("crd.yaml", CRD);
-    env.ok(&["apply", "-f", &crd]);
-    env.ok(&[
+    env.ok_both(&["apply", "-f", &crd]);
+    env.ok_both(&[
         "wait",
         "--for=condition=Established",
         "crd/widgets.example.com",
         "--timeout=20s",
     ]);
-    let (explain, _) = env.ok(&["explain", "widgets.spec.size"]);
+    let (explain, _) = env.ok_both(&["explain", "widgets.spec.size"]);
     assert!(
         explain.contains("How many parts the widget has."),
         "{explain}"
     );
     let cr = env.file("w.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w1\n  namespace: default\nspec:\n  size: 3\n");
-    env.ok(&["apply", "-f", &cr]);
-    let (get, _) = env.ok(&["get", "widgets"]);
+    env.ok_both(&["apply", "-f", &cr]);
+    let (get, _) = env.ok_both(&["get", "widgets"]);
     let lines: Vec<Vec<&str>> = get
         .lines()
         .map(|l| l.split_whitespace().collect())

@@ -8,67 +8,15 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Command, Output};
 
-use gitops_devcluster::{DevCluster, Handle, Options};
+use gitops_devcluster::{DevCluster, Options};
 use kube::api::{
     Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams, PostParams,
 };
 use serde_json::{Value, json};
 
-struct Env {
-    handle: Handle,
-    dir: tempfile::TempDir,
-}
-
-fn start() -> Env {
-    let handle = DevCluster::start(Options::default()).expect("devcluster starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    handle
-        .write_kubeconfig(&dir.path().join("kubeconfig"))
-        .expect("kubeconfig written");
-    Env { handle, dir }
-}
-
-impl Env {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(self.dir.path().join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .args(args)
-            .env("HOME", self.dir.path())
-            .output()
-            .expect("kubectl runs: install kubectl (see the file header)")
-    }
-
-    /// Runs kubectl expecting success; returns (stdout, stderr).
-    fn ok(&self, args: &[&str]) -> (String, String) {
-        let out = self.run(args);
-        let (so, se) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed\nstdout: {so}\nstderr: {se}"
-        );
-        (so.into_owned(), se.into_owned())
-    }
-
-    fn fail(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "kubectl {args:?} should fail");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).expect("file written");
-        p.display().to_string()
-    }
-}
+mod support;
+use support::start;
 
 fn deployment(name: &str, replicas: &str) -> String {
     format!(
@@ -88,7 +36,7 @@ fn server_decode_kubectl_field_validation_modes() {
     assert!(env.fail(&["get", "deploy", "d1"]).contains("not found"));
 
     let warn = env.file("d2.yaml", &deployment("d2", "1"));
-    let (out, err) = env.ok(&["apply", "--validate=warn", "-f", &warn]);
+    let (out, err) = env.ok_both(&["apply", "--validate=warn", "-f", &warn]);
     assert!(out.contains("deployment.apps/d2 created"), "{out}");
     assert!(err.contains("Warning: unknown field \"spec.foo\""), "{err}");
     assert!(
@@ -97,12 +45,12 @@ fn server_decode_kubectl_field_validation_modes() {
     );
 
     let ignore = env.file("d3.yaml", &deployment("d3", "1"));
-    let (out, err) = env.ok(&["apply", "--validate=false", "-f", &ignore]);
+    let (out, err) = env.ok_both(&["apply", "--validate=false", "-f", &ignore]);
     assert!(out.contains("deployment.apps/d3 created"), "{out}");
     assert!(!err.contains("unknown field"), "{err}");
 
     for name in ["d2", "d3"] {
-        let (json, _) = env.ok(&["get", "deploy", name, "-o", "json"]);
+        let (json, _) = env.ok_both(&["get", "deploy", name, "-o", "json"]);
         let d: Value = serde_json::from_str(&json).expect("json");
         assert!(d["spec"].get("foo").is_none(), "{d}");
         assert!(
@@ -320,7 +268,7 @@ async fn server_decode_crd_pruning_defaults_and_validation() {
 fn server_decode_kubectl_custom_resources() {
     let env = start();
     let crd = env.file("crd.json", WIDGET_CRD);
-    env.ok(&["apply", "-f", &crd]);
+    env.ok_both(&["apply", "-f", &crd]);
     let cr = "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: NAME\nspec:\n  size: 3\n  unknown: 1\n";
     let f = env.file("w1.yaml", &cr.replace("NAME", "w1"));
     let err = env.fail(&["apply", "-f", &f]);
@@ -329,12 +277,12 @@ fn server_decode_kubectl_custom_resources() {
         "{err}"
     );
     let f = env.file("w2.yaml", &cr.replace("NAME", "w2"));
-    let (_, err) = env.ok(&["apply", "--validate=warn", "-f", &f]);
+    let (_, err) = env.ok_both(&["apply", "--validate=warn", "-f", &f]);
     assert!(
         err.contains("Warning: unknown field \"spec.unknown\""),
         "{err}"
     );
-    let (json, _) = env.ok(&["get", "widget", "w2", "-o", "json"]);
+    let (json, _) = env.ok_both(&["get", "widget", "w2", "-o", "json"]);
     let w: Value = serde_json::from_str(&json).expect("json");
     assert_eq!(w["spec"], json!({"size": 3, "color": "red"}));
 

@@ -5,68 +5,12 @@
 //! or download from https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use gitops_devcluster::{DevCluster, Handle, Options};
 
-struct Env {
-    handle: Handle,
-    dir: tempfile::TempDir,
-}
-
-fn start() -> Env {
-    let handle = DevCluster::start(Options::default()).expect("devcluster starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    handle
-        .write_kubeconfig(&dir.path().join("kubeconfig"))
-        .expect("kubeconfig written");
-    Env { handle, dir }
-}
-
-impl Env {
-    fn cmd(&self, args: &[&str]) -> Command {
-        let mut c = Command::new("kubectl");
-        c.arg("--kubeconfig")
-            .arg(self.dir.path().join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .args(args)
-            .env("HOME", self.dir.path());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.cmd(args)
-            .output()
-            .expect("kubectl runs: install kubectl (see the file header)")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let (so, se) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed\nstdout: {so}\nstderr: {se}"
-        );
-        so.into_owned()
-    }
-
-    fn fail(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        assert!(!out.status.success(), "kubectl {args:?} should fail");
-        String::from_utf8_lossy(&out.stderr).into_owned()
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).expect("file written");
-        p.display().to_string()
-    }
-}
+mod support;
+use support::start;
 
 const CM: &str = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: x\n  labels:\n    app: web\ndata:\n  color: blue\n";
 

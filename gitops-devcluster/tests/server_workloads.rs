@@ -8,87 +8,28 @@
 //! or set `HELM3`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use gitops_devcluster::{DevCluster, Handle, Options};
+use gitops_devcluster::{DevCluster, Options};
 use serde_json::{Value, json};
+
+mod support;
+use support::Env;
 
 const DELAY: Duration = Duration::from_millis(50);
 
-struct Env {
-    _handle: Handle,
-    dir: tempfile::TempDir,
-}
-
 fn start(simulate: bool) -> Env {
-    let handle = DevCluster::start(Options {
-        simulate_workloads: simulate,
-        workload_delay: DELAY,
-        ..Options::default()
-    })
-    .expect("devcluster starts");
-    let dir = tempfile::tempdir().expect("tempdir");
-    handle
-        .write_kubeconfig(&dir.path().join("kubeconfig"))
-        .expect("kubeconfig written");
-    Env {
-        _handle: handle,
-        dir,
-    }
+    support::start_with(Options { simulate_workloads: simulate, workload_delay: DELAY, ..Options::default() })
 }
 
 impl Env {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("kubectl")
-            .arg("--kubeconfig")
-            .arg(self.dir.path().join("kubeconfig"))
-            .arg("--cache-dir")
-            .arg(self.dir.path().join("cache"))
-            .args(args)
-            .env("HOME", self.dir.path())
-            .output()
-            .expect("kubectl runs: install kubectl (see the file header)")
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let (so, se) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
-        assert!(
-            out.status.success(),
-            "kubectl {args:?} failed\nstdout: {so}\nstderr: {se}"
-        );
-        so.into_owned()
-    }
-
-    fn fail(&self, args: &[&str]) -> String {
-        let out = self.run(args);
-        let (so, se) = (
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr),
-        );
-        assert!(
-            !out.status.success(),
-            "kubectl {args:?} should fail\nstdout: {so}"
-        );
-        format!("{so}{se}")
-    }
-
-    fn json(&self, args: &[&str]) -> Value {
-        let mut a = args.to_vec();
-        a.extend(["-o", "json"]);
-        serde_json::from_str(&self.ok(&a)).expect("kubectl prints JSON")
-    }
-
     fn apply(&self, name: &str, text: &str) {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).expect("manifest written");
-        self.ok(&["apply", "-f", &p.display().to_string()]);
+        let p = self.file(name, text);
+        self.ok(&["apply", "-f", &p]);
     }
 }
+
 
 fn deployment(name: &str, replicas: u32, annotations: &str) -> String {
     format!(
@@ -415,11 +356,10 @@ fn server_workloads_kubectl_scale() {
         .flatten()
         .filter(|e| e["subresource"] == "scale")
         .collect();
-    // Objects created without managedFields stay untracked (facts §5.11).
-    if d["metadata"]["managedFields"].is_array() {
-        assert_eq!(scalers.len(), 1, "{d}");
-        assert_eq!(scalers[0]["manager"], "kubectl-scale", "{d}");
-    }
+    // kubectl scale sends no fieldManager: the manager is the user agent's product name.
+    assert_eq!(scalers.len(), 1, "{d}");
+    assert_eq!(scalers[0]["manager"], "kubectl", "{d}");
+    assert_eq!(scalers[0]["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}), "{d}");
     let rs = env.json(&["get", "replicasets", "-l", "app=web"]);
     assert_eq!(rs["items"][0]["spec"]["replicas"], 3, "{rs}");
     env.ok(&[
