@@ -14,6 +14,7 @@
 //! - [`checkout`]: tree → directory, sparse checkout.
 //! - [`include`]: copying included artifacts into a checkout (pure filesystem).
 //! - [`verify`]: PGP and SSH signatures of commits and tags (pure).
+//! - [`serve`]: a read-only smart-HTTP server for one local repository (`gitops up DIR`).
 
 pub mod auth;
 pub mod checkout;
@@ -21,6 +22,7 @@ mod fetch;
 pub mod include;
 pub mod refs;
 mod semver_tags;
+pub mod serve;
 mod submodules;
 mod transport;
 pub mod verify;
