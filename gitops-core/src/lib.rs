@@ -11,6 +11,8 @@
 //! - [`k8s`]: the one re-export point for Kubernetes types.
 //! - [`merge`]: strategic merge (kyaml's `merge2`) with the built-in Kubernetes merge keys
 //!   and custom OpenAPI layers, shared by kustomize and the dev cluster's API server.
+//! - [`health`]: kstatus health rules, CEL `healthCheckExprs` and (feature `kube`) the
+//!   wait poller, as Flux's kustomize-controller checks health.
 //!
 //! **May depend on:** no other workspace crate. Without the `kube` feature it has no
 //! tokio, no HTTP and no kube client; `kube-core`/`k8s-openapi` types are fine.
@@ -33,6 +35,7 @@
 pub mod api;
 pub mod conditions;
 pub mod duration;
+pub mod health;
 pub mod k8s;
 pub mod merge;
 pub mod object;

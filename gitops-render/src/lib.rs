@@ -9,5 +9,7 @@
 
 pub mod flux;
 pub mod kustomize;
+pub mod postbuild;
+pub mod sops;
 
 pub use gitops_core as core;

@@ -75,6 +75,20 @@ pub enum Command {
     Source(crate::source_cmd::SourceCmd),
     /// Serve an embedded in-memory Kubernetes API server (for local runs and tests)
     Devcluster(crate::devcluster_cmd::DevclusterArgs),
+    /// Get the resources and their status
+    Get(crate::cluster::get::GetCmd),
+    /// Reconcile sources and resources
+    Reconcile(crate::cluster::reconcile::ReconcileCmd),
+    /// Suspend resources
+    Suspend(crate::cluster::suspend::ToggleCmd),
+    /// Resume suspended resources
+    Resume(crate::cluster::suspend::ToggleCmd),
+    /// Delete sources and resources
+    Delete(crate::cluster::delete::DeleteCmd),
+    /// Display Kubernetes events for Flux resources
+    Events(crate::cluster::events::EventsArgs),
+    /// Print the resources reconciled by Flux objects
+    Tree(crate::cluster::tree::TreeCmd),
 }
 
 /// `create`: its persistent flags and its sub-commands.

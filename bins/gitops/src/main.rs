@@ -3,6 +3,7 @@
 
 mod artifact_cmd;
 mod cli;
+mod cluster;
 mod create;
 mod devcluster_cmd;
 mod errors;
@@ -48,8 +49,20 @@ fn main() -> ExitCode {
         Some(Command::List(cmd)) => print(artifact_cmd::list(cmd)),
         Some(Command::Source(cmd)) => print(source_cmd::run(cmd, &namespace)),
         Some(Command::Devcluster(args)) => print(devcluster_cmd::run(args, cli.global.kubeconfig.as_deref())),
+        Some(cmd @ (Command::Get(_) | Command::Reconcile(_) | Command::Suspend(_) | Command::Resume(_)
+        | Command::Delete(_) | Command::Events(_) | Command::Tree(_))) => {
+            match cluster::run(cmd, &cli.global, &namespace) {
+                Ok(cluster::Done::Text(out)) => write_out(&out, &[]),
+                Ok(cluster::Done::Help(path)) => errors::print_help(&path),
+                Err(e) => errors::fail(&e),
+            }
+        }
         Some(Command::Create(create)) => match create::run(create, &namespace) {
             Ok(create::Outcome::Done(out)) => write_out(&out.stdout, &out.stderr),
+            Ok(create::Outcome::Apply(out)) => {
+                write_out("", &out.stderr);
+                print(cluster::create(&cli.global, &namespace, create, &out.stdout).map(|()| String::new()))
+            }
             Ok(create::Outcome::Help(path)) => errors::print_help(&path),
             Err((partial, message)) => {
                 write_out(&partial.stdout, &partial.stderr);

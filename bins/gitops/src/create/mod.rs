@@ -2,8 +2,9 @@
 //!
 //! Each command mirrors its `cmd/flux/create_*.go` counterpart: the same validations
 //! in the same order, the same defaults, and the same fields (Go's `omitempty` rules
-//! decide what is printed). Creating on a cluster is not part of this build: without
-//! `--export` the command validates its flags, then fails with a clear message.
+//! decide what is printed). Without `--export`, sources (git, oci, bucket) and
+//! Kustomizations are handed back as [`Outcome::Apply`] for `crate::cluster::apply`;
+//! the other kinds fail with a clear message.
 
 use std::collections::BTreeMap;
 
@@ -73,6 +74,9 @@ pub enum Outcome {
     Done(Generated),
     /// A command group without a sub-command: print its help.
     Help(Vec<&'static str>),
+    /// Without `--export`: apply these generated objects (`stdout` holds their YAML) to
+    /// the cluster; `stderr` holds notes to print first.
+    Apply(Generated),
 }
 
 /// The message for create commands run without `--export`.
@@ -91,6 +95,15 @@ pub fn run(cmd: &CreateCmd, namespace: &str) -> Result<Outcome, (Generated, Stri
     };
     // Output flux prints before the command runs (deprecated flag notices).
     let mut early = Generated::default();
+    // Kinds that `create` applies to the cluster without `--export`.
+    let applies = matches!(
+        command,
+        CreateCommand::Kustomization(_)
+            | CreateCommand::Source(crate::cli::SourceCmd {
+                command: Some(source::SourceCommand::Git(_) | source::SourceCommand::Oci(_) | source::SourceCommand::Bucket(_)),
+                ..
+            })
+    );
     let result = match command {
         CreateCommand::Source(src) => {
             ctx.fetch_timeout = src.fetch_timeout;
@@ -135,6 +148,14 @@ pub fn run(cmd: &CreateCmd, namespace: &str) -> Result<Outcome, (Generated, Stri
     };
     match result {
         Ok(mut generated) => {
+            if !ctx.common.export && applies {
+                for line in early.stdout.lines() {
+                    early.stderr.push(line.to_string());
+                }
+                early.stderr.append(&mut generated.stderr);
+                early.stdout = generated.stdout;
+                return Ok(Outcome::Apply(early));
+            }
             if !ctx.common.export {
                 early.stderr.append(&mut generated.stderr);
                 return Err((early, EXPORT_ONLY.to_string()));
