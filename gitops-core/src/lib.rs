@@ -11,6 +11,8 @@
 //! - [`k8s`]: the one re-export point for Kubernetes types.
 //! - [`merge`]: strategic merge (kyaml's `merge2`) with the built-in Kubernetes merge keys
 //!   and custom OpenAPI layers, shared by kustomize and the dev cluster's API server.
+//! - [`ssa`]: the plan and apply engine (Flux's server-side apply semantics): inventory,
+//!   staged order, change sets, drift, cleanup, `plan`; the executor behind feature `kube`.
 //! - [`health`]: kstatus health rules, CEL `healthCheckExprs` and (feature `kube`) the
 //!   wait poller, as Flux's kustomize-controller checks health.
 //!
@@ -41,6 +43,7 @@ pub mod merge;
 pub mod object;
 pub mod resource_set;
 pub mod revision;
+pub mod ssa;
 pub mod yaml;
 
 pub use object::{Object, ObjectId};
