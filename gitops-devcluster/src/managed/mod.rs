@@ -230,7 +230,9 @@ pub fn apply(
         }
         other => other?,
     };
-    if manager == "kubectl" && live.is_some_and(|l| l.pointer("/metadata/annotations").and_then(|a| a.get(LAST_APPLIED)).is_some()) {
+    // lastAppliedUpdater looks at the applied result, not the live object: an annotation
+    // the configuration brings (or the apply removed) decides.
+    if manager == "kubectl" && new.pointer("/metadata/annotations").and_then(|a| a.get(LAST_APPLIED)).is_some() {
         sync_last_applied(&mut new, &config);
     }
     if new != old || !times.contains_key(&id) {

@@ -104,3 +104,21 @@ fn kubectl_upgrades_from_client_side_apply() {
     let err = apply(&c, Some(&live), &deployment(3, "nginx"), "someone", false).expect_err("other managers conflict");
     assert!(err.to_status("x").message.contains("\"kubectl-client-side-apply\" using apps/v1"));
 }
+
+#[test]
+fn kubectl_apply_syncs_the_last_applied_annotation_of_the_result() {
+    let t = builtin("apps", "v1", "Deployment").expect("type");
+    let c = ctx(&t);
+    // A configuration exported with a stale annotation: the created object gets the
+    // configuration it was applied from.
+    let mut cfg = deployment(1, "nginx:2");
+    cfg["metadata"]["annotations"] = json!({LAST_APPLIED: "{\"stale\":true}"});
+    let created = apply(&c, None, &cfg, "kubectl", false).expect("creates");
+    let text = created["metadata"]["annotations"][LAST_APPLIED].as_str().expect("annotation");
+    let recorded: Value = serde_json::from_str(text).expect("json");
+    assert_eq!(recorded["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:2");
+    assert!(recorded["metadata"].get("annotations").is_none_or(|a| a.get(LAST_APPLIED).is_none()));
+    // Dropping the annotation from the configuration removes it (kubectl owns it).
+    let next = apply(&c, Some(&created), &deployment(1, "nginx:2"), "kubectl", false).expect("applies");
+    assert!(next["metadata"]["annotations"].get(LAST_APPLIED).is_none(), "{}", next["metadata"]);
+}

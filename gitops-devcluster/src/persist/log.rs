@@ -64,16 +64,19 @@ pub(crate) struct RecordRef<'a> {
     pub(crate) object: &'a Value,
 }
 
-/// Encodes one record (header plus payload) ready to append.
-pub(crate) fn encode(record: &RecordRef<'_>) -> Result<Vec<u8>, serde_json::Error> {
-    let payload = serde_json::to_vec(record)?;
+/// Encodes one record (header plus payload) ready to append. A payload over
+/// [`MAX_PAYLOAD`] is refused: [`read`] would take it for a torn tail and drop it together
+/// with every later record (objects can outgrow a request body through repeated patches).
+pub(crate) fn encode(record: &RecordRef<'_>) -> Result<Vec<u8>, std::io::Error> {
+    let payload = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+    if payload.len() > MAX_PAYLOAD {
+        return Err(std::io::Error::other(format!(
+            "the object's log record is {} bytes, over the limit of {MAX_PAYLOAD}",
+            payload.len()
+        )));
+    }
     let mut out = Vec::with_capacity(HEADER + payload.len());
-    // A payload over 4 GiB cannot come from a 3 MiB request body; saturate defensively.
-    out.extend_from_slice(
-        &u32::try_from(payload.len())
-            .unwrap_or(u32::MAX)
-            .to_le_bytes(),
-    );
+    out.extend_from_slice(&(payload.len() as u32).to_le_bytes());
     out.extend_from_slice(&fnv1a64(&payload).to_le_bytes());
     out.extend_from_slice(&payload);
     Ok(out)
@@ -177,6 +180,22 @@ mod tests {
         let got = read(&path).expect("reads");
         assert_eq!(got.records.iter().map(|r| r.rv).collect::<Vec<_>>(), [2, 3]);
         assert_eq!(got.torn_bytes, None);
+    }
+
+    #[test]
+    fn records_the_reader_would_refuse_are_not_written() {
+        let obj = json!({"data": {"big": "x".repeat(MAX_PAYLOAD)}});
+        let r = RecordRef {
+            rv: 2,
+            group: "",
+            resource: "configmaps",
+            namespace: "default",
+            name: "big",
+            event: "MODIFIED",
+            object: &obj,
+        };
+        let err = encode(&r).expect_err("over the limit");
+        assert!(err.to_string().contains("over the limit"), "{err}");
     }
 
     #[test]

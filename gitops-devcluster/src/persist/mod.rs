@@ -257,6 +257,32 @@ fn take_lock(dir: &Path) -> Result<File, PersistError> {
     Ok(file)
 }
 
+enum AppendError {
+    /// The append failed and the log is back at its previous length.
+    Failed(std::io::Error),
+    /// The append failed and the log could not be cut back.
+    Unrecoverable(std::io::Error),
+}
+
+/// Appends `bytes` with `write` and syncs. On failure the file is cut back to its previous
+/// length: a partial record (a short write on a full disk) or an unsynced record of a write
+/// answered with a 500 must not stay in the log, where it would end recovery early (losing
+/// every acknowledged record after it) or resurrect the failed write.
+fn append_durably(
+    file: &mut File,
+    bytes: &[u8],
+    write: impl FnOnce(&mut File, &[u8]) -> std::io::Result<()>,
+) -> Result<(), AppendError> {
+    let before = file.metadata().map_err(AppendError::Failed)?.len();
+    match write(file, bytes).and_then(|()| file.sync_data()) {
+        Ok(()) => Ok(()),
+        Err(e) => match file.set_len(before).and_then(|()| file.sync_data()) {
+            Ok(()) => Err(AppendError::Failed(e)),
+            Err(_) => Err(AppendError::Unrecoverable(e)),
+        },
+    }
+}
+
 fn truncate(log: &mut File, path: &Path) -> Result<(), PersistError> {
     log.set_len(0)
         .and_then(|()| log.sync_all())
@@ -291,11 +317,17 @@ impl Journal {
         let Some(file) = self.log.as_mut() else {
             return Err(self.closed());
         };
-        let bytes =
-            log::encode(record).map_err(|e| PersistError::io(&path, std::io::Error::other(e)))?;
-        file.write_all(&bytes)
-            .and_then(|()| file.sync_data())
-            .map_err(|source| PersistError::io(&path, source))
+        let bytes = log::encode(record).map_err(|e| PersistError::io(&path, e))?;
+        match append_durably(file, &bytes, |f, b| f.write_all(b)) {
+            Ok(()) => Ok(()),
+            Err(AppendError::Failed(source)) => Err(PersistError::io(&path, source)),
+            Err(AppendError::Unrecoverable(source)) => {
+                // The log may end in a partial record that cannot be cut off: later records
+                // appended after it would be unreadable, so refuse further writes.
+                self.log = None;
+                Err(PersistError::io(&path, source))
+            }
+        }
     }
 
     fn snapshot(&mut self, store: &Store) -> Result<(), PersistError> {
@@ -385,5 +417,42 @@ impl Store {
         }
         self.journal = Some(journal);
         result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(rv: u64) -> Vec<u8> {
+        let obj = serde_json::json!({"metadata": {"name": "n"}});
+        log::encode(&log::RecordRef {
+            rv,
+            group: "",
+            resource: "configmaps",
+            namespace: "default",
+            name: "n",
+            event: "ADDED",
+            object: &obj,
+        })
+        .expect("encodes")
+    }
+
+    #[test]
+    fn a_failed_append_leaves_no_partial_record_before_later_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(LOG);
+        let mut file = OpenOptions::new().create(true).append(true).open(&path).expect("opens");
+        assert!(append_durably(&mut file, &rec(2), |f, b| f.write_all(b)).is_ok());
+        // A short write (disk full) fails after writing part of the record.
+        let failed = append_durably(&mut file, &rec(3), |f, b| {
+            f.write_all(&b[..b.len() / 2])?;
+            Err(std::io::Error::other("no space left on device"))
+        });
+        assert!(matches!(failed, Err(AppendError::Failed(_))));
+        assert!(append_durably(&mut file, &rec(4), |f, b| f.write_all(b)).is_ok());
+        let got = log::read(&path).expect("reads");
+        assert_eq!(got.records.iter().map(|r| r.rv).collect::<Vec<_>>(), [2, 4]);
+        assert_eq!(got.torn_bytes, None);
     }
 }

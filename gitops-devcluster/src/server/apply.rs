@@ -183,8 +183,15 @@ fn apply_inner(
     };
     let mut obj = managed::apply(&ctx, live.as_ref(), &config, &manager, force)
         .map_err(|e| e.to_status(&what(info, ns, name)))?;
-    if obj.pointer("/metadata/name").is_none() {
-        obj["metadata"]["name"] = Value::String(name.to_string());
+    // The patcher's checkName: the applied name must be the URL's (else an apply that
+    // creates would store the object under the configuration's name instead).
+    match obj.pointer("/metadata/name").and_then(Value::as_str) {
+        Some(n) if !n.is_empty() && n != name => {
+            return Err(Status::bad_request(format!(
+                "the name of the object ({n}) does not match the name on the URL ({name})"
+            )));
+        }
+        _ => obj["metadata"]["name"] = Value::String(name.to_string()),
     }
     super::decode::finish_custom(state, info, &mut obj)?;
     let has_status = info.subresources.iter().any(|s| s == "status");
@@ -196,18 +203,7 @@ fn apply_inner(
             next["metadata"]["managedFields"] = obj["metadata"]["managedFields"].clone();
             obj = next;
         }
-        Some(live) if has_status => match (live.get("status"), obj.as_object_mut()) {
-            (Some(s), _) => obj["status"] = s.clone(),
-            (None, Some(m)) => {
-                m.remove("status");
-            }
-            (None, None) => {}
-        },
-        None if has_status => {
-            if let Some(m) = obj.as_object_mut() {
-                m.remove("status");
-            }
-        }
+        _ if has_status => super::handlers::keep_live_status(&mut obj, live.as_ref()),
         _ => {}
     }
     if live.is_none() {

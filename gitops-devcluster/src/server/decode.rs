@@ -9,8 +9,8 @@
 //!   field DeploymentSpec.spec.replicas of type int32`;
 //! - custom resources: unknown fields are pruned, `default`s applied, then the schema is
 //!   checked: 422 `Widget.example.com "w" is invalid: spec.size: Invalid value: "string":
-//!   spec.size in body must be of type integer: "string"` (CEL `x-kubernetes-validations`,
-//!   `pattern` and `format` are not checked);
+//!   spec.size in body must be of type integer: "string"` (CEL `x-kubernetes-validations`
+//!   and `format` are not checked);
 //! - unknown fields are dropped and reported per `fieldValidation` (apiserver
 //!   `handlers/rest.go`): `Strict` → 400 `… cannot be handled as a Deployment: strict
 //!   decoding error: unknown field "spec.foo"`, `Warn` (also when the parameter is absent,
@@ -185,15 +185,33 @@ pub(crate) fn warning_header(text: &str) -> String {
 
 /// Adds `Warning: 299 - "<text>"` headers to a response (duplicates once).
 pub(crate) fn add_warnings(mut resp: Response<Body>, warnings: &[String]) -> Response<Body> {
-    let mut seen: Vec<&str> = Vec::new();
+    // A set: a body of unknown fields can carry hundreds of thousands of them.
+    let mut seen = std::collections::HashSet::new();
     for w in warnings {
-        if seen.contains(&w.as_str()) {
+        if !seen.insert(w.as_str()) {
             continue;
         }
-        seen.push(w);
         if let Ok(v) = HeaderValue::from_bytes(warning_header(w).as_bytes()) {
             resp.headers_mut().append(hyper::header::WARNING, v);
         }
     }
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warnings_are_sent_once_each_in_order() {
+        let warnings: Vec<String> = ["b", "a", "b", "c", "a"].map(String::from).to_vec();
+        let resp = add_warnings(Response::new(super::super::full("")), &warnings);
+        let got: Vec<&str> = resp
+            .headers()
+            .get_all(hyper::header::WARNING)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        assert_eq!(got, ["299 - \"b\"", "299 - \"a\"", "299 - \"c\""]);
+    }
 }

@@ -246,6 +246,9 @@ pub(crate) fn is_crd(info: &ResourceInfo) -> bool {
 
 /// Server-side touches before a create: namespace label/phase, CRD status.
 pub(crate) fn prepare_create(info: &ResourceInfo, obj: &mut Value) {
+    if info.subresources.iter().any(|s| s == "status") {
+        keep_live_status(obj, None);
+    }
     if info.group.is_empty() && info.resource == "namespaces" {
         let name = obj
             .pointer("/metadata/name")
@@ -265,6 +268,21 @@ pub(crate) fn prepare_create(info: &ResourceInfo, obj: &mut Value) {
     }
     if is_crd(info) {
         crd_status(obj);
+    }
+}
+
+/// The main endpoint of a kind with a status subresource ignores `status`: an update keeps
+/// the live object's, a create starts without one (the strategies' `PrepareForUpdate` and
+/// `PrepareForCreate`; namespaces and CRDs then get theirs from [`prepare_create`]).
+pub(crate) fn keep_live_status(obj: &mut Value, live: Option<&Value>) {
+    let Some(m) = obj.as_object_mut() else { return };
+    match live.and_then(|l| l.get("status")) {
+        Some(s) => {
+            m.insert("status".into(), s.clone());
+        }
+        None => {
+            m.remove("status");
+        }
     }
 }
 
@@ -363,18 +381,8 @@ fn update(
     };
     let mut store = lock_store(state);
     let live = store.get(rt, ns, name, None).ok();
-    // The main endpoint of a kind with a status subresource ignores status changes.
-    if info.subresources.iter().any(|s| s == "status")
-        && let Some(live) = &live
-    {
-        match live.get("status") {
-            Some(s) => obj["status"] = s.clone(),
-            None => {
-                if let Some(m) = obj.as_object_mut() {
-                    m.remove("status");
-                }
-            }
-        }
+    if info.subresources.iter().any(|s| s == "status") {
+        keep_live_status(&mut obj, live.as_ref());
     }
     if is_crd(info) && obj.get("status").is_none_or(Value::is_null) {
         crd_status(&mut obj);

@@ -106,14 +106,7 @@ pub(crate) fn patch(
         }
         obj = next;
     } else if has_status {
-        // The main endpoint of a kind with a status subresource ignores status changes.
-        match (live.get("status"), obj.as_object_mut()) {
-            (Some(s), _) => obj["status"] = s.clone(),
-            (None, Some(m)) => {
-                m.remove("status");
-            }
-            (None, None) => {}
-        }
+        super::handlers::keep_live_status(&mut obj, Some(&live));
     }
     if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
         return status_response(&e.to_status());

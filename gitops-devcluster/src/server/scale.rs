@@ -110,42 +110,13 @@ fn paths(store: &Store, info: &ResourceInfo) -> Result<Paths, ScaleError> {
     })
 }
 
-/// `metav1.FormatLabelSelector`-style string of a LabelSelector ("" for none).
+/// The Scale's `status.selector`: the LabelSelector as a selector string (the same text
+/// as the `SELECTOR` table column), `""` for an empty selector.
 fn selector_string(sel: &Value) -> String {
-    let mut reqs: Vec<(String, String)> = Vec::new();
-    if let Some(m) = sel.get("matchLabels").and_then(Value::as_object) {
-        for (k, v) in m {
-            reqs.push((k.clone(), format!("{k}={}", v.as_str().unwrap_or_default())));
-        }
+    match crate::table::format_selector(Some(sel)) {
+        s if s == "<none>" => String::new(),
+        s => s,
     }
-    for e in sel
-        .get("matchExpressions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let key = e["key"].as_str().unwrap_or_default().to_string();
-        let mut values: Vec<&str> = e["values"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        values.sort_unstable();
-        let text = match e["operator"].as_str().unwrap_or_default() {
-            "In" => format!("{key} in ({})", values.join(",")),
-            "NotIn" => format!("{key} notin ({})", values.join(",")),
-            "Exists" => key.clone(),
-            "DoesNotExist" => format!("!{key}"),
-            _ => continue,
-        };
-        reqs.push((key, text));
-    }
-    reqs.sort();
-    reqs.into_iter()
-        .map(|(_, t)| t)
-        .collect::<Vec<_>>()
-        .join(",")
 }
 
 fn replicas_at(obj: &Value, ptr: &str) -> Result<i64, ScaleError> {
@@ -211,6 +182,28 @@ fn set_at(obj: &mut Value, ptr: &str, v: Value) {
         cur = &mut cur[key.as_str()];
     }
     *cur = v;
+}
+
+/// `spec.replicas` of a requested `Scale` as Go decodes it into an `int32` (absent or null:
+/// 0); the error names the JSON kind (`string`) or the number that does not fit.
+fn wanted_replicas(wanted: &Value) -> Result<i64, ScaleError> {
+    let v = match wanted.pointer("/spec/replicas") {
+        None | Some(Value::Null) => return Ok(0),
+        Some(v) => v,
+    };
+    if let Some(n) = v.as_i64().and_then(|n| i32::try_from(n).ok()) {
+        return Ok(i64::from(n));
+    }
+    let what = match v {
+        Value::Number(n) => format!("number {n}"),
+        Value::String(_) => "string".into(),
+        Value::Bool(_) => "bool".into(),
+        Value::Array(_) => "array".into(),
+        _ => "object".into(),
+    };
+    Err(ScaleError::Decode(format!(
+        "json: cannot unmarshal {what} into Go struct field ScaleSpec.spec.replicas of type int32"
+    )))
 }
 
 /// Handles GET/PUT/PATCH on `<object>/scale`.
@@ -285,17 +278,9 @@ pub(crate) fn scale(
         Ok(o) => o,
         Err(s) => return status_response(&s),
     };
-    let replicas = match wanted.pointer("/spec/replicas") {
-        None | Some(Value::Null) => 0,
-        Some(v) => match v.as_i64() {
-            Some(n) => n,
-            None => {
-                let e = ScaleError::Decode(format!(
-                    "json: cannot unmarshal {v} into Go struct field ScaleSpec.spec.replicas of type int32"
-                ));
-                return status_response(&e.to_status());
-            }
-        },
+    let replicas = match wanted_replicas(&wanted) {
+        Ok(n) => n,
+        Err(e) => return status_response(&e.to_status()),
     };
     if replicas < 0 {
         let fe = FieldError {
@@ -325,5 +310,34 @@ pub(crate) fn scale(
             Err(e) => status_response(&e.to_status()),
         },
         Err(e) => err(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selector_strings() {
+        let sel = json!({"matchLabels": {"b": "2", "a": "1"},
+            "matchExpressions": [{"key": "c", "operator": "NotIn", "values": ["y", "x"]},
+                {"key": "d", "operator": "Exists"}]});
+        assert_eq!(selector_string(&sel), "a=1,b=2,c notin (x,y),d");
+        assert_eq!(selector_string(&json!({})), "");
+    }
+
+    #[test]
+    fn wanted_replicas_decode_as_go_int32() {
+        assert_eq!(wanted_replicas(&json!({"spec": {"replicas": 3}})).ok(), Some(3));
+        assert_eq!(wanted_replicas(&json!({"spec": {}})).ok(), Some(0));
+        let msg = |v: Value| wanted_replicas(&json!({"spec": {"replicas": v}})).map_err(|e| e.to_string());
+        assert_eq!(
+            msg(json!("3")),
+            Err("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32".into())
+        );
+        assert_eq!(
+            msg(json!(3_000_000_000u64)),
+            Err("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal number 3000000000 into Go struct field ScaleSpec.spec.replicas of type int32".into())
+        );
     }
 }

@@ -9,6 +9,7 @@
 //! Table per event; only the first carries `columnDefinitions` (clear it for the others).
 
 mod cells;
+pub(crate) use cells::format_selector;
 mod jsonpath;
 mod others;
 mod printers;

@@ -179,7 +179,8 @@ impl<'t> GoDecoder<'t> {
     fn object(&mut self, v: &mut Value, id: TypeId, m: &MapType) -> Result<(), TypecheckError> {
         let Value::Object(obj) = v else { return Ok(()) };
         let is_struct = !m.fields.is_empty();
-        let mut dropped: Vec<String> = Vec::new();
+        // A set: an object can carry hundreds of thousands of unknown keys.
+        let mut dropped: std::collections::HashSet<String> = std::collections::HashSet::new();
         let (path_len, fields_len, owner) = (self.path.len(), self.fields.len(), self.owner);
         for (key, val) in obj.iter_mut() {
             let (child, named) = match m.fields.get(key.as_str()) {
@@ -190,7 +191,7 @@ impl<'t> GoDecoder<'t> {
                 // Strategic-merge directives left by the (kyaml) SMP engine: the real
                 // server's SMP consumes them, so they never reach decoding.
                 if is_smp_directive(key) {
-                    dropped.push(key.clone());
+                    dropped.insert(key.clone());
                     continue;
                 }
                 if self.track && self.unknown.len() < MAX_UNKNOWN_FIELDS {
@@ -198,12 +199,12 @@ impl<'t> GoDecoder<'t> {
                     push_key(&mut p, key);
                     self.unknown.push(p);
                 }
-                dropped.push(key.clone());
+                dropped.insert(key.clone());
                 continue;
             };
             if named && val.is_null() {
                 // Go leaves the zero value, which `omitempty` drops on the way out.
-                dropped.push(key.clone());
+                dropped.insert(key.clone());
                 continue;
             }
             if self.track {

@@ -140,7 +140,8 @@ impl<'t> Pruner<'t> {
                 }
             }
         }
-        let mut dropped: Vec<String> = Vec::new();
+        // A set: an object can carry hundreds of thousands of unknown keys.
+        let mut dropped: std::collections::HashSet<String> = std::collections::HashSet::new();
         let len = self.path.len();
         for (key, val) in obj.iter_mut() {
             if embedded && META_FIELDS.contains(&key.as_str()) {
@@ -151,7 +152,7 @@ impl<'t> Pruner<'t> {
             }
             let Some(child) = m.field(key) else {
                 self.record(key);
-                dropped.push(key.clone());
+                dropped.insert(key.clone());
                 continue;
             };
             push_key(&mut self.path, key);

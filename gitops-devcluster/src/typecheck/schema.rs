@@ -285,7 +285,7 @@ impl<'t> Validator<'t> {
         }
         if let Some(m) = num(kw, "multipleOf")
             && m > 0.0
-            && (x / m).fract() != 0.0
+            && !is_multiple_of(x, m)
         {
             let msg = format!("{path} in body should be a multiple of {}", go_float(m));
             self.errors.push(SchemaError::invalid(path, &shown, &msg));
@@ -332,6 +332,26 @@ impl<'t> Validator<'t> {
             ));
         }
     }
+}
+
+/// kube-openapi's `MultipleOf`: the quotient (`1/factor*data` for factors below 1) must be
+/// a JSON integer up to a relative error of 1e-9 (go-openapi `IsFloat64AJSONInteger`), so
+/// `0.07` is a multiple of `0.01` although `0.07 / 0.01` is `7.000000000000001`.
+fn is_multiple_of(data: f64, factor: f64) -> bool {
+    let mult = if factor < 1.0 { 1.0 / factor * data } else { data / factor };
+    const MAX_JSON_FLOAT: f64 = 9_007_199_254_740_991.0;
+    if !mult.is_finite() || mult.abs() > MAX_JSON_FLOAT {
+        return false;
+    }
+    // Go truncates toward zero (`uint64(f)`); trunc keeps that for negatives too.
+    let whole = mult.trunc();
+    if mult == whole {
+        return true;
+    }
+    if whole == 0.0 {
+        return false;
+    }
+    (mult - whole).abs() / (mult.abs() + whole.abs()) < 1e-9
 }
 
 /// Whether `s` matches the ECMA/RE2 `pattern` (`None` when the pattern does not compile;

@@ -338,3 +338,45 @@ fn custom_pattern_is_checked() {
         ["spec.interval: Invalid value: \"soon\": spec.interval in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'"]
     );
 }
+
+#[test]
+fn custom_multiple_of_tolerates_float_rounding_as_kube_openapi() {
+    let t = typeschema::custom(&json!({"type": "object", "properties": {
+        "spec": {"type": "object", "properties": {
+            "price": {"type": "number", "multipleOf": 0.01},
+            "ratio": {"type": "number", "multipleOf": 0.1},
+            "even": {"type": "integer", "multipleOf": 2}}}}}));
+    // 0.07 / 0.01 == 7.000000000000001 and 0.3 / 0.1 == 2.9999999999999996 in f64.
+    assert!(validate(&t, json!({"spec": {"price": 0.07, "ratio": 0.3, "even": 4}})).is_empty());
+    assert!(validate(&t, json!({"spec": {"price": 2.5, "ratio": -0.7}})).is_empty());
+    assert_eq!(
+        validate(&t, json!({"spec": {"price": 0.075}})),
+        ["spec.price: Invalid value: 0.075: spec.price in body should be a multiple of 0.01"]
+    );
+    assert_eq!(
+        validate(&t, json!({"spec": {"even": 3}})),
+        ["spec.even: Invalid value: 3: spec.even in body should be a multiple of 2"]
+    );
+}
+
+#[test]
+fn many_unknown_fields_are_dropped_in_linear_time() {
+    // 200k unknown keys (a few MiB of body): dropping them must not be quadratic.
+    let mut spec = serde_json::Map::new();
+    for i in 0..200_000 {
+        spec.insert(format!("k{i}"), json!(1));
+    }
+    spec.insert("replicas".into(), json!(2));
+    let started = std::time::Instant::now();
+    let t = builtin("apps", "v1", "Deployment");
+    let (v, unknown) = decode(&t, json!({"spec": Value::Object(spec.clone())})).expect("decodes");
+    assert_eq!(v["spec"], json!({"replicas": 2}));
+    assert_eq!(unknown.len(), MAX_UNKNOWN_FIELDS);
+    spec.insert("size".into(), json!(3));
+    let (v, unknown) = prune(&widget(), json!({"spec": Value::Object(spec)}));
+    assert_eq!(v["spec"]["size"], 3);
+    assert_eq!(v["spec"].as_object().map(|m| m.len()), Some(3), "size plus defaults");
+    assert_eq!(unknown.len(), MAX_UNKNOWN_FIELDS);
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(20), "took {took:?}");
+}
