@@ -6,5 +6,13 @@
 //! **May depend on:** every library crate of the workspace; it is the only crate that
 //! wires kube-runtime controllers.
 //!
-//! **Status:** the controllers arrive with the controllers issue.
+//! - [`runtime`]: what every reconciler shares (conditions, status patches, finalizer,
+//!   events, requeue and backoff).
+//! - [`storage`]: the artifact storage and its HTTP server.
+//! - [`source`]: GitRepository, OCIRepository and Bucket reconcilers and [`source::run_sources`].
 pub use gitops_core as core;
+
+pub mod kustomize;
+pub mod runtime;
+pub mod source;
+pub mod storage;
