@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-/var/tmp/gitops-target}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# CI builds once from scratch: incremental caches would only fill the disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # Debian packages the tests start as real components: kubectl (kustomize reference), git
 # (git daemon, http-backend), docker-registry + htpasswd (OCI), sshd (Git over SSH), curl and
