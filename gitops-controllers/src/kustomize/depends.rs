@@ -48,14 +48,24 @@ pub type Fetched = (String, Result<Value, String>);
 /// Judges `deps` (in `spec.dependsOn` order) for `obj`, which is about to apply
 /// `revision` of its source. `additive`: a `readyExpr` adds to the built-in check instead
 /// of replacing it (Flux's `AdditiveCELDependencyCheck`).
-pub fn check(obj: &Kustomization, deps: &[Fetched], revision: &str, additive: bool) -> Result<(), DependencyError> {
+pub fn check(
+    obj: &Kustomization,
+    deps: &[Fetched],
+    revision: &str,
+    additive: bool,
+) -> Result<(), DependencyError> {
     let self_value = serde_json::to_value(obj).unwrap_or(Value::Null);
     let own_ns = obj.metadata.namespace.clone().unwrap_or_default();
     let refs = obj.spec.depends_on.as_deref().unwrap_or_default();
     for (dep_ref, (name, fetched)) in refs.iter().zip(deps) {
         let dep = match fetched {
             Ok(d) => d,
-            Err(reason) => return Err(DependencyError::NotFound { name: name.clone(), reason: reason.clone() }),
+            Err(reason) => {
+                return Err(DependencyError::NotFound {
+                    name: name.clone(),
+                    reason: reason.clone(),
+                });
+            }
         };
         if let Some(expr) = dep_ref.ready_expr.as_deref().filter(|e| !e.is_empty()) {
             let ready = gitops_core::health::eval_ready_expr(expr, &self_value, dep)
@@ -68,7 +78,9 @@ pub fn check(obj: &Kustomization, deps: &[Fetched], revision: &str, additive: bo
             }
         }
         let generation = dep.pointer("/metadata/generation").and_then(Value::as_i64);
-        let observed = dep.pointer("/status/observedGeneration").and_then(Value::as_i64);
+        let observed = dep
+            .pointer("/status/observedGeneration")
+            .and_then(Value::as_i64);
         let conditions = dep.pointer("/status/conditions").and_then(Value::as_array);
         if conditions.is_none_or(Vec::is_empty) || generation != observed {
             return Err(DependencyError::NotReady(name.clone()));
@@ -80,14 +92,33 @@ pub fn check(obj: &Kustomization, deps: &[Fetched], revision: &str, additive: bo
         if !ready {
             return Err(DependencyError::NotReady(name.clone()));
         }
-        let dep_ns = dep.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("");
-        let src = |v: &Value, field: &str| v.pointer(&format!("/spec/sourceRef/{field}")).and_then(Value::as_str).unwrap_or("").to_string();
-        let dep_src_ns = Some(src(dep, "namespace")).filter(|s| !s.is_empty()).unwrap_or_else(|| dep_ns.to_string());
-        let own_src_ns = obj.spec.source_ref.namespace.clone().filter(|s| !s.is_empty()).unwrap_or_else(|| own_ns.clone());
+        let dep_ns = dep
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let src = |v: &Value, field: &str| {
+            v.pointer(&format!("/spec/sourceRef/{field}"))
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        let dep_src_ns = Some(src(dep, "namespace"))
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| dep_ns.to_string());
+        let own_src_ns = obj
+            .spec
+            .source_ref
+            .namespace
+            .clone()
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| own_ns.clone());
         let same_source = src(dep, "name") == obj.spec.source_ref.name
             && dep_src_ns == own_src_ns
-            && src(dep, "kind") == serde_json::to_value(&obj.spec.source_ref.kind).ok().and_then(|k| k.as_str().map(str::to_string)).unwrap_or_default();
-        let applied = dep.pointer("/status/lastAppliedRevision").and_then(Value::as_str).unwrap_or("");
+            && src(dep, "kind") == obj.spec.source_ref.kind.as_str();
+        let applied = dep
+            .pointer("/status/lastAppliedRevision")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if same_source && applied != revision {
             return Err(DependencyError::Outdated(name.clone()));
         }
@@ -119,19 +150,70 @@ mod tests {
         let k = ks(json!([{"name": "infra"}]));
         let name = "flux-system/infra".to_string();
         let rev = "main@sha1:abc";
-        assert_eq!(check(&k, &[(name.clone(), Ok(dep("True", 2, 2, rev, "repo")))], rev, false), Ok(()));
         assert_eq!(
-            check(&k, &[(name.clone(), Ok(dep("False", 2, 2, rev, "repo")))], rev, false).map_err(|e| e.to_string()),
+            check(
+                &k,
+                &[(name.clone(), Ok(dep("True", 2, 2, rev, "repo")))],
+                rev,
+                false
+            ),
+            Ok(())
+        );
+        assert_eq!(
+            check(
+                &k,
+                &[(name.clone(), Ok(dep("False", 2, 2, rev, "repo")))],
+                rev,
+                false
+            )
+            .map_err(|e| e.to_string()),
             Err("dependency 'flux-system/infra' is not ready".into())
         );
-        assert!(matches!(check(&k, &[(name.clone(), Ok(dep("True", 3, 2, rev, "repo")))], rev, false), Err(DependencyError::NotReady(_))));
+        assert!(matches!(
+            check(
+                &k,
+                &[(name.clone(), Ok(dep("True", 3, 2, rev, "repo")))],
+                rev,
+                false
+            ),
+            Err(DependencyError::NotReady(_))
+        ));
         assert_eq!(
-            check(&k, &[(name.clone(), Ok(dep("True", 2, 2, "main@sha1:old", "repo")))], rev, false).map_err(|e| e.to_string()),
+            check(
+                &k,
+                &[(name.clone(), Ok(dep("True", 2, 2, "main@sha1:old", "repo")))],
+                rev,
+                false
+            )
+            .map_err(|e| e.to_string()),
             Err("dependency 'flux-system/infra' revision is not up to date".into())
         );
-        assert_eq!(check(&k, &[(name.clone(), Ok(dep("True", 2, 2, "other", "another-repo")))], rev, false), Ok(()), "other sources don't compare revisions");
-        let missing = check(&k, &[(name.clone(), Err("kustomizations \"infra\" not found".into()))], rev, false);
-        assert_eq!(missing.map_err(|e| e.to_string()), Err("dependency 'flux-system/infra' not found: kustomizations \"infra\" not found".into()));
+        assert_eq!(
+            check(
+                &k,
+                &[(name.clone(), Ok(dep("True", 2, 2, "other", "another-repo")))],
+                rev,
+                false
+            ),
+            Ok(()),
+            "other sources don't compare revisions"
+        );
+        let missing = check(
+            &k,
+            &[(
+                name.clone(),
+                Err("kustomizations \"infra\" not found".into()),
+            )],
+            rev,
+            false,
+        );
+        assert_eq!(
+            missing.map_err(|e| e.to_string()),
+            Err(
+                "dependency 'flux-system/infra' not found: kustomizations \"infra\" not found"
+                    .into()
+            )
+        );
     }
 
     #[test]
@@ -139,9 +221,24 @@ mod tests {
         let k = ks(json!([{"name": "infra", "readyExpr": "dep.status.observedGeneration == 2"}]));
         let name = "flux-system/infra".to_string();
         let not_ready = dep("False", 2, 2, "r", "repo");
-        assert_eq!(check(&k, &[(name.clone(), Ok(not_ready.clone()))], "r", false), Ok(()), "the expression replaces the built-in check");
-        assert!(matches!(check(&k, &[(name.clone(), Ok(not_ready))], "r", true), Err(DependencyError::NotReady(_))));
+        assert_eq!(
+            check(&k, &[(name.clone(), Ok(not_ready.clone()))], "r", false),
+            Ok(()),
+            "the expression replaces the built-in check"
+        );
+        assert!(matches!(
+            check(&k, &[(name.clone(), Ok(not_ready))], "r", true),
+            Err(DependencyError::NotReady(_))
+        ));
         let k = ks(json!([{"name": "infra", "readyExpr": "dep.status.observedGeneration == 9"}]));
-        assert!(matches!(check(&k, &[(name, Ok(dep("True", 2, 2, "r", "repo")))], "r", false), Err(DependencyError::ExprNotReady(_))));
+        assert!(matches!(
+            check(
+                &k,
+                &[(name, Ok(dep("True", 2, 2, "r", "repo")))],
+                "r",
+                false
+            ),
+            Err(DependencyError::ExprNotReady(_))
+        ));
     }
 }

@@ -23,7 +23,10 @@ pub fn upsert(
 ) {
     let duration = Duration::from_std(took).to_string();
     let metadata = (!metadata.is_empty()).then_some(metadata);
-    if let Some(i) = history.iter().position(|s| s.digest == digest && s.last_reconciled_status == status) {
+    if let Some(i) = history
+        .iter()
+        .position(|s| s.digest == digest && s.last_reconciled_status == status)
+    {
         let mut snapshot = history.remove(i);
         snapshot.last_reconciled = at;
         snapshot.last_reconciled_duration = duration;
@@ -59,9 +62,30 @@ mod tests {
     fn dedups_by_digest_and_status_newest_first() {
         let mut h = Vec::new();
         let meta = |r: &str| BTreeMap::from([("revision".to_string(), r.to_string())]);
-        upsert(&mut h, "sha256:a", t(1), std::time::Duration::from_millis(1500), "ReconciliationSucceeded", meta("r1"));
-        upsert(&mut h, "sha256:b", t(2), std::time::Duration::from_secs(2), "ReconciliationSucceeded", meta("r2"));
-        upsert(&mut h, "sha256:a", t(3), std::time::Duration::from_secs(1), "ReconciliationSucceeded", meta("r3"));
+        upsert(
+            &mut h,
+            "sha256:a",
+            t(1),
+            std::time::Duration::from_millis(1500),
+            "ReconciliationSucceeded",
+            meta("r1"),
+        );
+        upsert(
+            &mut h,
+            "sha256:b",
+            t(2),
+            std::time::Duration::from_secs(2),
+            "ReconciliationSucceeded",
+            meta("r2"),
+        );
+        upsert(
+            &mut h,
+            "sha256:a",
+            t(3),
+            std::time::Duration::from_secs(1),
+            "ReconciliationSucceeded",
+            meta("r3"),
+        );
         assert_eq!(h.len(), 2);
         assert_eq!(h[0].digest, "sha256:a");
         assert_eq!(h[0].total_reconciliations, 2);
@@ -69,10 +93,28 @@ mod tests {
         assert_eq!(h[0].last_reconciled, t(3));
         assert_eq!(h[0].last_reconciled_duration, "1s");
         assert_eq!(h[1].last_reconciled_duration, "2s");
-        upsert(&mut h, "sha256:a", t(4), std::time::Duration::from_secs(1), "HealthCheckFailed", meta("r3"));
-        assert_eq!(h.len(), 3, "another outcome of the same digest is its own snapshot");
+        upsert(
+            &mut h,
+            "sha256:a",
+            t(4),
+            std::time::Duration::from_secs(1),
+            "HealthCheckFailed",
+            meta("r3"),
+        );
+        assert_eq!(
+            h.len(),
+            3,
+            "another outcome of the same digest is its own snapshot"
+        );
         for i in 0..10 {
-            upsert(&mut h, &format!("sha256:{i}"), t(10 + i), std::time::Duration::ZERO, "ReconciliationSucceeded", BTreeMap::new());
+            upsert(
+                &mut h,
+                &format!("sha256:{i}"),
+                t(10 + i),
+                std::time::Duration::ZERO,
+                "ReconciliationSucceeded",
+                BTreeMap::new(),
+            );
         }
         assert_eq!(h.len(), MAX_SNAPSHOTS);
         assert_eq!(h[0].digest, "sha256:9");

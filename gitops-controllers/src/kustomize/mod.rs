@@ -4,6 +4,115 @@
 //!
 //! - [`depends`]: `spec.dependsOn` readiness, with Flux's messages.
 //! - [`history`]: `status.history` snapshots.
+//! - [`build`]: artifact download and the build with its post-build steps.
+//! - [`fetch`]: source lookup, `dependsOn` check, fetch and build.
+//! - [`decrypt`]: SOPS decryption of generator and patch sources before the build.
+//! - [`reconcile`]: one reconciliation ([`reconcile_kustomization`]) and deletion.
+//! - [`controller`]: the kube-runtime controller watching Kustomizations and their
+//!   sources ([`run_kustomizations_until`]).
 
+pub mod apply;
+pub mod build;
+pub mod controller;
+pub mod decrypt;
 pub mod depends;
+pub mod fetch;
 pub mod history;
+pub mod reconcile;
+
+use std::time::Duration;
+
+use gitops_core::ssa::manager::ResourceManager;
+use gitops_core::ssa::policy::Owner;
+
+pub use controller::{run_kustomizations, run_kustomizations_until};
+pub use reconcile::reconcile_kustomization;
+
+use crate::runtime::events::EventRecorder;
+use crate::runtime::metrics::Metrics;
+use crate::runtime::requeue::{Backoff, Gate};
+
+/// kustomize-controller's name: field manager, event source.
+pub const CONTROLLER_NAME: &str = "kustomize-controller";
+
+/// Settings of the Kustomization controller (kustomize-controller's flags).
+#[derive(Clone, Debug)]
+pub struct KustomizeOptions {
+    /// `--concurrent`: reconciliations in parallel.
+    pub concurrency: usize,
+    /// `--requeue-dependency`: retry delay while dependencies or the source are not ready.
+    pub requeue_dependency: Duration,
+    /// `--events-addr`: where Flux event JSON is POSTed, if anywhere.
+    pub events_addr: Option<String>,
+    /// `--no-cross-namespace-refs`: refuse sources in other namespaces.
+    pub no_cross_namespace_refs: bool,
+    /// `StrictPostBuildSubstitutions`: a variable without value or default fails the build.
+    pub strict_substitutions: bool,
+    /// Watch only this namespace; all when `None`.
+    pub namespace: Option<String>,
+    /// `--min-retry-delay` (API failures).
+    pub min_retry_delay: Duration,
+    /// `--max-retry-delay`.
+    pub max_retry_delay: Duration,
+}
+
+impl Default for KustomizeOptions {
+    fn default() -> Self {
+        KustomizeOptions {
+            concurrency: 4,
+            requeue_dependency: Duration::from_secs(30),
+            events_addr: None,
+            no_cross_namespace_refs: false,
+            strict_substitutions: true,
+            namespace: None,
+            min_retry_delay: Duration::from_secs(5),
+            max_retry_delay: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// What the reconciler shares between reconciliations.
+pub struct KustomizeContext {
+    /// The cluster.
+    pub client: kube::Client,
+    /// The settings.
+    pub opts: KustomizeOptions,
+    /// The apply engine (discovery cache shared by all Kustomizations).
+    pub manager: ResourceManager,
+    /// Events as `kustomize-controller`.
+    pub recorder: EventRecorder,
+    /// Retry delays after API failures.
+    pub backoff: Backoff,
+    /// Skips watch events without a new trigger.
+    pub gate: Gate,
+    /// Artifact downloads.
+    pub http: reqwest::Client,
+    /// Flux's reconcile metrics (replace it to share a registry with other controllers).
+    pub metrics: Metrics,
+}
+
+impl std::fmt::Debug for KustomizeContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KustomizeContext")
+            .field("opts", &self.opts)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KustomizeContext {
+    /// A context over `client` configured by `opts`.
+    pub fn new(client: kube::Client, opts: KustomizeOptions) -> KustomizeContext {
+        gitops_sources::tls::ensure_provider();
+        KustomizeContext {
+            manager: ResourceManager::new(client.clone(), Owner::kustomize_controller())
+                .with_concurrency(opts.concurrency.max(1)),
+            recorder: EventRecorder::new(client.clone(), CONTROLLER_NAME, opts.events_addr.clone()),
+            backoff: Backoff::new(opts.min_retry_delay, opts.max_retry_delay),
+            gate: Gate::default(),
+            http: reqwest::Client::new(),
+            metrics: Metrics::default(),
+            client,
+            opts,
+        }
+    }
+}
