@@ -10,9 +10,11 @@
 //!   events, requeue and backoff).
 //! - [`storage`]: the artifact storage and its HTTP server.
 //! - [`source`]: GitRepository, OCIRepository and Bucket reconcilers and [`source::run_sources`].
+//! - [`manager`]: the selected controllers over one client, behind leader election.
 pub use gitops_core as core;
 
 pub mod kustomize;
+pub mod manager;
 pub mod runtime;
 pub mod source;
 pub mod storage;

@@ -89,6 +89,8 @@ pub enum Command {
     Events(crate::cluster::events::EventsArgs),
     /// Print the resources reconciled by Flux objects
     Tree(crate::cluster::tree::TreeCmd),
+    /// Run a local cluster with the controllers, synced from a Git repository
+    Up(crate::up::UpArgs),
 }
 
 /// `create`: its persistent flags and its sub-commands.

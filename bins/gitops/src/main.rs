@@ -16,6 +16,7 @@ mod kustomize_cmd;
 mod logger;
 mod source_cmd;
 mod table;
+mod up;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Some(Command::Pull(cmd)) => print(artifact_cmd::pull(cmd)),
         Some(Command::List(cmd)) => print(artifact_cmd::list(cmd)),
         Some(Command::Source(cmd)) => print(source_cmd::run(cmd, &namespace)),
+        Some(Command::Up(args)) => print(up::run(args, &cli.global).map(|()| String::new())),
         Some(Command::Devcluster(args)) => print(devcluster_cmd::run(args, cli.global.kubeconfig.as_deref())),
         Some(cmd @ (Command::Get(_) | Command::Reconcile(_) | Command::Suspend(_) | Command::Resume(_)
         | Command::Delete(_) | Command::Events(_) | Command::Tree(_))) => {

@@ -2,8 +2,8 @@
 //! their summary ([`status`]), status writes through the status subresource with
 //! server-side apply ([`patch`]), the `finalizers.fluxcd.io` finalizer ([`finalizer`]),
 //! Kubernetes Events and Flux event webhooks ([`events`]), requeue intervals, failure
-//! backoff and trigger gating ([`requeue`]), Flux's Prometheus metrics ([`metrics`]), and
-//! scratch directories ([`workdir`]).
+//! backoff and trigger gating ([`requeue`]), Flux's Prometheus metrics ([`metrics`]),
+//! scratch directories ([`workdir`]), and leader election on a Lease ([`leader`]).
 //!
 //! A reconciler built on it follows Flux's flow:
 //! 1. deleted → clean up, drop the finalizer; missing finalizer → add it;
@@ -17,6 +17,7 @@
 
 pub mod events;
 pub mod finalizer;
+pub mod leader;
 pub mod metrics;
 pub mod patch;
 pub mod requeue;
