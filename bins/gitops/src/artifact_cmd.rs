@@ -22,6 +22,9 @@ pub struct BuildCmd {
 pub enum BuildCommand {
     /// Build a tarball from a directory containing Kubernetes manifests
     Artifact(BuildArtifactArgs),
+    /// Build Kustomization
+    #[command(visible_alias = "ks")]
+    Kustomization(crate::cluster::build::KsArgs),
 }
 
 /// `build artifact` flags.
@@ -168,7 +171,9 @@ pub struct ListArtifactsArgs {
 
 /// `build artifact`: packs the directory as the artifact store does and prints its digest.
 pub fn build(cmd: &BuildCmd) -> Result<String, String> {
-    let BuildCommand::Artifact(args) = &cmd.command;
+    let BuildCommand::Artifact(args) = &cmd.command else {
+        return Err("build: not an artifact".into());
+    };
     let path = existing_dir(&args.path)?;
     let rules = ignore_rules(&args.ignore_paths);
     logger::action(&format!("building artifact from {}", args.path));

@@ -65,6 +65,8 @@ pub enum Command {
     Kustomize(crate::kustomize_cmd::KustomizeCmd),
     /// Build a flux resource
     Build(crate::artifact_cmd::BuildCmd),
+    /// Diff a flux resource
+    Diff(DiffCmd),
     /// Push artifacts to OCI registries
     Push(crate::artifact_cmd::PushCmd),
     /// Pull artifacts from OCI registries
@@ -261,4 +263,12 @@ mod tests {
         let cli = parse("create ks app --source=app --target-namespace -weird").unwrap();
         assert_eq!(ks(&cli).target_namespace, "-weird");
     }
+}
+
+/// `diff` (flux's `diff kustomization`).
+#[derive(clap::Args, Debug)]
+pub struct DiffCmd {
+    /// What to diff.
+    #[command(subcommand)]
+    pub command: crate::cluster::build::DiffCommand,
 }

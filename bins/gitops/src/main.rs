@@ -44,7 +44,20 @@ fn main() -> ExitCode {
         }
         Some(Command::Crds) => print(export::crds()),
         Some(Command::Kustomize(cmd)) => print(kustomize_cmd::run(cmd)),
-        Some(Command::Build(cmd)) => print(artifact_cmd::build(cmd)),
+        Some(Command::Build(cmd)) => match &cmd.command {
+            artifact_cmd::BuildCommand::Kustomization(args) => print(cluster::build::build(args, &cli.global, &namespace)),
+            artifact_cmd::BuildCommand::Artifact(_) => print(artifact_cmd::build(cmd)),
+        },
+        Some(Command::Diff(cmd)) => match cluster::build::diff(&cmd.command, &cli.global, &namespace) {
+            Ok((text, changed)) => {
+                print!("{text}");
+                if changed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+            }
+            Err(e) => {
+                let _ = errors::fail(&e);
+                ExitCode::from(2)
+            }
+        },
         Some(Command::Push(cmd)) => print(artifact_cmd::push(cmd)),
         Some(Command::Pull(cmd)) => print(artifact_cmd::pull(cmd)),
         Some(Command::List(cmd)) => print(artifact_cmd::list(cmd)),

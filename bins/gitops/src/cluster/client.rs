@@ -154,4 +154,47 @@ impl Client {
     pub fn delete(&self, path: &str) -> Result<Value, Error> {
         self.request("DELETE", path, "application/json", None)
     }
+
+    /// What server-side applying `objects` as kustomize-controller would change, from
+    /// server-side dry runs (`flux diff`): created and drifted objects, in input order.
+    pub fn diff(&self, objects: &[gitops_core::Object]) -> Result<Vec<DiffLine>, String> {
+        use gitops_core::ssa::manager::ResourceManager;
+        use gitops_core::ssa::{Action, ApplyOptions, Owner};
+        let owner = Owner::kustomize_controller();
+        let manager = ResourceManager::new(self.client.clone(), owner.clone());
+        let opts = ApplyOptions::flux(&owner);
+        let report = self.runtime.block_on(manager.diff(objects, &opts));
+        if let Some(e) = report.errors.first() {
+            return Err(e.to_string());
+        }
+        Ok(report
+            .entries
+            .iter()
+            .filter_map(|e| match e.change.action {
+                Action::Created => Some(DiffLine::Created(e.change.subject.clone())),
+                Action::Configured => Some(DiffLine::Drifted {
+                    subject: e.change.subject.clone(),
+                    live: e.live_yaml().unwrap_or_default(),
+                    merged: e.merged_yaml().unwrap_or_default(),
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+}
+
+/// One change found by [`Client::diff`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffLine {
+    /// The object does not exist yet.
+    Created(String),
+    /// The object would change: its live and merged YAML.
+    Drifted {
+        /// `Kind/namespace/name`.
+        subject: String,
+        /// Live object.
+        live: String,
+        /// Dry-run result.
+        merged: String,
+    },
 }

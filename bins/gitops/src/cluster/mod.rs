@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::cli::GlobalArgs;
 
 pub mod apply;
+pub mod build;
 pub mod client;
 pub mod delete;
 pub mod events;
