@@ -26,7 +26,10 @@ data:
 
 fn main() -> anyhow::Result<()> {
     let (text, file) = match std::env::args().nth(1) {
-        Some(path) => (std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?, path),
+        Some(path) => (
+            std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?,
+            path,
+        ),
         None => (SAMPLE.to_string(), "sample.yaml".to_string()),
     };
     let set = ResourceSet::from_yaml_str(&text, &file)?;

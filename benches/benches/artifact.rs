@@ -18,7 +18,9 @@ use gitops_sources::artifact::{self, IgnoreRules, SourceKind};
 fn generate(root: &Path) {
     let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
     let mut next = move |bound: u64| {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) % bound
     };
     for d in 0..100 {
@@ -28,7 +30,8 @@ fn generate(root: &Path) {
         }
         for f in 0..100 {
             let lines = 3 + next(200);
-            let mut body = format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{d}-{f}\ndata:\n");
+            let mut body =
+                format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{d}-{f}\ndata:\n");
             for l in 0..lines {
                 body.push_str(&format!("  key{l}: value-{}\n", next(1_000_000)));
             }
@@ -52,7 +55,8 @@ impl Drop for Scratch {
 }
 
 fn bench(c: &mut Criterion) {
-    let scratch = Scratch(std::env::temp_dir().join(format!("gitops-bench-artifact-{}", std::process::id())));
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("gitops-bench-artifact-{}", std::process::id())));
     let tree = scratch.0.join("tree");
     generate(&tree);
     let out = scratch.0.join("out");
@@ -64,15 +68,24 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("artifact_10k_files");
     group.sample_size(10);
     group.bench_function("pack_file", |b| {
-        b.iter(|| match artifact::pack_file(&tree, &out.join("ours.tar.gz"), &rules) {
-            Ok(digest) => black_box(digest),
-            Err(e) => panic!("pack_file: {e}"),
-        })
+        b.iter(
+            || match artifact::pack_file(&tree, &out.join("ours.tar.gz"), &rules) {
+                Ok(digest) => black_box(digest),
+                Err(e) => panic!("pack_file: {e}"),
+            },
+        )
     });
     group.bench_function("gnu_tar_czf", |b| {
         b.iter(|| {
             let status = Command::new("tar")
-                .args(["--sort=name", "--mtime=@0", "--owner=0", "--group=0", "--numeric-owner", "-czf"])
+                .args([
+                    "--sort=name",
+                    "--mtime=@0",
+                    "--owner=0",
+                    "--group=0",
+                    "--numeric-owner",
+                    "-czf",
+                ])
                 .arg(out.join("tar.tar.gz"))
                 .arg("-C")
                 .arg(&tree)

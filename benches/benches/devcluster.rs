@@ -46,14 +46,20 @@ fn api(handle: &Handle, ar: &ApiResource) -> Api<DynamicObject> {
 }
 
 fn ar(group: &str, version: &str, kind: &str, plural: &str) -> ApiResource {
-    ApiResource::from_gvk_with_plural(&kube::api::GroupVersionKind::gvk(group, version, kind), plural)
+    ApiResource::from_gvk_with_plural(
+        &kube::api::GroupVersionKind::gvk(group, version, kind),
+        plural,
+    )
 }
 
 async fn apply_all(api: &Api<DynamicObject>, objects: Vec<Value>) {
     let pp = PatchParams::apply("bench");
     stream::iter(objects)
         .map(|o| {
-            let name = o["metadata"]["name"].as_str().unwrap_or_default().to_string();
+            let name = o["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
             let api = api.clone();
             let pp = pp.clone();
             async move { api.patch(&name, &pp, &Patch::Apply(o)).await.map(|_| ()) }
@@ -66,7 +72,11 @@ async fn apply_all(api: &Api<DynamicObject>, objects: Vec<Value>) {
 
 fn rss_bytes() -> u64 {
     let statm = std::fs::read_to_string("/proc/self/statm").unwrap_or_default();
-    let pages: u64 = statm.split_whitespace().nth(1).and_then(|p| p.parse().ok()).unwrap_or(0);
+    let pages: u64 = statm
+        .split_whitespace()
+        .nth(1)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     pages * 4096
 }
 
@@ -88,19 +98,34 @@ fn memory_per_object(rt: &tokio::runtime::Runtime) {
 }
 
 fn ssa(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     memory_per_object(&rt);
     let cms = ar("", "v1", "ConfigMap", "configmaps");
     let deploys = ar("apps", "v1", "Deployment", "deployments");
     let mut g = c.benchmark_group("ssa");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
-    for (name, n, kind) in [("configmaps_10k", 10_000usize, 0), ("deployments_1k", 1_000, 1)] {
+    for (name, n, kind) in [
+        ("configmaps_10k", 10_000usize, 0),
+        ("deployments_1k", 1_000, 1),
+    ] {
         g.throughput(Throughput::Elements(n as u64));
         g.bench_function(name, |b| {
             b.iter_custom(|iters| {
                 let mut total = Duration::ZERO;
                 for _ in 0..iters {
-                    let objects: Vec<Value> = (0..n).map(|i| if kind == 0 { configmap(i) } else { deployment(i) }).collect();
+                    let objects: Vec<Value> = (0..n)
+                        .map(|i| {
+                            if kind == 0 {
+                                configmap(i)
+                            } else {
+                                deployment(i)
+                            }
+                        })
+                        .collect();
                     total += rt.block_on(async {
                         let handle = DevCluster::start(Options::default()).expect("starts");
                         let api = api(&handle, if kind == 0 { &cms } else { &deploys });
@@ -127,7 +152,11 @@ fn ssa(c: &mut Criterion) {
 }
 
 fn watch_fanout(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let cms = ar("", "v1", "ConfigMap", "configmaps");
     let (watchers, objects) = (100usize, 100usize);
     let mut g = c.benchmark_group("watch");
@@ -142,7 +171,11 @@ fn watch_fanout(c: &mut Criterion) {
                     let api = api(&handle, &cms);
                     let mut tasks = Vec::new();
                     for _ in 0..watchers {
-                        let stream = api.watch(&WatchParams::default(), "0").await.expect("watch").boxed();
+                        let stream = api
+                            .watch(&WatchParams::default(), "0")
+                            .await
+                            .expect("watch")
+                            .boxed();
                         tasks.push(tokio::spawn(async move {
                             let mut stream = stream;
                             let mut seen = 0;

@@ -18,11 +18,16 @@ use gitops_controllers::kustomize::KustomizeOptions;
 use gitops_controllers::manager::{self, ManagerOptions};
 use gitops_controllers::source::SourceOptions;
 use gitops_devcluster::{DevCluster, Options};
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams};
+use kube::api::{
+    Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams,
+};
 use serde_json::json;
 
 fn count() -> usize {
-    std::env::var("GITOPS_BENCH_KUSTOMIZATIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(1_000)
+    std::env::var("GITOPS_BENCH_KUSTOMIZATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000)
 }
 
 fn app(i: usize) -> String {
@@ -34,11 +39,22 @@ fn app(i: usize) -> String {
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
         .current_dir(dir)
-        .args(["-c", "user.name=bench", "-c", "user.email=bench@example.com", "-c", "init.defaultBranch=main"])
+        .args([
+            "-c",
+            "user.name=bench",
+            "-c",
+            "user.email=bench@example.com",
+            "-c",
+            "init.defaultBranch=main",
+        ])
         .args(args)
         .output()
         .expect("git runs: apt-get install -y git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 fn repository(dir: &Path, n: usize) {
@@ -68,44 +84,98 @@ async fn run_once(n: usize) -> Duration {
     let repo = tmp.path().join("fleet");
     std::fs::create_dir(&repo).expect("mkdir");
     repository(&repo, n);
-    let server = gitops_sources::git::serve::serve(&repo, "127.0.0.1:0".parse().expect("addr")).await.expect("git server");
-    let cluster = DevCluster::start(Options { simulate_workloads: true, workload_delay: Duration::from_millis(10), ..Options::default() })
-        .expect("devcluster");
+    let server = gitops_sources::git::serve::serve(&repo, "127.0.0.1:0".parse().expect("addr"))
+        .await
+        .expect("git server");
+    let cluster = DevCluster::start(Options {
+        simulate_workloads: true,
+        workload_delay: Duration::from_millis(10),
+        ..Options::default()
+    })
+    .expect("devcluster");
     let client = cluster.client().expect("client");
-    let crds: Api<DynamicObject> = Api::all_with(client.clone(), &ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"), "customresourcedefinitions"));
-    for crd in gitops_core::api::source::crds().into_iter().chain(gitops_core::api::kustomize::crds()) {
-        let obj: DynamicObject = serde_json::from_value(serde_json::to_value(&crd).expect("crd")).expect("crd");
-        crds.create(&PostParams::default(), &obj).await.expect("crd created");
+    let crds: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("apiextensions.k8s.io", "v1", "CustomResourceDefinition"),
+            "customresourcedefinitions",
+        ),
+    );
+    for crd in gitops_core::api::source::crds()
+        .into_iter()
+        .chain(gitops_core::api::kustomize::crds())
+    {
+        let obj: DynamicObject =
+            serde_json::from_value(serde_json::to_value(&crd).expect("crd")).expect("crd");
+        crds.create(&PostParams::default(), &obj)
+            .await
+            .expect("crd created");
     }
-    let ns: Api<DynamicObject> = Api::all_with(client.clone(), &ApiResource::from_gvk_with_plural(&GroupVersionKind::gvk("", "v1", "Namespace"), "namespaces"));
+    let ns: Api<DynamicObject> = Api::all_with(
+        client.clone(),
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("", "v1", "Namespace"),
+            "namespaces",
+        ),
+    );
     for name in ["flux-system", "apps"] {
-        let obj: DynamicObject = serde_json::from_value(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})).expect("ns");
-        ns.create(&PostParams::default(), &obj).await.expect("namespace");
+        let obj: DynamicObject = serde_json::from_value(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}),
+        )
+        .expect("ns");
+        ns.create(&PostParams::default(), &obj)
+            .await
+            .expect("namespace");
     }
     let storage = tmp.path().join("storage");
     let opts = ManagerOptions {
-        source: Some(SourceOptions { storage_dir: storage, storage_addr: "127.0.0.1:0".parse().expect("addr"), ..SourceOptions::default() }),
-        kustomize: Some(KustomizeOptions { requeue_dependency: Duration::from_secs(1), min_retry_delay: Duration::from_secs(1), ..KustomizeOptions::default() }),
+        source: Some(SourceOptions {
+            storage_dir: storage,
+            storage_addr: "127.0.0.1:0".parse().expect("addr"),
+            ..SourceOptions::default()
+        }),
+        kustomize: Some(KustomizeOptions {
+            requeue_dependency: Duration::from_secs(1),
+            min_retry_delay: Duration::from_secs(1),
+            ..KustomizeOptions::default()
+        }),
         leader_election: None,
     };
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let controllers = tokio::spawn(manager::run(client.clone(), opts, manager::fired(&stop_rx)));
     let pp = PatchParams::apply("bench").force();
-    let repos: Api<DynamicObject> = Api::namespaced_with(client.clone(), "flux-system", &ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "GitRepository"), "gitrepositories"));
+    let repos: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "flux-system",
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("source.toolkit.fluxcd.io", "v1", "GitRepository"),
+            "gitrepositories",
+        ),
+    );
     let gr = json!({"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "GitRepository", "metadata": {"name": "fleet", "namespace": "flux-system"},
         "spec": {"url": server.url(), "interval": "1h", "ref": {"branch": "main"}}});
-    repos.patch("fleet", &pp, &Patch::Apply(gr)).await.expect("git repository");
-    let ks_api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "flux-system", &ApiResource::from_gvk_with_plural(
-        &GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"), "kustomizations"));
+    repos
+        .patch("fleet", &pp, &Patch::Apply(gr))
+        .await
+        .expect("git repository");
+    let ks_api: Api<DynamicObject> = Api::namespaced_with(
+        client.clone(),
+        "flux-system",
+        &ApiResource::from_gvk_with_plural(
+            &GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization"),
+            "kustomizations",
+        ),
+    );
     let start = Instant::now();
     for i in 0..n {
         let ks = json!({"apiVersion": "kustomize.toolkit.fluxcd.io/v1", "kind": "Kustomization",
             "metadata": {"name": format!("app-{i}"), "namespace": "flux-system"},
             "spec": {"interval": "1h", "path": format!("./apps/app-{i}"), "prune": true, "targetNamespace": "apps",
                 "sourceRef": {"kind": "GitRepository", "name": "fleet"}}});
-        ks_api.patch(&format!("app-{i}"), &pp, &Patch::Apply(ks)).await.expect("kustomization");
+        ks_api
+            .patch(&format!("app-{i}"), &pp, &Patch::Apply(ks))
+            .await
+            .expect("kustomization");
     }
     loop {
         let list = ks_api.list(&ListParams::default()).await.expect("list");
@@ -113,17 +183,27 @@ async fn run_once(n: usize) -> Duration {
             .items
             .iter()
             .filter(|k| {
-                k.data["status"]["conditions"].as_array().is_some_and(|cs| cs.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+                k.data["status"]["conditions"].as_array().is_some_and(|cs| {
+                    cs.iter()
+                        .any(|c| c["type"] == "Ready" && c["status"] == "True")
+                })
             })
             .count();
         if ready == n {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(1800), "only {ready} of {n} Kustomizations Ready after 30 minutes");
+        assert!(
+            start.elapsed() < Duration::from_secs(1800),
+            "only {ready} of {n} Kustomizations Ready after 30 minutes"
+        );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     let took = start.elapsed();
-    eprintln!("fleet: {n} Kustomizations Ready in {:.1} s (peak resident memory so far {:.0} MiB)", took.as_secs_f64(), peak_rss_mib());
+    eprintln!(
+        "fleet: {n} Kustomizations Ready in {:.1} s (peak resident memory so far {:.0} MiB)",
+        took.as_secs_f64(),
+        peak_rss_mib()
+    );
     let _ = stop.send(true);
     let _ = controllers.await;
     drop(server);
@@ -133,14 +213,21 @@ async fn run_once(n: usize) -> Duration {
 
 fn bench(c: &mut Criterion) {
     let n = count();
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let mut g = c.benchmark_group("fleet");
     g.sample_size(10).measurement_time(Duration::from_secs(60));
     g.bench_function(format!("{n}_kustomizations_to_ready"), |b| {
         b.iter_custom(|iters| (0..iters).map(|_| rt.block_on(run_once(n))).sum())
     });
     g.finish();
-    eprintln!("fleet: peak resident memory of the process {:.0} MiB", peak_rss_mib());
+    eprintln!(
+        "fleet: peak resident memory of the process {:.0} MiB",
+        peak_rss_mib()
+    );
 }
 
 criterion_group!(benches, bench);

@@ -36,26 +36,53 @@ fn gitops_bin() -> Option<PathBuf> {
 
 fn library(root: &Path, dir: &str) -> usize {
     let fs = DiskFs::new(root).expect("corpus tree");
-    kustomize::build(&fs, dir, &Options::default()).map(|s| s.to_yaml().len()).unwrap_or(0)
+    kustomize::build(&fs, dir, &Options::default())
+        .map(|s| s.to_yaml().len())
+        .unwrap_or(0)
 }
 
 /// Runs a build process and returns the length of what it printed.
 fn process(program: &Path, args: &[&str], path: &Path) -> usize {
-    let output = Command::new(program).args(args).arg(path).output().expect("run build process");
-    assert!(output.status.success(), "{} failed: {}", program.display(), String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(program)
+        .args(args)
+        .arg(path)
+        .output()
+        .expect("run build process");
+    assert!(
+        output.status.success(),
+        "{} failed: {}",
+        program.display(),
+        String::from_utf8_lossy(&output.stderr)
+    );
     output.stdout.len()
 }
 
 fn bench(c: &mut Criterion) {
     let trees = [
-        ("msd-istio-all-components", "kustomize/msd-istio-all-components/input", "tests/service-mesh-istio-with-all-components", true),
-        ("scale-625", "scale/kustomize-5k/input", "clusters/us-east-1", true),
+        (
+            "msd-istio-all-components",
+            "kustomize/msd-istio-all-components/input",
+            "tests/service-mesh-istio-with-all-components",
+            true,
+        ),
+        (
+            "scale-625",
+            "scale/kustomize-5k/input",
+            "clusters/us-east-1",
+            true,
+        ),
         ("scale-5k", "scale/kustomize-5k/input", "", false),
     ];
-    let kubectl = Command::new("kubectl").args(["version", "--client"]).output().is_ok().then(|| PathBuf::from("kubectl"));
+    let kubectl = Command::new("kubectl")
+        .args(["version", "--client"])
+        .output()
+        .is_ok()
+        .then(|| PathBuf::from("kubectl"));
     let gitops = gitops_bin();
     if gitops.is_none() {
-        eprintln!("note: no release gitops binary (cargo build --release -p gitops); process benches skipped");
+        eprintln!(
+            "note: no release gitops binary (cargo build --release -p gitops); process benches skipped"
+        );
     }
     let mut group = c.benchmark_group("kustomize");
     group.sample_size(10);
@@ -66,13 +93,19 @@ fn bench(c: &mut Criterion) {
             continue;
         }
         let path = root.join(dir);
-        group.bench_function(format!("lib/{name}"), |b| b.iter(|| library(black_box(&root), dir)));
+        group.bench_function(format!("lib/{name}"), |b| {
+            b.iter(|| library(black_box(&root), dir))
+        });
         if let Some(bin) = &gitops {
             let args = ["kustomize", "build"];
-            group.bench_function(format!("gitops/{name}"), |b| b.iter(|| process(bin, &args, black_box(&path))));
+            group.bench_function(format!("gitops/{name}"), |b| {
+                b.iter(|| process(bin, &args, black_box(&path)))
+            });
         }
         if let Some(bin) = kubectl.as_ref().filter(|_| with_kubectl) {
-            group.bench_function(format!("kubectl/{name}"), |b| b.iter(|| process(bin, &["kustomize"], black_box(&path))));
+            group.bench_function(format!("kubectl/{name}"), |b| {
+                b.iter(|| process(bin, &["kustomize"], black_box(&path)))
+            });
         }
     }
     group.finish();

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use gitops_core::ssa::{self, PlanOptions, Owner};
+use gitops_core::ssa::{self, Owner, PlanOptions};
 use gitops_core::{Object, ObjectId};
 use serde_json::{Value, json};
 
@@ -34,12 +34,18 @@ fn object(i: usize) -> Value {
 }
 
 fn bench(c: &mut Criterion) {
-    let desired: Vec<Object> = (0..N).map(|i| Object::from_value(object(i)).expect("object")).collect();
+    let desired: Vec<Object> = (0..N)
+        .map(|i| Object::from_value(object(i)).expect("object"))
+        .collect();
     let owner = Owner::kustomize_controller();
     let opts = PlanOptions::new(owner.clone(), "apps", "flux-system");
     // Half the objects exist; the previous inventory also lists 1,000 objects now gone.
     let prepared = ssa::plan::prepare(&desired, &owner, "apps", "flux-system").expect("prepared");
-    let live: HashMap<ObjectId, Object> = prepared.iter().step_by(2).map(|o| (o.id(), o.clone())).collect();
+    let live: HashMap<ObjectId, Object> = prepared
+        .iter()
+        .step_by(2)
+        .map(|o| (o.id(), o.clone()))
+        .collect();
     let mut previous_objects: Vec<Object> = prepared.iter().step_by(2).cloned().collect();
     previous_objects.extend((N..N + 1_000).map(|i| Object::from_value(object(i)).expect("object")));
     let previous = ssa::inventory::from_objects(&previous_objects);
@@ -47,7 +53,9 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("plan");
     g.throughput(Throughput::Elements(N as u64));
     g.bench_function("10k_objects", |b| {
-        b.iter(|| black_box(ssa::plan(black_box(&desired), &live, Some(&previous), &opts).expect("plan")))
+        b.iter(|| {
+            black_box(ssa::plan(black_box(&desired), &live, Some(&previous), &opts).expect("plan"))
+        })
     });
     let pairs: Vec<(Value, Value)> = prepared
         .iter()
@@ -64,7 +72,12 @@ fn bench(c: &mut Criterion) {
         })
         .collect();
     g.bench_function("drift_10k_pairs", |b| {
-        b.iter(|| pairs.iter().filter(|(l, d)| ssa::drift::has_drifted(black_box(l), black_box(d))).count())
+        b.iter(|| {
+            pairs
+                .iter()
+                .filter(|(l, d)| ssa::drift::has_drifted(black_box(l), black_box(d)))
+                .count()
+        })
     });
     g.finish();
 }

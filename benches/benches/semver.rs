@@ -12,7 +12,9 @@ fn tags() -> Vec<String> {
     // A fixed linear congruential sequence: the same tags on every run.
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move |bound: u64| {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) % bound
     };
     (0..10_000)
@@ -44,7 +46,11 @@ fn bench(c: &mut Criterion) {
         });
     }
     c.bench_function("semver parse 10k tags", |b| {
-        b.iter(|| tags.iter().filter(|t| Version::parse(black_box(t)).is_ok()).count())
+        b.iter(|| {
+            tags.iter()
+                .filter(|t| Version::parse(black_box(t)).is_ok())
+                .count()
+        })
     });
     c.bench_function("semver constraint parse", |b| {
         b.iter(|| Constraints::parse(black_box(">= 1.2.3, < 2.0.0 || ~3.1 || 4.0.0 - 4.5.x")))

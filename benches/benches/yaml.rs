@@ -32,9 +32,13 @@ fn parse_and_emit(c: &mut Criterion) {
         b.iter(|| ResourceSet::from_yaml_str(black_box(&text), "stream.yaml").map(|s| s.len()))
     });
     let set = ResourceSet::from_yaml_str(&text, "stream.yaml").expect("benchmark input is valid");
-    group.bench_function(format!("emit/{name}"), |b| b.iter(|| black_box(&set).to_yaml().len()));
+    group.bench_function(format!("emit/{name}"), |b| {
+        b.iter(|| black_box(&set).to_yaml().len())
+    });
     group.bench_function(format!("parse+emit/{name}"), |b| {
-        b.iter(|| ResourceSet::from_yaml_str(black_box(&text), "stream.yaml").map(|s| s.to_yaml().len()))
+        b.iter(|| {
+            ResourceSet::from_yaml_str(black_box(&text), "stream.yaml").map(|s| s.to_yaml().len())
+        })
     });
     if let Some(dir) = kustomize_dir(&text) {
         group.bench_function(format!("reference-kubectl-kustomize/{name}"), |b| {
@@ -54,11 +58,19 @@ fn parse_and_emit(c: &mut Criterion) {
 
 /// A directory with the stream as the only resource of a kustomization.
 fn kustomize_dir(text: &str) -> Option<PathBuf> {
-    Command::new("kubectl").arg("version").arg("--client").output().ok()?;
+    Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .ok()?;
     let dir = std::env::temp_dir().join(format!("gitops-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     std::fs::write(dir.join("stream.yaml"), text).ok()?;
-    std::fs::write(dir.join("kustomization.yaml"), "resources:\n- stream.yaml\n").ok()?;
+    std::fs::write(
+        dir.join("kustomization.yaml"),
+        "resources:\n- stream.yaml\n",
+    )
+    .ok()?;
     Some(dir)
 }
 

@@ -32,8 +32,9 @@ pub fn synthetic_stream(objects: usize) -> String {
 mod tests {
     #[test]
     fn synthetic_stream_is_valid() {
-        let set = gitops_core::ResourceSet::from_yaml_str(&super::synthetic_stream(30), "synthetic.yaml")
-            .expect("valid stream");
+        let set =
+            gitops_core::ResourceSet::from_yaml_str(&super::synthetic_stream(30), "synthetic.yaml")
+                .expect("valid stream");
         assert_eq!(set.len(), 30);
     }
 }

@@ -134,7 +134,10 @@ pub struct Condition {
     #[schemars(range(min = 0))]
     pub observed_generation: Option<i64>,
     /// A programmatic identifier of the reason for the last transition (CamelCase).
-    #[schemars(length(min = 1, max = 1024), regex(pattern = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$"))]
+    #[schemars(
+        length(min = 1, max = 1024),
+        regex(pattern = r"^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$")
+    )]
     pub reason: String,
     /// Status of the condition.
     pub status: ConditionStatus,
@@ -259,9 +262,17 @@ mod tests {
 
     #[test]
     fn set_keeps_transition_time_when_status_is_unchanged() {
-        let mut cs = vec![cond(READY, ConditionStatus::True, reason::RECONCILIATION_SUCCEEDED)];
+        let mut cs = vec![cond(
+            READY,
+            ConditionStatus::True,
+            reason::RECONCILIATION_SUCCEEDED,
+        )];
         let t0 = cs[0].last_transition_time.clone();
-        let mut again = cond(READY, ConditionStatus::True, reason::RECONCILIATION_SUCCEEDED);
+        let mut again = cond(
+            READY,
+            ConditionStatus::True,
+            reason::RECONCILIATION_SUCCEEDED,
+        );
         again.message = "other".into();
         assert!(set(&mut cs, again));
         assert_eq!(cs[0].last_transition_time, t0);
@@ -274,13 +285,24 @@ mod tests {
     fn summary_prefers_stalled_then_reconciling() {
         let mut cs = vec![cond(READY, ConditionStatus::False, reason::BUILD_FAILED)];
         assert_eq!(summarize(&cs), Summary::Failed);
-        cs.push(cond(RECONCILING, ConditionStatus::True, reason::PROGRESSING));
+        cs.push(cond(
+            RECONCILING,
+            ConditionStatus::True,
+            reason::PROGRESSING,
+        ));
         assert_eq!(summarize(&cs), Summary::InProgress);
         cs.push(cond(STALLED, ConditionStatus::True, reason::BUILD_FAILED));
         assert_eq!(summarize(&cs), Summary::Stalled);
         assert!(remove(&mut cs, STALLED));
         assert!(remove(&mut cs, RECONCILING));
-        assert!(set(&mut cs, cond(READY, ConditionStatus::True, reason::RECONCILIATION_SUCCEEDED)));
+        assert!(set(
+            &mut cs,
+            cond(
+                READY,
+                ConditionStatus::True,
+                reason::RECONCILIATION_SUCCEEDED
+            )
+        ));
         assert_eq!(summarize(&cs), Summary::Ready);
         assert_eq!(summarize(&[]), Summary::Unknown);
     }

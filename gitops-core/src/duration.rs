@@ -46,12 +46,16 @@ impl Duration {
 
     /// A duration of whole seconds.
     pub const fn from_secs(secs: i64) -> Self {
-        Duration { nanos: secs.saturating_mul(SECOND as i64) }
+        Duration {
+            nanos: secs.saturating_mul(SECOND as i64),
+        }
     }
 
     /// Converts a `std` duration, saturating at Go's maximum.
     pub fn from_std(d: std::time::Duration) -> Self {
-        Duration { nanos: i64::try_from(d.as_nanos()).unwrap_or(i64::MAX) }
+        Duration {
+            nanos: i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
+        }
     }
 
     /// The duration in nanoseconds.
@@ -61,7 +65,9 @@ impl Duration {
 
     /// The `std` duration, or `None` when negative.
     pub fn to_std(self) -> Option<std::time::Duration> {
-        u64::try_from(self.nanos).ok().map(std::time::Duration::from_nanos)
+        u64::try_from(self.nanos)
+            .ok()
+            .map(std::time::Duration::from_nanos)
     }
 }
 
@@ -116,7 +122,11 @@ impl FromStr for Duration {
                 }
             };
             let overflow = || ParseError::invalid(text);
-            let whole: u64 = if int_part.is_empty() { 0 } else { int_part.parse().map_err(|_| overflow())? };
+            let whole: u64 = if int_part.is_empty() {
+                0
+            } else {
+                int_part.parse().map_err(|_| overflow())?
+            };
             let mut value = whole.checked_mul(scale).ok_or_else(overflow)?;
             // Fraction: accumulate digits while they still matter, like Go.
             let mut frac_value: u64 = 0;
@@ -133,11 +143,19 @@ impl FromStr for Duration {
             total = total.checked_add(value).ok_or_else(overflow)?;
             rest = after;
         }
-        let limit = if negative { 1u64 << 63 } else { (1u64 << 63) - 1 };
+        let limit = if negative {
+            1u64 << 63
+        } else {
+            (1u64 << 63) - 1
+        };
         if total > limit {
             return Err(ParseError::invalid(text));
         }
-        let nanos = if negative { (total as i128).wrapping_neg() as i64 } else { total as i64 };
+        let nanos = if negative {
+            (total as i128).wrapping_neg() as i64
+        } else {
+            total as i64
+        };
         Ok(Duration { nanos })
     }
 }
@@ -207,7 +225,10 @@ mod tests {
     use super::*;
 
     fn roundtrip(input: &str) -> String {
-        input.parse::<Duration>().map(|d| d.to_string()).unwrap_or_else(|e| e.to_string())
+        input
+            .parse::<Duration>()
+            .map(|d| d.to_string())
+            .unwrap_or_else(|e| e.to_string())
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! feature of `k8s-openapi`; binaries and dev-dependencies do.
 
 pub use k8s_openapi;
+pub use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 pub use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, Time};
 pub use kube::core as kube_core;
 pub use kube::core::{CustomResourceExt, Resource, ResourceExt};
-pub use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;

@@ -53,12 +53,20 @@ impl ObjectId {
         namespace: impl Into<String>,
         name: impl Into<String>,
     ) -> Self {
-        ObjectId { group: group.into(), kind: kind.into(), namespace: namespace.into(), name: name.into() }
+        ObjectId {
+            group: group.into(),
+            kind: kind.into(),
+            namespace: namespace.into(),
+            name: name.into(),
+        }
     }
 
     /// The Flux inventory id: `<namespace>_<name>_<group>_<kind>`.
     pub fn inventory_id(&self) -> String {
-        format!("{}_{}_{}_{}", self.namespace, self.name, self.group, self.kind)
+        format!(
+            "{}_{}_{}_{}",
+            self.namespace, self.name, self.group, self.kind
+        )
     }
 
     /// Parses a Flux inventory id (`<namespace>_<name>_<group>_<kind>`).
@@ -67,7 +75,8 @@ impl ObjectId {
     /// right so that the split is unambiguous.
     pub fn from_inventory_id(id: &str) -> Result<Self, Error> {
         let mut parts = id.rsplitn(3, '_');
-        let (Some(kind), Some(group), Some(rest)) = (parts.next(), parts.next(), parts.next()) else {
+        let (Some(kind), Some(group), Some(rest)) = (parts.next(), parts.next(), parts.next())
+        else {
             return Err(Error::InventoryId(id.to_string()));
         };
         let Some((namespace, name)) = rest.split_once('_') else {
@@ -103,20 +112,26 @@ impl Object {
     pub fn from_value(value: Value) -> Result<Self, Error> {
         match value {
             Value::Object(_) => Ok(Object { value }),
-            other => Err(Error::NotAMapping { found: json_type(&other) }),
+            other => Err(Error::NotAMapping {
+                found: json_type(&other),
+            }),
         }
     }
 
     /// Requires the fields that identify an object: `apiVersion`, `kind`, `metadata.name`.
     pub fn validate_identity(&self) -> Result<(), Error> {
         if self.api_version().is_empty() {
-            return Err(Error::MissingField { field: "apiVersion" });
+            return Err(Error::MissingField {
+                field: "apiVersion",
+            });
         }
         if self.kind().is_empty() {
             return Err(Error::MissingField { field: "kind" });
         }
         if self.name().is_empty() {
-            return Err(Error::MissingField { field: "metadata.name" });
+            return Err(Error::MissingField {
+                field: "metadata.name",
+            });
         }
         Ok(())
     }
@@ -152,7 +167,11 @@ impl Object {
     }
 
     fn meta_str(&self, key: &str) -> &str {
-        self.value.get("metadata").and_then(|m| m.get(key)).and_then(Value::as_str).unwrap_or("")
+        self.value
+            .get("metadata")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
+            .unwrap_or("")
     }
 
     /// `apiVersion`, or `""`.
@@ -193,12 +212,16 @@ impl Object {
 
     /// `metadata.labels[key]`.
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.string_map("labels").and_then(|m| m.get(key)).and_then(Value::as_str)
+        self.string_map("labels")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
     }
 
     /// `metadata.annotations[key]`.
     pub fn annotation(&self, key: &str) -> Option<&str> {
-        self.string_map("annotations").and_then(|m| m.get(key)).and_then(Value::as_str)
+        self.string_map("annotations")
+            .and_then(|m| m.get(key))
+            .and_then(Value::as_str)
     }
 
     fn string_map(&self, field: &str) -> Option<&Map<String, Value>> {
@@ -207,7 +230,9 @@ impl Object {
 
     fn metadata_mut(&mut self) -> &mut Map<String, Value> {
         let map = self.as_map_mut();
-        let meta = map.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+        let meta = map
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
         if !meta.is_object() {
             *meta = Value::Object(Map::new());
         }
@@ -219,7 +244,9 @@ impl Object {
 
     fn string_map_mut(&mut self, field: &str) -> &mut Map<String, Value> {
         let meta = self.metadata_mut();
-        let entry = meta.entry(field).or_insert_with(|| Value::Object(Map::new()));
+        let entry = meta
+            .entry(field)
+            .or_insert_with(|| Value::Object(Map::new()));
         if !entry.is_object() {
             *entry = Value::Object(Map::new());
         }
@@ -231,7 +258,8 @@ impl Object {
 
     /// Sets `metadata.name`.
     pub fn set_name(&mut self, name: &str) {
-        self.metadata_mut().insert("name".into(), Value::String(name.into()));
+        self.metadata_mut()
+            .insert("name".into(), Value::String(name.into()));
     }
 
     /// Sets `metadata.namespace`; an empty namespace removes the field.
@@ -239,18 +267,21 @@ impl Object {
         if namespace.is_empty() {
             self.metadata_mut().remove("namespace");
         } else {
-            self.metadata_mut().insert("namespace".into(), Value::String(namespace.into()));
+            self.metadata_mut()
+                .insert("namespace".into(), Value::String(namespace.into()));
         }
     }
 
     /// Sets `metadata.labels[key]`.
     pub fn set_label(&mut self, key: &str, value: &str) {
-        self.string_map_mut("labels").insert(key.into(), Value::String(value.into()));
+        self.string_map_mut("labels")
+            .insert(key.into(), Value::String(value.into()));
     }
 
     /// Sets `metadata.annotations[key]`.
     pub fn set_annotation(&mut self, key: &str, value: &str) {
-        self.string_map_mut("annotations").insert(key.into(), Value::String(value.into()));
+        self.string_map_mut("annotations")
+            .insert(key.into(), Value::String(value.into()));
     }
 
     /// Removes `metadata.annotations[key]`; returns the old value.
@@ -308,29 +339,47 @@ mod tests {
         assert_eq!(obj.id().to_string(), "Deployment/prod/web");
         assert_eq!(obj.id().inventory_id(), "prod_web_apps_Deployment");
         assert_eq!(obj.label("app"), Some("web"));
-        let ns = Object::from_value(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}))
-            .expect("mapping");
+        let ns = Object::from_value(
+            json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "prod"}}),
+        )
+        .expect("mapping");
         assert_eq!(ns.id().to_string(), "Namespace/prod");
         assert_eq!(ns.id().inventory_id(), "_prod__Namespace");
     }
 
     #[test]
     fn inventory_ids_parse_back() {
-        for id in ["prod_web_apps_Deployment", "_prod__Namespace", "default_x_networking.k8s.io_Ingress"] {
-            assert_eq!(ObjectId::from_inventory_id(id).expect(id).inventory_id(), id);
+        for id in [
+            "prod_web_apps_Deployment",
+            "_prod__Namespace",
+            "default_x_networking.k8s.io_Ingress",
+        ] {
+            assert_eq!(
+                ObjectId::from_inventory_id(id).expect(id).inventory_id(),
+                id
+            );
         }
         assert!(ObjectId::from_inventory_id("nope").is_err());
     }
 
     #[test]
     fn setters_create_metadata() {
-        let mut obj = Object::from_value(json!({"apiVersion": "v1", "kind": "ConfigMap"})).expect("mapping");
-        assert_eq!(obj.validate_identity(), Err(Error::MissingField { field: "metadata.name" }));
+        let mut obj =
+            Object::from_value(json!({"apiVersion": "v1", "kind": "ConfigMap"})).expect("mapping");
+        assert_eq!(
+            obj.validate_identity(),
+            Err(Error::MissingField {
+                field: "metadata.name"
+            })
+        );
         obj.set_name("cm");
         obj.set_namespace("default");
         obj.set_label("a", "b");
         obj.set_annotation("c", "d");
-        assert_eq!(obj.as_value()["metadata"], json!({"name": "cm", "namespace": "default", "labels": {"a": "b"}, "annotations": {"c": "d"}}));
+        assert_eq!(
+            obj.as_value()["metadata"],
+            json!({"name": "cm", "namespace": "default", "labels": {"a": "b"}, "annotations": {"c": "d"}})
+        );
         assert_eq!(obj.remove_annotation("c"), Some(json!("d")));
         assert!(obj.as_value()["metadata"].get("annotations").is_none());
         assert!(Object::from_value(json!([1])).is_err());

@@ -51,9 +51,15 @@ impl ResourceSet {
     }
 
     /// Like [`ResourceSet::from_yaml_str`] with explicit reader options.
-    pub fn from_yaml_str_with(text: &str, file: &str, options: &LoadOptions) -> Result<Self, Error> {
-        let documents = yaml::load_documents(text, options)
-            .map_err(|source| Error::Yaml { file: file.to_string(), source })?;
+    pub fn from_yaml_str_with(
+        text: &str,
+        file: &str,
+        options: &LoadOptions,
+    ) -> Result<Self, Error> {
+        let documents = yaml::load_documents(text, options).map_err(|source| Error::Yaml {
+            file: file.to_string(),
+            source,
+        })?;
         let mut objects = Vec::with_capacity(documents.len());
         for doc in documents {
             if doc.value.is_null() {
@@ -123,7 +129,9 @@ impl ResourceSet {
 
 impl FromIterator<Object> for ResourceSet {
     fn from_iter<I: IntoIterator<Item = Object>>(iter: I) -> Self {
-        ResourceSet { objects: iter.into_iter().collect() }
+        ResourceSet {
+            objects: iter.into_iter().collect(),
+        }
     }
 }
 
@@ -167,10 +175,19 @@ mod tests {
     fn errors_name_file_document_and_line() {
         let text = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {}\n";
         let err = ResourceSet::from_yaml_str(text, "app/cm.yaml").expect_err("no name");
-        assert_eq!(err.to_string(), "app/cm.yaml: document 2, line 6: missing or invalid field 'metadata.name'");
+        assert_eq!(
+            err.to_string(),
+            "app/cm.yaml: document 2, line 6: missing or invalid field 'metadata.name'"
+        );
         let err = ResourceSet::from_yaml_str("a: [1\n", "bad.yaml").expect_err("syntax");
-        assert!(err.to_string().starts_with("bad.yaml: document 1, line "), "{err}");
+        assert!(
+            err.to_string().starts_with("bad.yaml: document 1, line "),
+            "{err}"
+        );
         let err = ResourceSet::from_yaml_str("- 1\n", "list.yaml").expect_err("not a mapping");
-        assert_eq!(err.to_string(), "list.yaml: document 1, line 1: an object must be a mapping, found a sequence");
+        assert_eq!(
+            err.to_string(),
+            "list.yaml: document 1, line 1: an object must be a mapping, found a sequence"
+        );
     }
 }

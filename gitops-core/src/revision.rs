@@ -62,7 +62,10 @@ impl FromStr for Digest {
         if !hex_ok || expected.is_some_and(|n| n != hex.len()) {
             return Err(ParseError::new(text, "invalid digest encoding"));
         }
-        Ok(Digest { algorithm: algorithm.to_string(), hex: hex.to_ascii_lowercase() })
+        Ok(Digest {
+            algorithm: algorithm.to_string(),
+            hex: hex.to_ascii_lowercase(),
+        })
     }
 }
 
@@ -90,7 +93,10 @@ pub struct ParseError {
 
 impl ParseError {
     fn new(text: &str, reason: &'static str) -> Self {
-        ParseError { text: text.to_string(), reason }
+        ParseError {
+            text: text.to_string(),
+            reason,
+        }
     }
 }
 
@@ -99,13 +105,19 @@ impl Revision {
     pub fn git(reference: Option<&str>, commit_hex: &str) -> Self {
         Revision::Digest {
             reference: reference.map(|r| short_ref(r).to_string()),
-            digest: Digest { algorithm: "sha1".into(), hex: commit_hex.to_ascii_lowercase() },
+            digest: Digest {
+                algorithm: "sha1".into(),
+                hex: commit_hex.to_ascii_lowercase(),
+            },
         }
     }
 
     /// An OCI revision `<tag>@sha256:<hex>` (or `sha256:<hex>` without a tag).
     pub fn oci(tag: Option<&str>, manifest_digest: Digest) -> Self {
-        Revision::Digest { reference: tag.map(str::to_string), digest: manifest_digest }
+        Revision::Digest {
+            reference: tag.map(str::to_string),
+            digest: manifest_digest,
+        }
     }
 
     /// The reference (branch, tag, ref name) of the revision, if any.
@@ -160,10 +172,16 @@ impl FromStr for Revision {
             if reference.is_empty() {
                 return Err(ParseError::new(text, "empty reference before '@'"));
             }
-            return Ok(Revision::Digest { reference: Some(reference.to_string()), digest: digest.parse()? });
+            return Ok(Revision::Digest {
+                reference: Some(reference.to_string()),
+                digest: digest.parse()?,
+            });
         }
         if text.contains(':') {
-            return Ok(Revision::Digest { reference: None, digest: text.parse()? });
+            return Ok(Revision::Digest {
+                reference: None,
+                digest: text.parse()?,
+            });
         }
         if let Some((reference, hex)) = text.rsplit_once('/') {
             if hex.len() == 40 && hex.bytes().all(|b| b.is_ascii_hexdigit()) {
@@ -183,8 +201,14 @@ impl FromStr for Revision {
 impl fmt::Display for Revision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Revision::Digest { reference: Some(r), digest } => write!(f, "{r}@{digest}"),
-            Revision::Digest { reference: None, digest } => write!(f, "{digest}"),
+            Revision::Digest {
+                reference: Some(r),
+                digest,
+            } => write!(f, "{r}@{digest}"),
+            Revision::Digest {
+                reference: None,
+                digest,
+            } => write!(f, "{digest}"),
             Revision::Version(v) => f.write_str(v),
         }
     }
@@ -216,10 +240,22 @@ mod tests {
 
     #[test]
     fn git_refs_are_shortened() {
-        assert_eq!(Revision::git(Some("refs/heads/main"), SHA1).to_string(), format!("main@sha1:{SHA1}"));
-        assert_eq!(Revision::git(Some("refs/tags/v1"), SHA1).to_string(), format!("v1@sha1:{SHA1}"));
-        assert_eq!(Revision::git(Some("refs/pull/1/head"), SHA1).to_string(), format!("pull/1/head@sha1:{SHA1}"));
-        assert_eq!(Revision::git(None, SHA1).to_string(), format!("sha1:{SHA1}"));
+        assert_eq!(
+            Revision::git(Some("refs/heads/main"), SHA1).to_string(),
+            format!("main@sha1:{SHA1}")
+        );
+        assert_eq!(
+            Revision::git(Some("refs/tags/v1"), SHA1).to_string(),
+            format!("v1@sha1:{SHA1}")
+        );
+        assert_eq!(
+            Revision::git(Some("refs/pull/1/head"), SHA1).to_string(),
+            format!("pull/1/head@sha1:{SHA1}")
+        );
+        assert_eq!(
+            Revision::git(None, SHA1).to_string(),
+            format!("sha1:{SHA1}")
+        );
     }
 
     #[test]

@@ -17,7 +17,9 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -45,17 +47,33 @@ fn check(value: &Value) -> Option<Result<(), String>> {
     let api_version = value.get("apiVersion")?.as_str()?;
     let kind = value.get("kind")?.as_str()?;
     Some(match (api_version, kind) {
-        ("source.toolkit.fluxcd.io/v1", "GitRepository") => roundtrip::<source::GitRepository>(value),
-        ("source.toolkit.fluxcd.io/v1", "OCIRepository") => roundtrip::<source::OCIRepository>(value),
+        ("source.toolkit.fluxcd.io/v1", "GitRepository") => {
+            roundtrip::<source::GitRepository>(value)
+        }
+        ("source.toolkit.fluxcd.io/v1", "OCIRepository") => {
+            roundtrip::<source::OCIRepository>(value)
+        }
         ("source.toolkit.fluxcd.io/v1", "Bucket") => roundtrip::<source::Bucket>(value),
-        ("source.toolkit.fluxcd.io/v1", "HelmRepository") => roundtrip::<source::HelmRepository>(value),
+        ("source.toolkit.fluxcd.io/v1", "HelmRepository") => {
+            roundtrip::<source::HelmRepository>(value)
+        }
         ("source.toolkit.fluxcd.io/v1", "HelmChart") => roundtrip::<source::HelmChart>(value),
-        ("kustomize.toolkit.fluxcd.io/v1", "Kustomization") => roundtrip::<kustomize::Kustomization>(value),
+        ("kustomize.toolkit.fluxcd.io/v1", "Kustomization") => {
+            roundtrip::<kustomize::Kustomization>(value)
+        }
         ("helm.toolkit.fluxcd.io/v2", "HelmRelease") => roundtrip::<helm::HelmRelease>(value),
-        ("notification.toolkit.fluxcd.io/v1beta3", "Alert") => roundtrip::<notification::Alert>(value),
-        ("notification.toolkit.fluxcd.io/v1beta3", "Provider") => roundtrip::<notification::Provider>(value),
-        ("notification.toolkit.fluxcd.io/v1", "Receiver") => roundtrip::<notification::Receiver>(value),
-        ("image.toolkit.fluxcd.io/v1", "ImageRepository") => roundtrip::<image::ImageRepository>(value),
+        ("notification.toolkit.fluxcd.io/v1beta3", "Alert") => {
+            roundtrip::<notification::Alert>(value)
+        }
+        ("notification.toolkit.fluxcd.io/v1beta3", "Provider") => {
+            roundtrip::<notification::Provider>(value)
+        }
+        ("notification.toolkit.fluxcd.io/v1", "Receiver") => {
+            roundtrip::<notification::Receiver>(value)
+        }
+        ("image.toolkit.fluxcd.io/v1", "ImageRepository") => {
+            roundtrip::<image::ImageRepository>(value)
+        }
         ("image.toolkit.fluxcd.io/v1", "ImagePolicy") => roundtrip::<image::ImagePolicy>(value),
         ("image.toolkit.fluxcd.io/v1", "ImageUpdateAutomation") => {
             roundtrip::<image::ImageUpdateAutomation>(value)
@@ -78,12 +96,20 @@ fn is_patch_file(file: &Path) -> bool {
     else {
         return false;
     };
-    let Ok(docs) = load_documents(&text, &LoadOptions::default()) else { return false };
-    let Some(k) = docs.into_iter().next().map(|d| d.value) else { return false };
+    let Ok(docs) = load_documents(&text, &LoadOptions::default()) else {
+        return false;
+    };
+    let Some(k) = docs.into_iter().next().map(|d| d.value) else {
+        return false;
+    };
     let strip = |p: &str| p.trim_start_matches("./").to_string();
     let mut patches: Vec<String> = Vec::new();
     if let Some(list) = k.get("patches").and_then(Value::as_array) {
-        patches.extend(list.iter().filter_map(|p| p.get("path")?.as_str()).map(strip));
+        patches.extend(
+            list.iter()
+                .filter_map(|p| p.get("path")?.as_str())
+                .map(strip),
+        );
     }
     if let Some(list) = k.get("patchesStrategicMerge").and_then(Value::as_array) {
         patches.extend(list.iter().filter_map(Value::as_str).map(strip));
@@ -106,9 +132,13 @@ fn corpus_custom_resources_round_trip() {
         if is_patch_file(&file) {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
         // Chart templates and other non-YAML files are not objects.
-        let Ok(docs) = load_documents(&text, &LoadOptions::default()) else { continue };
+        let Ok(docs) = load_documents(&text, &LoadOptions::default()) else {
+            continue;
+        };
         for doc in docs {
             // Flux's own test data has a spec-less Receiver (it checks status defaulting);
             // a kube-derive type always has a spec, so such objects are out of scope.
@@ -125,10 +155,25 @@ fn corpus_custom_resources_round_trip() {
         }
     }
     eprintln!("round-tripped: {counts:?}");
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
     let total: usize = counts.values().sum();
-    assert!(total >= 100, "expected the corpus to hold at least 100 Flux/Flagger objects, found {total}");
-    for kind in ["GitRepository", "Kustomization", "HelmRelease", "HelmRepository", "OCIRepository", "Canary"] {
+    assert!(
+        total >= 100,
+        "expected the corpus to hold at least 100 Flux/Flagger objects, found {total}"
+    );
+    for kind in [
+        "GitRepository",
+        "Kustomization",
+        "HelmRelease",
+        "HelmRepository",
+        "OCIRepository",
+        "Canary",
+    ] {
         assert!(counts.contains_key(kind), "no {kind} found in the corpus");
     }
 }

@@ -57,9 +57,13 @@ fn reference_crds(dir: &PathBuf) -> BTreeMap<String, Value> {
                 stack.push(path);
             } else if path.extension().is_some_and(|e| e == "yaml") {
                 let text = std::fs::read_to_string(&path).expect("read reference CRD");
-                let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("parse reference CRD");
+                let docs: Vec<Value> =
+                    serde_saphyr::from_multiple(&text).expect("parse reference CRD");
                 for doc in docs.into_iter().filter(|d| d.is_object()) {
-                    let name = doc["metadata"]["name"].as_str().expect("CRD name").to_string();
+                    let name = doc["metadata"]["name"]
+                        .as_str()
+                        .expect("CRD name")
+                        .to_string();
                     out.insert(name, doc);
                 }
             }
@@ -83,11 +87,17 @@ fn ours() -> BTreeMap<String, Value> {
 fn normalize_numbers(v: &Value) -> Value {
     match v {
         Value::Number(n) => match n.as_f64() {
-            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            Some(f) if !n.is_i64() && !n.is_u64() && f.fract() == 0.0 && f.abs() < 9.0e15 => {
+                Value::from(f as i64)
+            }
             _ => v.clone(),
         },
         Value::Array(a) => Value::Array(a.iter().map(normalize_numbers).collect()),
-        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), normalize_numbers(v))).collect()),
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), normalize_numbers(v)))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -101,7 +111,12 @@ fn flatten(schema: &Value, path: String, out: &mut BTreeMap<String, BTreeMap<Str
                 let mut list: Vec<Value> = v.as_array().cloned().unwrap_or_default();
                 list.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
                 Value::Array(list)
-            } else if *key == "x-kubernetes-validations" || *key == "oneOf" || *key == "anyOf" || *key == "not" || *key == "allOf" {
+            } else if *key == "x-kubernetes-validations"
+                || *key == "oneOf"
+                || *key == "anyOf"
+                || *key == "not"
+                || *key == "allOf"
+            {
                 strip_descriptions(v)
             } else {
                 v.clone()
@@ -144,22 +159,60 @@ fn differences(ours: &Value, reference: &Value) -> Vec<String> {
             diffs.push(format!("{what}: ours {a} != reference {b}"));
         }
     }
-    cmp(&mut diffs, "spec.group", &ours["spec"]["group"], &reference["spec"]["group"]);
-    cmp(&mut diffs, "spec.scope", &ours["spec"]["scope"], &reference["spec"]["scope"]);
-    for key in ["kind", "listKind", "plural", "singular", "shortNames", "categories"] {
-        cmp(&mut diffs, &format!("spec.names.{key}"), &ours["spec"]["names"][key], &reference["spec"]["names"][key]);
+    cmp(
+        &mut diffs,
+        "spec.group",
+        &ours["spec"]["group"],
+        &reference["spec"]["group"],
+    );
+    cmp(
+        &mut diffs,
+        "spec.scope",
+        &ours["spec"]["scope"],
+        &reference["spec"]["scope"],
+    );
+    for key in [
+        "kind",
+        "listKind",
+        "plural",
+        "singular",
+        "shortNames",
+        "categories",
+    ] {
+        cmp(
+            &mut diffs,
+            &format!("spec.names.{key}"),
+            &ours["spec"]["names"][key],
+            &reference["spec"]["names"][key],
+        );
     }
     let empty = Vec::new();
     let ours_versions = ours["spec"]["versions"].as_array().unwrap_or(&empty);
     let ref_versions = reference["spec"]["versions"].as_array().unwrap_or(&empty);
     if ours_versions.len() != ref_versions.len() {
-        diffs.push(format!("versions: ours {} != reference {}", ours_versions.len(), ref_versions.len()));
+        diffs.push(format!(
+            "versions: ours {} != reference {}",
+            ours_versions.len(),
+            ref_versions.len()
+        ));
     }
     for (o, r) in ours_versions.iter().zip(ref_versions) {
         let v = r["name"].as_str().unwrap_or("?");
-        for key in ["name", "served", "storage", "subresources", "additionalPrinterColumns", "deprecated"] {
+        for key in [
+            "name",
+            "served",
+            "storage",
+            "subresources",
+            "additionalPrinterColumns",
+            "deprecated",
+        ] {
             let strip = |x: &Value| strip_descriptions(x);
-            cmp(&mut diffs, &format!("versions[{v}].{key}"), &strip(&o[key]), &strip(&r[key]));
+            cmp(
+                &mut diffs,
+                &format!("versions[{v}].{key}"),
+                &strip(&o[key]),
+                &strip(&r[key]),
+            );
         }
         let mut a = BTreeMap::new();
         let mut b = BTreeMap::new();
@@ -169,7 +222,11 @@ fn differences(ours: &Value, reference: &Value) -> Vec<String> {
             match a.get(path) {
                 None => diffs.push(format!("versions[{v}] schema {path}: missing")),
                 Some(ours_kw) if ours_kw != kw => {
-                    for key in kw.keys().chain(ours_kw.keys()).collect::<std::collections::BTreeSet<_>>() {
+                    for key in kw
+                        .keys()
+                        .chain(ours_kw.keys())
+                        .collect::<std::collections::BTreeSet<_>>()
+                    {
                         if kw.get(key) != ours_kw.get(key) {
                             diffs.push(format!(
                                 "versions[{v}] schema {path} {key}: ours {} != reference {}",
@@ -195,13 +252,19 @@ fn check(name: &str) {
         return;
     };
     let reference = reference_crds(&dir);
-    let reference = reference.get(name).unwrap_or_else(|| panic!("no reference CRD {name}"));
+    let reference = reference
+        .get(name)
+        .unwrap_or_else(|| panic!("no reference CRD {name}"));
     let ours = ours();
     let ours = ours
         .get(name)
         .unwrap_or_else(|| panic!("gitops_core::api::crds() has no CRD {name}"));
     let diffs = differences(ours, reference);
-    assert!(diffs.is_empty(), "{name} differs from the reference CRD:\n{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{name} differs from the reference CRD:\n{}",
+        diffs.join("\n")
+    );
 }
 
 macro_rules! crd_tests {

@@ -50,20 +50,40 @@ fn status_of(exprs: &HealthCheckExprs, obj: &Value) -> Status {
 #[test]
 fn current_failed_and_in_progress_from_docs_example() {
     let exprs = sealed_secrets();
-    assert_eq!(status_of(&exprs, &sealed_secret("True", 1, 1)), Status::Current);
-    assert_eq!(status_of(&exprs, &sealed_secret("False", 1, 1)), Status::Failed);
-    assert_eq!(status_of(&exprs, &sealed_secret("Unknown", 1, 1)), Status::InProgress);
+    assert_eq!(
+        status_of(&exprs, &sealed_secret("True", 1, 1)),
+        Status::Current
+    );
+    assert_eq!(
+        status_of(&exprs, &sealed_secret("False", 1, 1)),
+        Status::Failed
+    );
+    assert_eq!(
+        status_of(&exprs, &sealed_secret("Unknown", 1, 1)),
+        Status::InProgress
+    );
     // A generation the controller has not observed is InProgress before any expression.
-    assert_eq!(status_of(&exprs, &sealed_secret("True", 2, 1)), Status::InProgress);
-    let res = exprs.evaluate(&sealed_secret("True", 1, 1)).expect("matches").expect("evaluates");
+    assert_eq!(
+        status_of(&exprs, &sealed_secret("True", 2, 1)),
+        Status::InProgress
+    );
+    let res = exprs
+        .evaluate(&sealed_secret("True", 1, 1))
+        .expect("matches")
+        .expect("evaluates");
     assert_eq!(res.message, "");
 }
 
 #[test]
 fn evaluation_order_is_in_progress_failed_current() {
-    let exprs =
-        HealthCheckExprs::new(&[entry("example.com/v1", Some("Widget"), "true", Some("true"), Some("true"))])
-            .expect("compiles");
+    let exprs = HealthCheckExprs::new(&[entry(
+        "example.com/v1",
+        Some("Widget"),
+        "true",
+        Some("true"),
+        Some("true"),
+    )])
+    .expect("compiles");
     let w = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"}});
     assert_eq!(status_of(&exprs, &w), Status::InProgress);
     let exprs = HealthCheckExprs::new(&[entry(
@@ -75,8 +95,9 @@ fn evaluation_order_is_in_progress_failed_current() {
     )])
     .expect("compiles");
     assert_eq!(status_of(&exprs, &w), Status::Failed);
-    let exprs = HealthCheckExprs::new(&[entry("example.com/v1", Some("Widget"), "false", None, None)])
-        .expect("compiles");
+    let exprs =
+        HealthCheckExprs::new(&[entry("example.com/v1", Some("Widget"), "false", None, None)])
+            .expect("compiles");
     assert_eq!(status_of(&exprs, &w), Status::InProgress);
 }
 
@@ -101,8 +122,20 @@ fn object_fields_and_self_are_bound() {
 #[test]
 fn group_only_entries_and_kind_precedence() {
     let exprs = HealthCheckExprs::new(&[
-        entry("example.com/v1", None, "status.phase == 'Ready'", None, None),
-        entry("example.com/v1beta1", Some("Gadget"), "status.phase == 'Done'", None, None),
+        entry(
+            "example.com/v1",
+            None,
+            "status.phase == 'Ready'",
+            None,
+            None,
+        ),
+        entry(
+            "example.com/v1beta1",
+            Some("Gadget"),
+            "status.phase == 'Done'",
+            None,
+            None,
+        ),
     ])
     .expect("compiles");
     // The version is ignored; the group-only entry covers every kind of the group.
@@ -112,18 +145,25 @@ fn group_only_entries_and_kind_precedence() {
     let widget = json!({"apiVersion": "example.com/v2", "kind": "Widget", "metadata": {"name": "w"}, "status": {"phase": "Ready"}});
     assert_eq!(status_of(&exprs, &widget), Status::Current);
     let gadget = json!({"apiVersion": "example.com/v1", "kind": "Gadget", "metadata": {"name": "g"}, "status": {"phase": "Ready"}});
-    assert_eq!(status_of(&exprs, &gadget), Status::InProgress, "the kind entry takes precedence");
+    assert_eq!(
+        status_of(&exprs, &gadget),
+        Status::InProgress,
+        "the kind entry takes precedence"
+    );
     // Objects without an entry fall back to kstatus.
-    let cm =
-        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default"}});
+    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "default"}});
     assert!(exprs.evaluate(&cm).is_none());
     let res = exprs.status(&cm).expect("kstatus");
-    assert_eq!((res.status, res.message.as_str()), (Status::Current, "Resource is always ready"));
+    assert_eq!(
+        (res.status, res.message.as_str()),
+        (Status::Current, "Resource is always ready")
+    );
 }
 
 #[test]
 fn jobs_use_flux_job_rule_even_with_a_batch_entry() {
-    let exprs = HealthCheckExprs::new(&[entry("batch/v1", None, "true", None, None)]).expect("compiles");
+    let exprs =
+        HealthCheckExprs::new(&[entry("batch/v1", None, "true", None, None)]).expect("compiles");
     let job = json!({"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "namespace": "default"},
         "spec": {"parallelism": 1}, "status": {"active": 1, "startTime": "2024-05-02T10:11:12Z"}});
     assert_eq!(status_of(&exprs, &job), Status::InProgress);
@@ -133,10 +173,19 @@ fn jobs_use_flux_job_rule_even_with_a_batch_entry() {
 fn compile_errors_name_the_entry_and_expression() {
     let err = HealthCheckExprs::new(&[
         entry("example.com/v1", Some("Widget"), "true", None, None),
-        entry("example.com/v1", Some("Gadget"), "status.conditions.all(e, e.status ==", None, None),
+        entry(
+            "example.com/v1",
+            Some("Gadget"),
+            "status.conditions.all(e, e.status ==",
+            None,
+            None,
+        ),
     ])
     .expect_err("parse error");
-    assert!(matches!(err, HealthError::InvalidExpr { index: 1, .. }), "{err:?}");
+    assert!(
+        matches!(err, HealthError::InvalidExpr { index: 1, .. }),
+        "{err:?}"
+    );
     let msg = err.to_string();
     assert!(
         msg.starts_with("failed to create custom status evaluator for healthchecks[1]: failed to parse the expression Current: failed to parse the CEL expression 'status.conditions.all(e, e.status ==': "),
@@ -144,15 +193,29 @@ fn compile_errors_name_the_entry_and_expression() {
     );
     assert_eq!(err.reason(), "InvalidCELExpression");
 
-    let err = HealthCheckExprs::new(&[entry("example.com/v1", None, "true", Some("status.("), None)])
-        .expect_err("failed");
-    assert!(err.to_string().contains("failed to parse the expression Failed"), "{err}");
+    let err = HealthCheckExprs::new(&[entry(
+        "example.com/v1",
+        None,
+        "true",
+        Some("status.("),
+        None,
+    )])
+    .expect_err("failed");
+    assert!(
+        err.to_string()
+            .contains("failed to parse the expression Failed"),
+        "{err}"
+    );
     let err = HealthCheckExprs::new(&[entry("example.com/v1", None, "true", None, Some("]["))])
         .expect_err("inProgress");
-    assert!(err.to_string().contains("failed to parse the expression InProgress"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("failed to parse the expression InProgress"),
+        "{err}"
+    );
 
-    let err =
-        HealthCheckExprs::new(&[entry("example.com/v1", Some("Widget"), "", None, None)]).expect_err("empty");
+    let err = HealthCheckExprs::new(&[entry("example.com/v1", Some("Widget"), "", None, None)])
+        .expect_err("empty");
     assert_eq!(
         err.to_string(),
         "failed to create custom status evaluator for healthchecks[0]: expression Current not specified"
@@ -180,19 +243,30 @@ fn compile_errors_name_the_entry_and_expression() {
 
 #[test]
 fn evaluation_errors_are_reported() {
-    let exprs = HealthCheckExprs::new(&[entry("example.com/v1", None, "status.missing == 'x'", None, None)])
-        .expect("compiles");
+    let exprs = HealthCheckExprs::new(&[entry(
+        "example.com/v1",
+        None,
+        "status.missing == 'x'",
+        None,
+        None,
+    )])
+    .expect("compiles");
     let w = json!({"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w", "namespace": "default"}, "status": {}});
     let err = exprs.status(&w).expect_err("no such key");
     let msg = err.to_string();
     assert!(
-        msg.starts_with("Widget/default/w: failed to evaluate the CEL expression 'status.missing == 'x'': "),
+        msg.starts_with(
+            "Widget/default/w: failed to evaluate the CEL expression 'status.missing == 'x'': "
+        ),
         "{msg}"
     );
-    let exprs =
-        HealthCheckExprs::new(&[entry("example.com/v1", None, "'yes'", None, None)]).expect("compiles");
+    let exprs = HealthCheckExprs::new(&[entry("example.com/v1", None, "'yes'", None, None)])
+        .expect("compiles");
     let err = exprs.status(&w).expect_err("not a bool");
-    assert_eq!(err.to_string(), "Widget/default/w: failed to evaluate CEL expression as boolean: ''yes''");
+    assert_eq!(
+        err.to_string(),
+        "Widget/default/w: failed to evaluate CEL expression as boolean: ''yes''"
+    );
 }
 
 fn kustomization(name: &str, version: &str, ready: &str) -> Value {
@@ -208,24 +282,40 @@ fn ready_expr_binds_dep_and_self() {
         dep.status.conditions.filter(e, e.type == 'Ready').all(e, e.status == 'True') && \
         dep.metadata.generation == dep.status.observedGeneration";
     let me = kustomization("app-frontend", "v1.2.3", "True");
-    assert!(eval_ready_expr(expr, &me, &kustomization("app-backend", "v1.2.3", "True")).expect("evaluates"));
-    assert!(!eval_ready_expr(expr, &me, &kustomization("app-backend", "v1.2.2", "True")).expect("evaluates"));
     assert!(
-        !eval_ready_expr(expr, &me, &kustomization("app-backend", "v1.2.3", "False")).expect("evaluates")
+        eval_ready_expr(expr, &me, &kustomization("app-backend", "v1.2.3", "True"))
+            .expect("evaluates")
+    );
+    assert!(
+        !eval_ready_expr(expr, &me, &kustomization("app-backend", "v1.2.2", "True"))
+            .expect("evaluates")
+    );
+    assert!(
+        !eval_ready_expr(expr, &me, &kustomization("app-backend", "v1.2.3", "False"))
+            .expect("evaluates")
     );
 
-    let err =
-        eval_ready_expr("dep.status.(", &me, &kustomization("app-backend", "v1", "True")).expect_err("parse");
+    let err = eval_ready_expr(
+        "dep.status.(",
+        &me,
+        &kustomization("app-backend", "v1", "True"),
+    )
+    .expect_err("parse");
     assert!(
         err.to_string().contains(
             "failed to evaluate dependency app-backend: failed to parse the CEL expression 'dep.status.('"
         ),
         "{err}"
     );
-    let err = eval_ready_expr("dep.metadata.name", &me, &kustomization("app-backend", "v1", "True"))
-        .expect_err("not bool");
+    let err = eval_ready_expr(
+        "dep.metadata.name",
+        &me,
+        &kustomization("app-backend", "v1", "True"),
+    )
+    .expect_err("not bool");
     assert!(
-        err.to_string().ends_with("failed to evaluate CEL expression as boolean: 'dep.metadata.name'"),
+        err.to_string()
+            .ends_with("failed to evaluate CEL expression as boolean: 'dep.metadata.name'"),
         "{err}"
     );
 }

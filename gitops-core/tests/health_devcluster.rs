@@ -40,14 +40,20 @@ async fn create(client: &kube::Client, obj: Value) {
         version: version.into(),
         api_version: api_version.into(),
         kind: kind.into(),
-        plural: if kind == "CustomResourceDefinition" { "customresourcedefinitions".into() } else { plural },
+        plural: if kind == "CustomResourceDefinition" {
+            "customresourcedefinitions".into()
+        } else {
+            plural
+        },
     };
     let api: Api<DynamicObject> = match obj["metadata"]["namespace"].as_str() {
         Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
         None => Api::all_with(client.clone(), &ar),
     };
     let dynamic: DynamicObject = serde_json::from_value(obj).expect("object");
-    api.create(&PostParams::default(), &dynamic).await.expect("created");
+    api.create(&PostParams::default(), &dynamic)
+        .await
+        .expect("created");
 }
 
 fn deployment(name: &str, fail: bool) -> Value {
@@ -69,17 +75,27 @@ async fn deployment_becomes_current_after_the_delay() {
     let cluster = start();
     let client = cluster.client().expect("client");
     create(&client, deployment("podinfo", false)).await;
-    let objects = [ObjectRef::new("apps/v1", "Deployment", "default", "podinfo")];
+    let objects = [ObjectRef::new(
+        "apps/v1",
+        "Deployment",
+        "default",
+        "podinfo",
+    )];
     let mut seen = Vec::new();
-    wait_for_with(&client, &objects, &opts(10_000), |s| seen.push(s[0].result.clone()))
-        .await
-        .expect("becomes Current");
+    wait_for_with(&client, &objects, &opts(10_000), |s| {
+        seen.push(s[0].result.clone())
+    })
+    .await
+    .expect("becomes Current");
     let last = seen.last().expect("polled");
     assert_eq!(
         (last.status, last.message.as_str()),
         (Status::Current, "Deployment is available. Replicas: 2")
     );
-    assert!(seen.len() > 1 && seen[0].status == Status::InProgress, "first InProgress: {seen:?}");
+    assert!(
+        seen.len() > 1 && seen[0].status == Status::InProgress,
+        "first InProgress: {seen:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -93,9 +109,17 @@ async fn failing_rollout_fails_fast_with_progress_deadline_exceeded() {
         ObjectRef::new("apps/v1", "Deployment", "default", "broken"),
     ];
     let started = Instant::now();
-    let err = wait_for(&client, &objects, &opts(60_000)).await.expect_err("fails");
-    assert!(started.elapsed() < Duration::from_secs(20), "failed fast: {:?}", started.elapsed());
-    let HealthError::Stalled { failed } = &err else { panic!("stalled expected: {err:?}") };
+    let err = wait_for(&client, &objects, &opts(60_000))
+        .await
+        .expect_err("fails");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "failed fast: {:?}",
+        started.elapsed()
+    );
+    let HealthError::Stalled { failed } = &err else {
+        panic!("stalled expected: {err:?}")
+    };
     assert_eq!(failed.len(), 1);
     assert_eq!(
         (failed[0].status, failed[0].message.as_str()),
@@ -110,7 +134,12 @@ async fn failing_rollout_fails_fast_with_progress_deadline_exceeded() {
     // The kstatus conditions carry the Deployment's own ProgressDeadlineExceeded message.
     let res = read_status(&client, &objects[1], &HealthCheckExprs::default()).await;
     assert_eq!(res.result.conditions[0].reason, "ProgressDeadlineExceeded");
-    assert!(res.result.conditions[0].message.ends_with("has timed out progressing."), "{res:?}");
+    assert!(
+        res.result.conditions[0]
+            .message
+            .ends_with("has timed out progressing."),
+        "{res:?}"
+    );
 }
 
 fn widget_crd() -> Value {
@@ -137,14 +166,22 @@ async fn set_ready(client: &kube::Client, name: &str, status: &str, reason: &str
     let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "default", &ar);
     let patch = json!({"status": {"conditions": [{"type": "Ready", "status": status, "reason": reason,
         "message": format!("widget is {reason}"), "lastTransitionTime": "2024-05-02T10:11:12Z"}]}});
-    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch)).await.expect("status patched");
+    api.patch_status(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .expect("status patched");
 }
 
 async fn with_widget_crd(client: &kube::Client) {
     create(client, widget_crd()).await;
-    let crd =
-        [ObjectRef::new("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "widgets.example.com")];
-    wait_for(client, &crd, &opts(10_000)).await.expect("CRD established");
+    let crd = [ObjectRef::new(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        "",
+        "widgets.example.com",
+    )];
+    wait_for(client, &crd, &opts(10_000))
+        .await
+        .expect("CRD established");
 }
 
 fn widget(name: &str) -> Value {
@@ -171,7 +208,9 @@ async fn custom_resource_judged_by_ready_condition() {
         tokio::time::sleep(Duration::from_millis(200)).await;
         set_ready(&flipper, "w1", "True", "Succeeded").await;
     });
-    wait_for(&client, std::slice::from_ref(&w1), &opts(10_000)).await.expect("Ready=True is Current");
+    wait_for(&client, std::slice::from_ref(&w1), &opts(10_000))
+        .await
+        .expect("Ready=True is Current");
     flip.await.expect("patched");
     let res = read_status(&client, &w1, &HealthCheckExprs::default()).await;
     assert_eq!(res.result.message, "Resource is Ready");
@@ -187,7 +226,9 @@ async fn custom_resource_judged_by_cel_expressions() {
         api_version: "example.com/v1".into(),
         kind: None,
         current: "status.conditions.exists(c, c.type == 'Ready' && c.status == 'True')".into(),
-        failed: Some("status.conditions.exists(c, c.type == 'Ready' && c.reason == 'Broken')".into()),
+        failed: Some(
+            "status.conditions.exists(c, c.type == 'Ready' && c.reason == 'Broken')".into(),
+        ),
         in_progress: None,
     }])
     .expect("compiles");
@@ -196,17 +237,24 @@ async fn custom_resource_judged_by_cel_expressions() {
     let res = read_status(&client, &w2, &exprs).await;
     assert_eq!(res.result.status, Status::Unknown);
     assert!(
-        res.error.as_deref().unwrap_or_default().contains("failed to evaluate the CEL expression"),
+        res.error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("failed to evaluate the CEL expression"),
         "{res:?}"
     );
 
     set_ready(&client, "w2", "True", "Succeeded").await;
     let mut o = opts(10_000);
     o.exprs = exprs;
-    wait_for(&client, std::slice::from_ref(&w2), &o).await.expect("current by CEL");
+    wait_for(&client, std::slice::from_ref(&w2), &o)
+        .await
+        .expect("current by CEL");
 
     set_ready(&client, "w2", "False", "Broken").await;
-    let err = wait_for(&client, std::slice::from_ref(&w2), &o).await.expect_err("failed by CEL");
+    let err = wait_for(&client, std::slice::from_ref(&w2), &o)
+        .await
+        .expect_err("failed by CEL");
     assert_eq!(
         err.to_string(),
         "failed early due to stalled resources: [Widget/default/w2 status: 'Failed']"
@@ -232,14 +280,18 @@ async fn timeout_lists_the_pending_objects() {
         ObjectRef::new("example.com/v1", "Gizmo", "default", "g"),
     ];
     let started = Instant::now();
-    let err = wait_for(&client, &objects, &opts(400)).await.expect_err("times out");
+    let err = wait_for(&client, &objects, &opts(400))
+        .await
+        .expect_err("times out");
     assert!(started.elapsed() >= Duration::from_millis(400));
     assert_eq!(
         err.to_string(),
         "timeout waiting for: [Widget/default/w3 status: 'InProgress', Deployment/default/missing status: 'NotFound', \
          Gizmo/default/g status: 'Unknown': no matches for kind \"Gizmo\" in group \"example.com\"]"
     );
-    let HealthError::Timeout { pending } = &err else { panic!("timeout expected: {err:?}") };
+    let HealthError::Timeout { pending } = &err else {
+        panic!("timeout expected: {err:?}")
+    };
     assert_eq!(pending[0].message, "widget is Provisioning");
     assert_eq!(pending[1].message, "Resource not found");
 
@@ -269,7 +321,9 @@ async fn statefulset_current_and_failed_pods_fail_it() {
     };
     create(&client, sts("redis", false)).await;
     let redis = [ObjectRef::new("apps/v1", "StatefulSet", "default", "redis")];
-    wait_for(&client, &redis, &opts(10_000)).await.expect("StatefulSet Current");
+    wait_for(&client, &redis, &opts(10_000))
+        .await
+        .expect("StatefulSet Current");
 
     // A StatefulSet that never gets ready, with a crash-looping Pod.
     create(&client, sts("flaky", true)).await;
@@ -291,10 +345,16 @@ async fn statefulset_current_and_failed_pods_fail_it() {
     let status = json!({"status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
         "containerStatuses": [{"name": "redis", "ready": false, "restartCount": 5, "image": "redis:7", "imageID": "",
             "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 2m40s"}}}]}});
-    api.patch_status("flaky-0", &PatchParams::default(), &Patch::Merge(&status)).await.expect("pod status");
+    api.patch_status("flaky-0", &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .expect("pod status");
     let flaky = [ObjectRef::new("apps/v1", "StatefulSet", "default", "flaky")];
-    let err = wait_for(&client, &flaky, &opts(10_000)).await.expect_err("fails");
-    let HealthError::Stalled { failed } = &err else { panic!("stalled expected: {err:?}") };
+    let err = wait_for(&client, &flaky, &opts(10_000))
+        .await
+        .expect_err("fails");
+    let HealthError::Stalled { failed } = &err else {
+        panic!("stalled expected: {err:?}")
+    };
     assert_eq!(failed[0].message, "1 pods have failed");
 }
 
@@ -304,8 +364,15 @@ async fn jobs_with_ttl_count_as_current_when_gone() {
     let client = cluster.client().expect("client");
     let job = ObjectRef::new("batch/v1", "Job", "default", "migrate");
     let mut o = opts(300);
-    let err = wait_for(&client, std::slice::from_ref(&job), &o).await.expect_err("missing job");
-    assert_eq!(err.to_string(), "timeout waiting for: [Job/default/migrate status: 'NotFound']");
+    let err = wait_for(&client, std::slice::from_ref(&job), &o)
+        .await
+        .expect_err("missing job");
+    assert_eq!(
+        err.to_string(),
+        "timeout waiting for: [Job/default/migrate status: 'NotFound']"
+    );
     o.jobs_with_ttl = vec![job.clone()];
-    wait_for(&client, &[job], &o).await.expect("deleted after TTL");
+    wait_for(&client, &[job], &o)
+        .await
+        .expect("deleted after TTL");
 }

@@ -67,7 +67,11 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
             {
                 set(spec, "replicas", json!(1));
             }
-            let tmpl = if kind == "PodTemplate" { m.get_mut("template") } else { m.get_mut("spec").and_then(|s| s.get_mut("template")) };
+            let tmpl = if kind == "PodTemplate" {
+                m.get_mut("template")
+            } else {
+                m.get_mut("spec").and_then(|s| s.get_mut("template"))
+            };
             template(tmpl);
         }
         ("", "Service") => {
@@ -132,7 +136,10 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
                     set(p, "whenDeleted", json!("Retain"));
                     set(p, "whenScaled", json!("Retain"));
                 }
-                if let Some(vcts) = spec.get_mut("volumeClaimTemplates").and_then(Value::as_array_mut) {
+                if let Some(vcts) = spec
+                    .get_mut("volumeClaimTemplates")
+                    .and_then(Value::as_array_mut)
+                {
                     for v in vcts.iter_mut().filter_map(Value::as_object_mut) {
                         set(v, "apiVersion", json!("v1"));
                         set(v, "kind", json!("PersistentVolumeClaim"));
@@ -181,7 +188,11 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
                 set(spec, "successfulJobsHistoryLimit", json!(3));
                 set(spec, "failedJobsHistoryLimit", json!(1));
                 // Only the pod template inside the job template is defaulted.
-                template(spec.get_mut("jobTemplate").and_then(|j| j.get_mut("spec")).and_then(|s| s.get_mut("template")));
+                template(
+                    spec.get_mut("jobTemplate")
+                        .and_then(|j| j.get_mut("spec"))
+                        .and_then(|s| s.get_mut("template")),
+                );
             }
         }
         _ => {}
@@ -193,17 +204,36 @@ pub fn default_object(group: &str, kind: &str, obj: &mut Value) {
 /// in the pod template. Needs the uid the store will give the Job
 /// ([`crate::store::Store::assign_uid`]).
 fn job_selector(m: &mut Map<String, Value>) {
-    let uid = m.get("metadata").and_then(|x| x.get("uid")).and_then(Value::as_str).unwrap_or("").to_string();
-    let name = m.get("metadata").and_then(|x| x.get("name")).and_then(Value::as_str).unwrap_or("").to_string();
+    let uid = m
+        .get("metadata")
+        .and_then(|x| x.get("uid"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let name = m
+        .get("metadata")
+        .and_then(|x| x.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let Some(spec) = child(m, "spec") else { return };
     let manual = spec.get("manualSelector").and_then(Value::as_bool) == Some(true);
     if manual || uid.is_empty() || spec.get("selector").is_some_and(|s| !s.is_null()) {
         return;
     }
-    spec.insert("selector".into(), json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}));
-    let Some(t) = child(spec, "template") else { return };
-    let Some(meta) = child(t, "metadata") else { return };
-    let Some(labels) = child(meta, "labels") else { return };
+    spec.insert(
+        "selector".into(),
+        json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}),
+    );
+    let Some(t) = child(spec, "template") else {
+        return;
+    };
+    let Some(meta) = child(t, "metadata") else {
+        return;
+    };
+    let Some(labels) = child(meta, "labels") else {
+        return;
+    };
     for (k, v) in [
         ("batch.kubernetes.io/controller-uid", &uid),
         ("batch.kubernetes.io/job-name", &name),
@@ -284,7 +314,11 @@ pub fn pull_policy(image: &str) -> &'static str {
 }
 
 fn container(c: &mut Map<String, Value>) {
-    let image = c.get("image").and_then(Value::as_str).unwrap_or("").to_string();
+    let image = c
+        .get("image")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     set(c, "imagePullPolicy", json!(pull_policy(&image)));
     set(c, "terminationMessagePath", json!("/dev/termination-log"));
     set(c, "terminationMessagePolicy", json!("File"));
@@ -307,7 +341,11 @@ fn container(c: &mut Map<String, Value>) {
     }
     if let Some(env) = c.get_mut("env").and_then(Value::as_array_mut) {
         for e in env.iter_mut().filter_map(Value::as_object_mut) {
-            if let Some(f) = e.get_mut("valueFrom").and_then(|v| v.get_mut("fieldRef")).and_then(Value::as_object_mut) {
+            if let Some(f) = e
+                .get_mut("valueFrom")
+                .and_then(|v| v.get_mut("fieldRef"))
+                .and_then(Value::as_object_mut)
+            {
                 set(f, "apiVersion", json!("v1"));
             }
         }
@@ -317,7 +355,11 @@ fn container(c: &mut Map<String, Value>) {
 fn service_spec(spec: &mut Map<String, Value>) {
     set(spec, "type", json!("ClusterIP"));
     set(spec, "sessionAffinity", json!("None"));
-    let ty = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+    let ty = spec
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP")
+        .to_string();
     if let Some(ps) = spec.get_mut("ports").and_then(Value::as_array_mut) {
         for p in ps.iter_mut().filter_map(Value::as_object_mut) {
             set(p, "protocol", json!("TCP"));
@@ -346,15 +388,29 @@ fn service_spec(spec: &mut Map<String, Value>) {
 /// Gives a Service a `clusterIP`/`clusterIPs`: kept from `live` on update, else the
 /// first free address of 10.96.0.0/12 (from .10 on) not in `used`. Headless (`None`)
 /// and ExternalName services get none.
-pub fn allocate_cluster_ip(obj: &mut Value, live: Option<&Value>, used: &HashSet<String>) -> Result<(), DefaultsError> {
-    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else { return Ok(()) };
+pub fn allocate_cluster_ip(
+    obj: &mut Value,
+    live: Option<&Value>,
+    used: &HashSet<String>,
+) -> Result<(), DefaultsError> {
+    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
     if spec.get("type").and_then(Value::as_str) == Some("ExternalName") {
         return Ok(());
     }
-    let given = spec.get("clusterIP").and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_string);
+    let given = spec
+        .get("clusterIP")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
     let ip = match given {
         Some(ip) => ip,
-        None => match live.and_then(|l| l.pointer("/spec/clusterIP")).and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        None => match live
+            .and_then(|l| l.pointer("/spec/clusterIP"))
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        {
             Some(ip) => ip.to_string(),
             None => (10..RANGE_SIZE - 1)
                 .map(|i| Ipv4Addr::from(RANGE_START + i).to_string())
@@ -381,15 +437,24 @@ pub fn apply_server_defaults(
     if (rt.group.as_str(), kind) != ("", "Service") {
         return Ok(());
     }
-    let name = obj.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
-    let live = if name.is_empty() { None } else { store.get(rt, ns, &name, None).ok() };
+    let name = obj
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    let live = if name.is_empty() {
+        None
+    } else {
+        store.get(rt, ns, &name, None).ok()
+    };
     let mut used: HashSet<String> = HashSet::new();
     used.insert("10.96.0.1".into());
     if let Ok(list) = store.list(rt, &ListParams::default()) {
         for s in &list.items {
             let same = s.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
                 && s.pointer("/metadata/name").and_then(Value::as_str) == Some(name.as_str());
-            if let (false, Some(ip)) = (same, s.pointer("/spec/clusterIP").and_then(Value::as_str)) {
+            if let (false, Some(ip)) = (same, s.pointer("/spec/clusterIP").and_then(Value::as_str))
+            {
                 used.insert(ip.to_string());
             }
         }
@@ -412,7 +477,11 @@ pub fn apply_server_defaults(
 fn node_ports(svc: &Value) -> Vec<u64> {
     svc.pointer("/spec/ports")
         .and_then(Value::as_array)
-        .map(|ps| ps.iter().filter_map(|p| p.get("nodePort").and_then(Value::as_u64)).collect())
+        .map(|ps| {
+            ps.iter()
+                .filter_map(|p| p.get("nodePort").and_then(Value::as_u64))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -422,19 +491,39 @@ const NODE_PORTS: std::ops::RangeInclusive<u64> = 30000..=32767;
 /// Gives every port of a NodePort or LoadBalancer Service a `nodePort`: the one given, else
 /// the live port's (same port and protocol), else the first free one of 30000–32767.
 /// Other types lose node ports, as on a real server.
-pub fn allocate_node_ports(obj: &mut Value, live: Option<&Value>, used: &HashSet<u64>) -> Result<(), DefaultsError> {
-    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else { return Ok(()) };
-    let ty = spec.get("type").and_then(Value::as_str).unwrap_or("ClusterIP").to_string();
+pub fn allocate_node_ports(
+    obj: &mut Value,
+    live: Option<&Value>,
+    used: &HashSet<u64>,
+) -> Result<(), DefaultsError> {
+    let Some(spec) = obj.get_mut("spec").and_then(Value::as_object_mut) else {
+        return Ok(());
+    };
+    let ty = spec
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("ClusterIP")
+        .to_string();
     let wants = ty == "NodePort"
-        || (ty == "LoadBalancer" && spec.get("allocateLoadBalancerNodePorts").and_then(Value::as_bool) != Some(false));
-    let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) else { return Ok(()) };
+        || (ty == "LoadBalancer"
+            && spec
+                .get("allocateLoadBalancerNodePorts")
+                .and_then(Value::as_bool)
+                != Some(false));
+    let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) else {
+        return Ok(());
+    };
     let live_ports: Vec<&Value> = live
         .and_then(|l| l.pointer("/spec/ports"))
         .and_then(Value::as_array)
         .map(|a| a.iter().collect())
         .unwrap_or_default();
     let mut taken: HashSet<u64> = used.clone();
-    taken.extend(ports.iter().filter_map(|p| p.get("nodePort").and_then(Value::as_u64)));
+    taken.extend(
+        ports
+            .iter()
+            .filter_map(|p| p.get("nodePort").and_then(Value::as_u64)),
+    );
     for p in ports.iter_mut().filter_map(Value::as_object_mut) {
         if !wants {
             if ty == "ClusterIP" {
@@ -451,7 +540,10 @@ pub fn allocate_node_ports(obj: &mut Value, live: Option<&Value>, used: &HashSet
             .and_then(|l| l.get("nodePort").and_then(Value::as_u64));
         let port = match kept {
             Some(k) => k,
-            None => NODE_PORTS.clone().find(|n| !taken.contains(n)).ok_or(DefaultsError::NodePortsFull)?,
+            None => NODE_PORTS
+                .clone()
+                .find(|n| !taken.contains(n))
+                .ok_or(DefaultsError::NodePortsFull)?,
         };
         taken.insert(port);
         p.insert("nodePort".into(), json!(port));

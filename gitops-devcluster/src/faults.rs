@@ -85,23 +85,34 @@ pub struct Faults {
 impl Faults {
     /// Adds a rule (rules are tried in the order added).
     pub fn add(&self, fault: Fault) {
-        self.rules.lock().unwrap_or_else(PoisonError::into_inner).push(fault);
+        self.rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(fault);
     }
 
     /// Removes every rule.
     pub fn clear(&self) {
-        self.rules.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        self.rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 
     /// The current rules.
     pub fn list(&self) -> Vec<Fault> {
-        self.rules.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        self.rules
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The effect for a request, counting it against the first matching rule.
     pub fn take(&self, verb: &str, resource: &str, namespace: &str, name: &str) -> Option<Effect> {
         let mut rules = self.rules.lock().unwrap_or_else(PoisonError::into_inner);
-        let rule = rules.iter_mut().find(|f| f.matches(verb, resource, namespace, name))?;
+        let rule = rules
+            .iter_mut()
+            .find(|f| f.matches(verb, resource, namespace, name))?;
         if let Some(t) = &mut rule.times {
             *t -= 1;
         }
@@ -119,7 +130,9 @@ pub fn status_for(code: u16, gr: &GroupResource, name: &str) -> Status {
         429 => Status {
             code,
             reason: Reason::TooManyRequests,
-            message: format!("the server has received too many requests and has asked us to try again later ({injected})"),
+            message: format!(
+                "the server has received too many requests and has asked us to try again later ({injected})"
+            ),
             details: None,
         },
         503 => Status {
@@ -131,11 +144,18 @@ pub fn status_for(code: u16, gr: &GroupResource, name: &str) -> Status {
         504 => Status {
             code,
             reason: Reason::Timeout,
-            message: format!("the server was unable to return a response in the time allotted ({injected})"),
+            message: format!(
+                "the server was unable to return a response in the time allotted ({injected})"
+            ),
             details: None,
         },
         500 => Status::internal(injected),
-        other => Status { code: other, reason: Reason::Unknown, message: format!("injected failure {other}"), details: None },
+        other => Status {
+            code: other,
+            reason: Reason::Unknown,
+            message: format!("injected failure {other}"),
+            details: None,
+        },
     }
 }
 
@@ -154,17 +174,38 @@ mod tests {
     #[test]
     fn counts_down_and_matches_selectors() {
         let f = Faults::default();
-        f.add(Fault { name: Some("a".into()), times: Some(1), effect: Effect::Status { code: 409 }, ..Fault::default() });
-        f.add(Fault { verbs: vec!["get".into()], effect: Effect::Delay { millis: 5 }, ..Fault::default() });
+        f.add(Fault {
+            name: Some("a".into()),
+            times: Some(1),
+            effect: Effect::Status { code: 409 },
+            ..Fault::default()
+        });
+        f.add(Fault {
+            verbs: vec!["get".into()],
+            effect: Effect::Delay { millis: 5 },
+            ..Fault::default()
+        });
         assert_eq!(f.take("patch", "configmaps", "x", "b"), None);
-        assert_eq!(f.take("patch", "configmaps", "x", "a"), Some(Effect::Status { code: 409 }));
+        assert_eq!(
+            f.take("patch", "configmaps", "x", "a"),
+            Some(Effect::Status { code: 409 })
+        );
         assert_eq!(f.take("patch", "configmaps", "x", "a"), None, "used up");
-        assert_eq!(f.take("get", "pods", "x", "a"), Some(Effect::Delay { millis: 5 }));
+        assert_eq!(
+            f.take("get", "pods", "x", "a"),
+            Some(Effect::Delay { millis: 5 })
+        );
         assert_eq!(f.list().len(), 1);
         f.clear();
         assert!(f.list().is_empty());
-        let parsed: Fault = serde_json::from_str(r#"{"verbs":["create"],"effect":{"type":"status","code":503},"times":3}"#).expect("json");
+        let parsed: Fault = serde_json::from_str(
+            r#"{"verbs":["create"],"effect":{"type":"status","code":503},"times":3}"#,
+        )
+        .expect("json");
         assert_eq!(parsed.effect, Effect::Status { code: 503 });
-        assert_eq!(status_for(429, &GroupResource::new("", "pods"), "p").code, 429);
+        assert_eq!(
+            status_for(429, &GroupResource::new("", "pods"), "p").code,
+            429
+        );
     }
 }

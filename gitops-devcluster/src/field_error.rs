@@ -83,12 +83,22 @@ impl FieldError {
 
     /// A `Required value` error.
     pub fn required(field: &str, detail: &str) -> Self {
-        Self { kind: FieldErrorType::Required, field: field.into(), bad_value: None, detail: detail.into() }
+        Self {
+            kind: FieldErrorType::Required,
+            field: field.into(),
+            bad_value: None,
+            detail: detail.into(),
+        }
     }
 
     /// A `Forbidden` error.
     pub fn forbidden(field: &str, detail: &str) -> Self {
-        Self { kind: FieldErrorType::Forbidden, field: field.into(), bad_value: None, detail: detail.into() }
+        Self {
+            kind: FieldErrorType::Forbidden,
+            field: field.into(),
+            bad_value: None,
+            detail: detail.into(),
+        }
     }
 
     /// The text after the field path (`ErrorBody` in Go).
@@ -96,7 +106,10 @@ impl FieldError {
         let mut s = self.kind.text().to_string();
         let valueless = matches!(
             self.kind,
-            FieldErrorType::Required | FieldErrorType::Forbidden | FieldErrorType::TooLong | FieldErrorType::Internal
+            FieldErrorType::Required
+                | FieldErrorType::Forbidden
+                | FieldErrorType::TooLong
+                | FieldErrorType::Internal
         );
         if !valueless {
             s.push_str(": ");
@@ -138,7 +151,9 @@ pub fn go_quote(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }

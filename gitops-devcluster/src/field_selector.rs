@@ -32,7 +32,9 @@ pub enum FieldSelectorError {
     #[error("invalid field selector: unescaped character in value: {0}")]
     Unescaped(u32),
     /// The kind has no converter and the field is not `metadata.*`.
-    #[error("\"{0}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\"")]
+    #[error(
+        "\"{0}\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
+    )]
     NotKnown(String),
     /// The kind's converter rejects the field.
     #[error("field label not supported: {0}")]
@@ -156,9 +158,17 @@ fn split_term(term: &str) -> Option<(String, FieldOp, String)> {
             escaped = true;
             continue;
         }
-        for (op, kind) in [("!=", FieldOp::NotEquals), ("==", FieldOp::Equals), ("=", FieldOp::Equals)] {
+        for (op, kind) in [
+            ("!=", FieldOp::NotEquals),
+            ("==", FieldOp::Equals),
+            ("=", FieldOp::Equals),
+        ] {
             if term[i..].starts_with(op) {
-                return Some((term[..i].to_string(), kind, term[i + op.len()..].to_string()));
+                return Some((
+                    term[..i].to_string(),
+                    kind,
+                    term[i + op.len()..].to_string(),
+                ));
             }
         }
     }
@@ -192,9 +202,15 @@ impl FieldSelector {
         parts.sort();
         let mut terms = Vec::new();
         for part in parts.iter().filter(|p| !p.is_empty()) {
-            let (field, op, rhs) = split_term(part)
-                .ok_or_else(|| FieldSelectorError::Syntax { selector: selector.to_string(), term: part.clone() })?;
-            terms.push(FieldTerm { field, op, value: unescape(&rhs)? });
+            let (field, op, rhs) = split_term(part).ok_or_else(|| FieldSelectorError::Syntax {
+                selector: selector.to_string(),
+                term: part.clone(),
+            })?;
+            terms.push(FieldTerm {
+                field,
+                op,
+                value: unescape(&rhs)?,
+            });
         }
         Ok(Self { terms })
     }
@@ -261,9 +277,11 @@ pub fn field_value(obj: &Value, field: &str) -> String {
         Value::String(s) => s.clone(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::Array(items) => {
-            items.iter().filter_map(|i| i.get("ip").or(Some(i)).and_then(Value::as_str)).collect::<Vec<_>>().join(",")
-        }
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|i| i.get("ip").or(Some(i)).and_then(Value::as_str))
+            .collect::<Vec<_>>()
+            .join(","),
         _ => String::new(),
     }
 }
@@ -275,9 +293,12 @@ mod tests {
 
     #[test]
     fn parse_and_match() {
-        let s = FieldSelector::parse("metadata.name=web,metadata.namespace!=kube-system").expect("parses");
+        let s = FieldSelector::parse("metadata.name=web,metadata.namespace!=kube-system")
+            .expect("parses");
         assert!(s.matches_object(&json!({"metadata": {"name": "web", "namespace": "default"}})));
-        assert!(!s.matches_object(&json!({"metadata": {"name": "web", "namespace": "kube-system"}})));
+        assert!(
+            !s.matches_object(&json!({"metadata": {"name": "web", "namespace": "kube-system"}}))
+        );
         let s = FieldSelector::parse("metadata.name==a\\,b").expect("parses");
         assert_eq!(s.terms[0].value, "a,b");
         assert!(FieldSelector::parse("").expect("parses").is_empty());
@@ -287,14 +308,22 @@ mod tests {
     fn errors_match_apimachinery() {
         let e = |s: &str| FieldSelector::parse(s).expect_err("fails").to_string();
         assert_eq!(e("foo"), "invalid selector: 'foo'; can't understand 'foo'");
-        assert_eq!(e("a=b\\x"), "invalid field selector: invalid escape sequence: \\x");
-        assert_eq!(e("a=b=c"), "invalid field selector: unescaped character in value: 61");
-        let e = FieldSelector::parse_for("spec.x=1", supported_fields("", "configmaps")).expect_err("fails");
+        assert_eq!(
+            e("a=b\\x"),
+            "invalid field selector: invalid escape sequence: \\x"
+        );
+        assert_eq!(
+            e("a=b=c"),
+            "invalid field selector: unescaped character in value: 61"
+        );
+        let e = FieldSelector::parse_for("spec.x=1", supported_fields("", "configmaps"))
+            .expect_err("fails");
         assert_eq!(
             e.to_string(),
             "\"spec.x\" is not a known field selector: only \"metadata.name\", \"metadata.namespace\""
         );
-        let e = FieldSelector::parse_for("spec.x=1", supported_fields("", "secrets")).expect_err("fails");
+        let e = FieldSelector::parse_for("spec.x=1", supported_fields("", "secrets"))
+            .expect_err("fails");
         assert_eq!(e.to_string(), "field label not supported: spec.x");
         assert!(FieldSelector::parse_for("type=Opaque", supported_fields("", "secrets")).is_ok());
     }
@@ -302,7 +331,8 @@ mod tests {
     #[test]
     fn extra_fields() {
         let pod = json!({"spec": {"nodeName": "n1", "hostNetwork": true}, "status": {"phase": "Running"}});
-        let s = FieldSelector::parse("spec.nodeName=n1,spec.hostNetwork=true,status.phase=Running").expect("parses");
+        let s = FieldSelector::parse("spec.nodeName=n1,spec.hostNetwork=true,status.phase=Running")
+            .expect("parses");
         assert!(s.matches_object(&pod));
     }
 }

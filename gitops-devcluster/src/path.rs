@@ -125,8 +125,13 @@ impl ApiPath {
     /// Parses a request path (without the query string; a `?…` tail is ignored).
     pub fn parse(path: &str) -> Self {
         let path = path.split('?').next().unwrap_or_default();
-        let trimmed = path.strip_suffix('/').filter(|p| !p.is_empty()).unwrap_or(path);
-        let Some(rest) = trimmed.strip_prefix('/') else { return Self::NotFound };
+        let trimmed = path
+            .strip_suffix('/')
+            .filter(|p| !p.is_empty())
+            .unwrap_or(path);
+        let Some(rest) = trimmed.strip_prefix('/') else {
+            return Self::NotFound;
+        };
         let mut segs = Vec::new();
         for s in rest.split('/') {
             match percent_decode(s, false) {
@@ -139,14 +144,23 @@ impl ApiPath {
             ["version"] => Self::Version,
             ["healthz" | "livez" | "readyz", ..] => Self::Health(segs.join("/")),
             ["api"] => Self::CoreVersions,
-            ["api", v] => Self::CoreResources { version: v.to_string() },
+            ["api", v] => Self::CoreResources {
+                version: v.to_string(),
+            },
             ["api", v, tail @ ..] => resource_path("", v, tail),
             ["apis"] => Self::Groups,
-            ["apis", g] => Self::Group { group: g.to_string() },
-            ["apis", g, v] => Self::GroupResources { group: g.to_string(), version: v.to_string() },
+            ["apis", g] => Self::Group {
+                group: g.to_string(),
+            },
+            ["apis", g, v] => Self::GroupResources {
+                group: g.to_string(),
+                version: v.to_string(),
+            },
             ["apis", g, v, tail @ ..] => resource_path(g, v, tail),
             ["openapi", "v2"] => Self::OpenApiV2,
-            ["openapi", "v3", tail @ ..] => Self::OpenApiV3 { rest: tail.join("/") },
+            ["openapi", "v3", tail @ ..] => Self::OpenApiV3 {
+                rest: tail.join("/"),
+            },
             _ => Self::NotFound,
         }
     }
@@ -157,13 +171,21 @@ fn resource_path(group: &str, version: &str, tail: &[&str]) -> ApiPath {
         ["watch", rest @ ..] if !rest.is_empty() => (true, rest),
         _ => (false, tail),
     };
-    let base = ResourcePath { group: group.into(), version: version.into(), watch_prefix, ..Default::default() };
+    let base = ResourcePath {
+        group: group.into(),
+        version: version.into(),
+        watch_prefix,
+        ..Default::default()
+    };
     let own = |s: &&str| Some(s.to_string());
     let rp = match tail {
         // The Namespace object itself and its subresources.
-        ["namespaces", ns, sub @ ("status" | "finalize")] if !watch_prefix => {
-            ResourcePath { resource: "namespaces".into(), name: own(ns), subresource: own(sub), ..base }
-        }
+        ["namespaces", ns, sub @ ("status" | "finalize")] if !watch_prefix => ResourcePath {
+            resource: "namespaces".into(),
+            name: own(ns),
+            subresource: own(sub),
+            ..base
+        },
         ["namespaces", ns, resource, rest @ ..] if rest.len() <= 2 => ResourcePath {
             namespace: own(ns),
             resource: resource.to_string(),
@@ -230,7 +252,10 @@ fn go_bool(v: &str) -> bool {
 }
 
 fn go_int(param: &str, v: &str) -> Result<i64, QueryError> {
-    v.parse::<i64>().map_err(|_| QueryError::InvalidInt { param: param.into(), value: v.into() })
+    v.parse::<i64>().map_err(|_| QueryError::InvalidInt {
+        param: param.into(),
+        value: v.into(),
+    })
 }
 
 /// Splits a raw query string into decoded pairs like Go's `url.ParseQuery`, dropping
@@ -289,7 +314,10 @@ impl Query {
     /// The first `dryRun` value other than `All`, which the API server rejects with 422
     /// `dryRun: Unsupported value: "<v>": supported values: "All"`.
     pub fn unsupported_dry_run(&self) -> Option<&str> {
-        self.dry_run.iter().find(|d| d.as_str() != "All").map(String::as_str)
+        self.dry_run
+            .iter()
+            .find(|d| d.as_str() != "All")
+            .map(String::as_str)
     }
 }
 
@@ -310,14 +338,37 @@ mod tests {
         assert_eq!(ApiPath::parse("/api"), ApiPath::CoreVersions);
         assert_eq!(ApiPath::parse("/api/"), ApiPath::CoreVersions);
         assert_eq!(ApiPath::parse("/apis"), ApiPath::Groups);
-        assert_eq!(ApiPath::parse("/api/v1"), ApiPath::CoreResources { version: "v1".into() });
-        assert_eq!(ApiPath::parse("/apis/apps"), ApiPath::Group { group: "apps".into() });
+        assert_eq!(
+            ApiPath::parse("/api/v1"),
+            ApiPath::CoreResources {
+                version: "v1".into()
+            }
+        );
+        assert_eq!(
+            ApiPath::parse("/apis/apps"),
+            ApiPath::Group {
+                group: "apps".into()
+            }
+        );
         assert_eq!(
             ApiPath::parse("/apis/apps/v1"),
-            ApiPath::GroupResources { group: "apps".into(), version: "v1".into() }
+            ApiPath::GroupResources {
+                group: "apps".into(),
+                version: "v1".into()
+            }
         );
-        assert_eq!(ApiPath::parse("/openapi/v3"), ApiPath::OpenApiV3 { rest: String::new() });
-        assert_eq!(ApiPath::parse("/openapi/v3/apis/apps/v1"), ApiPath::OpenApiV3 { rest: "apis/apps/v1".into() });
+        assert_eq!(
+            ApiPath::parse("/openapi/v3"),
+            ApiPath::OpenApiV3 {
+                rest: String::new()
+            }
+        );
+        assert_eq!(
+            ApiPath::parse("/openapi/v3/apis/apps/v1"),
+            ApiPath::OpenApiV3 {
+                rest: "apis/apps/v1".into()
+            }
+        );
         assert_eq!(ApiPath::parse("/openapi/v2"), ApiPath::OpenApiV2);
         assert_eq!(ApiPath::parse("/nope"), ApiPath::NotFound);
         assert_eq!(ApiPath::parse(""), ApiPath::NotFound);
@@ -327,25 +378,44 @@ mod tests {
     #[test]
     fn resource_paths() {
         let r = res("/api/v1/namespaces");
-        assert_eq!((r.resource.as_str(), r.namespace, r.name), ("namespaces", None, None));
+        assert_eq!(
+            (r.resource.as_str(), r.namespace, r.name),
+            ("namespaces", None, None)
+        );
         let r = res("/api/v1/namespaces/default");
-        assert_eq!((r.resource.as_str(), r.namespace, r.name.as_deref()), ("namespaces", None, Some("default")));
+        assert_eq!(
+            (r.resource.as_str(), r.namespace, r.name.as_deref()),
+            ("namespaces", None, Some("default"))
+        );
         let r = res("/api/v1/namespaces/x/finalize");
-        assert_eq!((r.name.as_deref(), r.subresource.as_deref()), (Some("x"), Some("finalize")));
+        assert_eq!(
+            (r.name.as_deref(), r.subresource.as_deref()),
+            (Some("x"), Some("finalize"))
+        );
         let r = res("/apis/apps/v1/namespaces/ns/deployments/web/scale");
         assert_eq!(r.group, "apps");
         assert_eq!(r.namespace.as_deref(), Some("ns"));
         assert_eq!(
-            (r.resource.as_str(), r.name.as_deref(), r.subresource.as_deref()),
+            (
+                r.resource.as_str(),
+                r.name.as_deref(),
+                r.subresource.as_deref()
+            ),
             ("deployments", Some("web"), Some("scale"))
         );
         let r = res("/api/v1/namespaces/ns/configmaps");
-        assert_eq!((r.namespace.as_deref(), r.resource.as_str(), r.name), (Some("ns"), "configmaps", None));
+        assert_eq!(
+            (r.namespace.as_deref(), r.resource.as_str(), r.name),
+            (Some("ns"), "configmaps", None)
+        );
         let r = res("/apis/rbac.authorization.k8s.io/v1/clusterroles/a%3Ab");
         assert_eq!(r.name.as_deref(), Some("a:b"));
         let r = res("/api/v1/watch/namespaces/ns/pods");
         assert!(r.watch_prefix);
-        assert_eq!(ApiPath::parse("/api/v1/namespaces/a/b/c/d/e"), ApiPath::NotFound);
+        assert_eq!(
+            ApiPath::parse("/api/v1/namespaces/a/b/c/d/e"),
+            ApiPath::NotFound
+        );
     }
 
     #[test]

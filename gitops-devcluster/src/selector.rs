@@ -71,16 +71,29 @@ impl Requirement {
     pub fn matches(&self, labels: &dyn Fn(&str) -> Option<String>) -> bool {
         let v = labels(&self.key);
         match self.operator {
-            Operator::Equals | Operator::DoubleEquals | Operator::In => v.is_some_and(|v| self.values.contains(&v)),
+            Operator::Equals | Operator::DoubleEquals | Operator::In => {
+                v.is_some_and(|v| self.values.contains(&v))
+            }
             Operator::NotEquals | Operator::NotIn => v.is_none_or(|v| !self.values.contains(&v)),
             Operator::Exists => v.is_some(),
             Operator::DoesNotExist => v.is_none(),
             Operator::GreaterThan | Operator::LessThan => {
-                let Some(have) = v.and_then(|v| v.parse::<i64>().ok()) else { return false };
-                let Some(want) = self.values.iter().next().and_then(|w| w.parse::<i64>().ok()) else {
+                let Some(have) = v.and_then(|v| v.parse::<i64>().ok()) else {
                     return false;
                 };
-                if self.operator == Operator::GreaterThan { have > want } else { have < want }
+                let Some(want) = self
+                    .values
+                    .iter()
+                    .next()
+                    .and_then(|w| w.parse::<i64>().ok())
+                else {
+                    return false;
+                };
+                if self.operator == Operator::GreaterThan {
+                    have > want
+                } else {
+                    have < want
+                }
             }
         }
     }
@@ -111,7 +124,12 @@ impl LabelSelector {
     /// Whether an object's `metadata.labels` satisfy every requirement.
     pub fn matches_object(&self, obj: &Value) -> bool {
         let labels = obj.pointer("/metadata/labels");
-        let get = |k: &str| labels.and_then(|l| l.get(k)).and_then(Value::as_str).map(str::to_string);
+        let get = |k: &str| {
+            labels
+                .and_then(|l| l.get(k))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         self.requirements.iter().all(|r| r.matches(&get))
     }
 }
@@ -188,7 +206,10 @@ fn lex(s: &str) -> Vec<(Tok, String)> {
             }
         } else {
             let start = i;
-            while i < chars.len() && !special(chars[i]) && !matches!(chars[i], ' ' | '\t' | '\r' | '\n') {
+            while i < chars.len()
+                && !special(chars[i])
+                && !matches!(chars[i], ' ' | '\t' | '\r' | '\n')
+            {
                 i += 1;
             }
             let word: String = chars[start..i].iter().collect();
@@ -212,8 +233,16 @@ const BINARY_OPERATORS: &str = "in, notin, =, ==, !=, gt, lt";
 impl Parser {
     /// `Values` context: `in`/`notin` are identifiers.
     fn lookahead(&self, values: bool) -> (Tok, String) {
-        let (t, l) = self.items.get(self.pos).cloned().unwrap_or((Tok::End, String::new()));
-        let t = if values && matches!(t, Tok::In | Tok::NotIn) { Tok::Identifier } else { t };
+        let (t, l) = self
+            .items
+            .get(self.pos)
+            .cloned()
+            .unwrap_or((Tok::End, String::new()));
+        let t = if values && matches!(t, Tok::In | Tok::NotIn) {
+            Tok::Identifier
+        } else {
+            t
+        };
         (t, l)
     }
 
@@ -231,7 +260,9 @@ impl Parser {
             let (tok, lit) = self.lookahead(true);
             match tok {
                 Tok::Identifier | Tok::DoesNotExist => {
-                    let r = self.requirement().map_err(|e| format!("unable to parse requirement: {e}"))?;
+                    let r = self
+                        .requirement()
+                        .map_err(|e| format!("unable to parse requirement: {e}"))?;
                     reqs.push(r);
                     let (t, l) = self.consume(true);
                     match t {
@@ -239,14 +270,20 @@ impl Parser {
                         Tok::Comma => {
                             let (t2, l2) = self.lookahead(true);
                             if t2 != Tok::Identifier && t2 != Tok::DoesNotExist {
-                                return Err(format!("found '{l2}', expected: identifier after ','"));
+                                return Err(format!(
+                                    "found '{l2}', expected: identifier after ','"
+                                ));
                             }
                         }
                         _ => return Err(format!("found '{l}', expected: ',' or 'end of string'")),
                     }
                 }
                 Tok::End => return Ok(reqs),
-                _ => return Err(format!("found '{lit}', expected: !, identifier, or 'end of string'")),
+                _ => {
+                    return Err(format!(
+                        "found '{lit}', expected: !, identifier, or 'end of string'"
+                    ));
+                }
             }
         }
     }
@@ -373,7 +410,11 @@ fn go_string_slice(v: &BTreeSet<String>) -> String {
 }
 
 /// apimachinery `NewRequirement` validation.
-fn new_requirement(key: String, op: Operator, values: BTreeSet<String>) -> Result<Requirement, String> {
+fn new_requirement(
+    key: String,
+    op: Operator,
+    values: BTreeSet<String>,
+) -> Result<Requirement, String> {
     let mut errs: Vec<FieldError> = Vec::new();
     if let Some(e) = validate_key(&key, "key") {
         errs.push(e);
@@ -386,17 +427,23 @@ fn new_requirement(key: String, op: Operator, values: BTreeSet<String>) -> Resul
     };
     match op {
         Operator::In | Operator::NotIn if values.is_empty() => {
-            errs.push(raw("for 'in', 'notin' operators, values set can't be empty"));
+            errs.push(raw(
+                "for 'in', 'notin' operators, values set can't be empty",
+            ));
         }
         Operator::Equals | Operator::DoubleEquals | Operator::NotEquals if values.len() != 1 => {
             errs.push(raw("exact-match compatibility requires one single value"));
         }
         Operator::Exists | Operator::DoesNotExist if !values.is_empty() => {
-            errs.push(raw("values set must be empty for exists and does not exist"));
+            errs.push(raw(
+                "values set must be empty for exists and does not exist",
+            ));
         }
         Operator::GreaterThan | Operator::LessThan => {
             if values.len() != 1 {
-                errs.push(raw("for 'Gt', 'Lt' operators, exactly one value is required"));
+                errs.push(raw(
+                    "for 'Gt', 'Lt' operators, exactly one value is required",
+                ));
             }
             for (i, v) in values.iter().enumerate() {
                 if v.parse::<i64>().is_err() {
@@ -413,10 +460,22 @@ fn new_requirement(key: String, op: Operator, values: BTreeSet<String>) -> Resul
     for (i, v) in values.iter().enumerate() {
         let msgs = label_value_errors(v);
         if !msgs.is_empty() {
-            errs.push(FieldError::invalid_str(&format!("values[{i}][{key}]"), v, &msgs.join("; ")));
+            errs.push(FieldError::invalid_str(
+                &format!("values[{i}][{key}]"),
+                v,
+                &msgs.join("; "),
+            ));
         }
     }
-    if errs.is_empty() { Ok(Requirement { key, operator: op, values }) } else { Err(aggregate(&errs)) }
+    if errs.is_empty() {
+        Ok(Requirement {
+            key,
+            operator: op,
+            values,
+        })
+    } else {
+        Err(aggregate(&errs))
+    }
 }
 
 fn validate_key(key: &str, field: &str) -> Option<FieldError> {
@@ -430,7 +489,9 @@ mod tests {
     use serde_json::json;
 
     fn m(sel: &str, labels: Value) -> bool {
-        LabelSelector::parse(sel).expect("parses").matches_object(&json!({"metadata": {"labels": labels}}))
+        LabelSelector::parse(sel)
+            .expect("parses")
+            .matches_object(&json!({"metadata": {"labels": labels}}))
     }
 
     #[test]
@@ -455,10 +516,22 @@ mod tests {
     fn parse_errors_match_apimachinery() {
         let e = |s: &str| LabelSelector::parse(s).expect_err("fails").to_string();
         assert_eq!(e("app=web,"), "found '', expected: identifier after ','");
-        assert_eq!(e("app in"), "unable to parse requirement: found '' expected: '('");
-        assert_eq!(e("app=web=x"), "found '=', expected: ',' or 'end of string'");
-        assert_eq!(e("=x"), "found '=', expected: !, identifier, or 'end of string'");
-        assert_eq!(e("app ~ x"), "unable to parse requirement: found '~', expected: in, notin, =, ==, !=, gt, lt");
+        assert_eq!(
+            e("app in"),
+            "unable to parse requirement: found '' expected: '('"
+        );
+        assert_eq!(
+            e("app=web=x"),
+            "found '=', expected: ',' or 'end of string'"
+        );
+        assert_eq!(
+            e("=x"),
+            "found '=', expected: !, identifier, or 'end of string'"
+        );
+        assert_eq!(
+            e("app ~ x"),
+            "unable to parse requirement: found '~', expected: in, notin, =, ==, !=, gt, lt"
+        );
         assert_eq!(
             e("n>abc"),
             "unable to parse requirement: values[0]: Invalid value: \"abc\": for 'Gt', 'Lt' operators, the value must be an integer"

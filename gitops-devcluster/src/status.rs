@@ -28,13 +28,20 @@ pub struct GroupResource {
 impl GroupResource {
     /// Builds a group-resource pair.
     pub fn new(group: impl Into<String>, resource: impl Into<String>) -> Self {
-        Self { group: group.into(), resource: resource.into() }
+        Self {
+            group: group.into(),
+            resource: resource.into(),
+        }
     }
 }
 
 impl fmt::Display for GroupResource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.group.is_empty() { f.write_str(&self.resource) } else { write!(f, "{}.{}", self.resource, self.group) }
+        if self.group.is_empty() {
+            f.write_str(&self.resource)
+        } else {
+            write!(f, "{}.{}", self.resource, self.group)
+        }
     }
 }
 
@@ -146,13 +153,23 @@ pub struct Status {
 }
 
 fn details(name: &str, group: &str, kind: &str) -> Option<StatusDetails> {
-    Some(StatusDetails { name: name.into(), group: group.into(), kind: kind.into(), ..Default::default() })
+    Some(StatusDetails {
+        name: name.into(),
+        group: group.into(),
+        kind: kind.into(),
+        ..Default::default()
+    })
 }
 
 impl Status {
     /// 400 BadRequest with a free-text message and no details.
     pub fn bad_request(message: impl Into<String>) -> Self {
-        Self { code: 400, reason: Reason::BadRequest, message: message.into(), details: None }
+        Self {
+            code: 400,
+            reason: Reason::BadRequest,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// 404 for a path the server does not serve.
@@ -190,7 +207,10 @@ impl Status {
         Self {
             code: 409,
             reason: Reason::Conflict,
-            message: format!("Operation cannot be fulfilled on {gr} {}: {cause}", go_quote(name)),
+            message: format!(
+                "Operation cannot be fulfilled on {gr} {}: {cause}",
+                go_quote(name)
+            ),
             details: details(name, &gr.group, &gr.resource),
         }
     }
@@ -207,7 +227,12 @@ impl Status {
         } else {
             format!("{gr} {} is forbidden: {cause}", go_quote(name))
         };
-        Self { code: 403, reason: Reason::Forbidden, message, details: details(name, &gr.group, &gr.resource) }
+        Self {
+            code: 403,
+            reason: Reason::Forbidden,
+            message,
+            details: details(name, &gr.group, &gr.resource),
+        }
     }
 
     /// 405 `<verb> is not supported on resources of kind "<resource.group>"`.
@@ -215,19 +240,32 @@ impl Status {
         Self {
             code: 405,
             reason: Reason::MethodNotAllowed,
-            message: format!("{verb} is not supported on resources of kind {}", go_quote(&gr.to_string())),
+            message: format!(
+                "{verb} is not supported on resources of kind {}",
+                go_quote(&gr.to_string())
+            ),
             details: details("", &gr.group, &gr.resource),
         }
     }
 
     /// 410 `Expired` (too old resourceVersion or continue token).
     pub fn expired(message: impl Into<String>) -> Self {
-        Self { code: 410, reason: Reason::Expired, message: message.into(), details: None }
+        Self {
+            code: 410,
+            reason: Reason::Expired,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// 410 `Gone`.
     pub fn gone(message: impl Into<String>) -> Self {
-        Self { code: 410, reason: Reason::Gone, message: message.into(), details: None }
+        Self {
+            code: 410,
+            reason: Reason::Gone,
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// 413 `Request entity too large: <message>`.
@@ -258,13 +296,20 @@ impl Status {
         let gk = GroupResource::new(group, kind);
         let causes = errors
             .iter()
-            .map(|e| StatusCause { reason: e.kind.cause().into(), message: e.body(), field: e.field.clone() })
+            .map(|e| StatusCause {
+                reason: e.kind.cause().into(),
+                message: e.body(),
+                field: e.field.clone(),
+            })
             .collect();
         Self {
             code: 422,
             reason: Reason::Invalid,
             message: format!("{gk} {} is invalid: {}", go_quote(name), aggregate(errors)),
-            details: Some(StatusDetails { causes, ..details(name, group, kind).unwrap_or_default() }),
+            details: Some(StatusDetails {
+                causes,
+                ..details(name, group, kind).unwrap_or_default()
+            }),
         }
     }
 
@@ -275,7 +320,10 @@ impl Status {
             reason: Reason::InternalError,
             message: format!("Internal error occurred: {cause}"),
             details: Some(StatusDetails {
-                causes: vec![StatusCause { message: cause.into(), ..Default::default() }],
+                causes: vec![StatusCause {
+                    message: cause.into(),
+                    ..Default::default()
+                }],
                 ..Default::default()
             }),
         }
@@ -328,7 +376,12 @@ impl std::error::Error for Status {}
 
 fn details_json(d: &StatusDetails) -> Value {
     let mut m = Map::new();
-    for (k, v) in [("name", &d.name), ("group", &d.group), ("kind", &d.kind), ("uid", &d.uid)] {
+    for (k, v) in [
+        ("name", &d.name),
+        ("group", &d.group),
+        ("kind", &d.kind),
+        ("uid", &d.uid),
+    ] {
         if !v.is_empty() {
             m.insert(k.into(), json!(v));
         }
@@ -339,7 +392,11 @@ fn details_json(d: &StatusDetails) -> Value {
             .iter()
             .map(|c| {
                 let mut cm = Map::new();
-                for (k, v) in [("reason", &c.reason), ("message", &c.message), ("field", &c.field)] {
+                for (k, v) in [
+                    ("reason", &c.reason),
+                    ("message", &c.message),
+                    ("field", &c.field),
+                ] {
                     if !v.is_empty() {
                         cm.insert(k.into(), json!(v));
                     }
@@ -395,7 +452,10 @@ mod tests {
 
     #[test]
     fn invalid_one_and_many() {
-        let one = [FieldError::required("metadata.name", "name or generateName is required")];
+        let one = [FieldError::required(
+            "metadata.name",
+            "name or generateName is required",
+        )];
         let s = Status::invalid("", "ConfigMap", "", &one);
         assert_eq!(
             s.message,
@@ -425,9 +485,18 @@ mod tests {
 
     #[test]
     fn codes() {
-        assert_eq!(Status::too_large("limit is 3145728").message, "Request entity too large: limit is 3145728");
-        assert_eq!(Status::unsupported_media_type(&["application/json"]).code, 415);
-        assert_eq!(Status::internal("boom").to_json()["details"]["causes"][0]["message"], "boom");
+        assert_eq!(
+            Status::too_large("limit is 3145728").message,
+            "Request entity too large: limit is 3145728"
+        );
+        assert_eq!(
+            Status::unsupported_media_type(&["application/json"]).code,
+            415
+        );
+        assert_eq!(
+            Status::internal("boom").to_json()["details"]["causes"][0]["message"],
+            "boom"
+        );
         assert_eq!(Status::expired("x").to_json()["reason"], "Expired");
         assert_eq!(Status::gone("x").code, 410);
         assert_eq!(Status::too_large_resource_version(9, 5).code, 504);

@@ -137,7 +137,10 @@ impl Types {
     pub fn get(&self, id: TypeId) -> &Node {
         static UNTYPED: OnceLock<Node> = OnceLock::new();
         self.nodes.get(id).unwrap_or_else(|| {
-            UNTYPED.get_or_init(|| Node { atom: Atom::Untyped, keywords: Map::new() })
+            UNTYPED.get_or_init(|| Node {
+                atom: Atom::Untyped,
+                keywords: Map::new(),
+            })
         })
     }
 
@@ -163,8 +166,16 @@ impl Types {
     }
 }
 
-const SKIPPED_KEYWORDS: &[&str] =
-    &["properties", "items", "additionalProperties", "description", "allOf", "oneOf", "anyOf", "$ref"];
+const SKIPPED_KEYWORDS: &[&str] = &[
+    "properties",
+    "items",
+    "additionalProperties",
+    "description",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "$ref",
+];
 
 /// Compiles schemas into an arena, resolving `$ref`s against named components.
 struct Compiler<'a> {
@@ -178,7 +189,10 @@ fn ref_name(v: &Value) -> Option<&str> {
         return r.rsplit('/').next();
     }
     match v.get("allOf").and_then(Value::as_array).map(Vec::as_slice) {
-        Some([one]) => one.get("$ref").and_then(Value::as_str).and_then(|r| r.rsplit('/').next()),
+        Some([one]) => one
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.rsplit('/').next()),
         _ => None,
     }
 }
@@ -189,12 +203,22 @@ fn is_true(v: &Value, key: &str) -> bool {
 
 impl<'a> Compiler<'a> {
     fn finish(self) -> Types {
-        let names = self.named.into_iter().map(|(name, id)| (id, name)).collect();
-        Types { nodes: self.nodes, names }
+        let names = self
+            .named
+            .into_iter()
+            .map(|(name, id)| (id, name))
+            .collect();
+        Types {
+            nodes: self.nodes,
+            names,
+        }
     }
 
     fn alloc(&mut self, atom: Atom) -> TypeId {
-        self.nodes.push(Node { atom, keywords: Map::new() });
+        self.nodes.push(Node {
+            atom,
+            keywords: Map::new(),
+        });
         self.nodes.len() - 1
     }
 
@@ -249,9 +273,20 @@ impl<'a> Compiler<'a> {
         {
             return Atom::Scalar(Scalar::IntOrString);
         }
-        if let Some(alts) = schema.get("oneOf").or_else(|| schema.get("anyOf")).and_then(Value::as_array) {
-            let types: Vec<&str> = alts.iter().filter_map(|a| a.get("type").and_then(Value::as_str)).collect();
-            if types.len() == alts.len() && types.iter().all(|t| matches!(*t, "string" | "integer" | "number")) {
+        if let Some(alts) = schema
+            .get("oneOf")
+            .or_else(|| schema.get("anyOf"))
+            .and_then(Value::as_array)
+        {
+            let types: Vec<&str> = alts
+                .iter()
+                .filter_map(|a| a.get("type").and_then(Value::as_str))
+                .collect();
+            if types.len() == alts.len()
+                && types
+                    .iter()
+                    .all(|t| matches!(*t, "string" | "integer" | "number"))
+            {
                 return Atom::Scalar(if types.contains(&"integer") && types.contains(&"string") {
                     Scalar::IntOrString
                 } else {
@@ -270,10 +305,15 @@ impl<'a> Compiler<'a> {
                 let props = schema.get("properties").and_then(Value::as_object);
                 let additional = schema.get("additionalProperties").filter(|a| a.is_object());
                 if props.is_none() && additional.is_none() {
-                    return if preserve { Atom::Deduced } else { Atom::Untyped };
+                    return if preserve {
+                        Atom::Deduced
+                    } else {
+                        Atom::Untyped
+                    };
                 }
                 let mut map = MapType {
-                    atomic: schema.get("x-kubernetes-map-type").and_then(Value::as_str) == Some("atomic"),
+                    atomic: schema.get("x-kubernetes-map-type").and_then(Value::as_str)
+                        == Some("atomic"),
                     preserve_unknown: preserve,
                     ..MapType::default()
                 };
@@ -299,7 +339,11 @@ impl<'a> Compiler<'a> {
         };
         let keys = |k: &str| -> Vec<String> {
             match schema.get(k) {
-                Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_string).collect(),
+                Some(Value::Array(a)) => a
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect(),
                 Some(Value::String(s)) => vec![s.clone()],
                 _ => Vec::new(),
             }
@@ -327,9 +371,16 @@ impl<'a> Compiler<'a> {
 /// Compiles `root` (a schema, possibly a `$ref`) with `components` resolving references by
 /// component name.
 pub fn compile<'a>(root: &'a Value, components: &'a dyn Fn(&str) -> Option<&'a Value>) -> TypeRef {
-    let mut c = Compiler { components, nodes: Vec::new(), named: HashMap::new() };
+    let mut c = Compiler {
+        components,
+        nodes: Vec::new(),
+        named: HashMap::new(),
+    };
     let root = c.type_of(root);
-    TypeRef { types: Arc::new(c.finish()), root }
+    TypeRef {
+        types: Arc::new(c.finish()),
+        root,
+    }
 }
 
 struct Builtin {
@@ -343,7 +394,11 @@ fn builtin_arena() -> &'static Builtin {
     B.get_or_init(|| {
         let schemas = crate::openapi::builtin_schemas();
         let lookup = |name: &str| schemas.get(name);
-        let mut c = Compiler { components: &lookup, nodes: Vec::new(), named: HashMap::new() };
+        let mut c = Compiler {
+            components: &lookup,
+            nodes: Vec::new(),
+            named: HashMap::new(),
+        };
         let mut kinds = HashMap::new();
         for (group, version) in crate::openapi::builtin_group_versions() {
             for r in crate::openapi::builtin_resources(&group, &version).unwrap_or_default() {
@@ -351,23 +406,42 @@ fn builtin_arena() -> &'static Builtin {
                 kinds.insert((group.clone(), version.clone(), r.kind.clone()), id);
             }
         }
-        Builtin { types: Arc::new(c.finish()), kinds }
+        Builtin {
+            types: Arc::new(c.finish()),
+            kinds,
+        }
     })
 }
 
 /// The type of a built-in kind, e.g. `("apps", "v1", "Deployment")`.
 pub fn builtin(group: &str, version: &str, kind: &str) -> Option<TypeRef> {
     let b = builtin_arena();
-    let root = *b.kinds.get(&(group.to_string(), version.to_string(), kind.to_string()))?;
-    Some(TypeRef { types: b.types.clone(), root })
+    let root = *b
+        .kinds
+        .get(&(group.to_string(), version.to_string(), kind.to_string()))?;
+    Some(TypeRef {
+        types: b.types.clone(),
+        root,
+    })
 }
 
 /// A type nothing is known about (maps granular with deduced values, lists atomic): for
 /// kinds without a schema.
 pub fn deduced() -> TypeRef {
     static D: OnceLock<Arc<Types>> = OnceLock::new();
-    let types = D.get_or_init(|| Arc::new(Types { nodes: vec![Node { atom: Atom::Deduced, keywords: Map::new() }], names: HashMap::new() }));
-    TypeRef { types: types.clone(), root: 0 }
+    let types = D.get_or_init(|| {
+        Arc::new(Types {
+            nodes: vec![Node {
+                atom: Atom::Deduced,
+                keywords: Map::new(),
+            }],
+            names: HashMap::new(),
+        })
+    });
+    TypeRef {
+        types: types.clone(),
+        root: 0,
+    }
 }
 
 /// The type of a custom resource version from its object schema (as the OpenAPI
@@ -399,14 +473,28 @@ mod tests {
         assert!(!spec.atomic);
         let selector = map(t, spec.field("selector").expect("selector"));
         assert!(selector.atomic, "LabelSelector is an atomic map");
-        let pod = map(t, map(t, spec.field("template").expect("template")).field("spec").expect("spec"));
+        let pod = map(
+            t,
+            map(t, spec.field("template").expect("template"))
+                .field("spec")
+                .expect("spec"),
+        );
         match t.atom(pod.field("containers").expect("containers")) {
             Atom::List(l) => {
                 assert_eq!(l.kind, ListKind::Map(vec!["name".into()]));
                 let c = map(t, l.elem);
-                assert!(matches!(t.atom(c.field("args").expect("args")), Atom::List(ListType { kind: ListKind::Atomic, .. })));
+                assert!(matches!(
+                    t.atom(c.field("args").expect("args")),
+                    Atom::List(ListType {
+                        kind: ListKind::Atomic,
+                        ..
+                    })
+                ));
                 match t.atom(c.field("ports").expect("ports")) {
-                    Atom::List(p) => assert_eq!(p.kind, ListKind::Map(vec!["containerPort".into(), "protocol".into()])),
+                    Atom::List(p) => assert_eq!(
+                        p.kind,
+                        ListKind::Map(vec!["containerPort".into(), "protocol".into()])
+                    ),
                     other => panic!("{other:?}"),
                 }
             }
@@ -415,7 +503,13 @@ mod tests {
         let meta = map(t, map(t, d.root).field("metadata").expect("metadata"));
         let labels = map(t, meta.field("labels").expect("labels"));
         assert!(labels.fields.is_empty() && labels.elem.is_some());
-        assert!(matches!(t.atom(meta.field("finalizers").expect("f")), Atom::List(ListType { kind: ListKind::Set, .. })));
+        assert!(matches!(
+            t.atom(meta.field("finalizers").expect("f")),
+            Atom::List(ListType {
+                kind: ListKind::Set,
+                ..
+            })
+        ));
         assert!(builtin("apps", "v1", "Nope").is_none());
     }
 
@@ -429,8 +523,14 @@ mod tests {
         let r = custom(&s);
         let t = &r.types;
         let spec = map(t, map(t, r.root).field("spec").expect("spec"));
-        assert!(matches!(t.atom(spec.field("port").expect("port")), Atom::Scalar(Scalar::IntOrString)));
-        assert!(matches!(t.atom(spec.field("anything").expect("deduced")), Atom::Deduced));
+        assert!(matches!(
+            t.atom(spec.field("port").expect("port")),
+            Atom::Scalar(Scalar::IntOrString)
+        ));
+        assert!(matches!(
+            t.atom(spec.field("anything").expect("deduced")),
+            Atom::Deduced
+        ));
         let meta = map(t, map(t, r.root).field("metadata").expect("meta"));
         assert!(meta.is_named("labels"));
         let crd = builtin("apiextensions.k8s.io", "v1", "CustomResourceDefinition").expect("crd");

@@ -3,22 +3,28 @@
 /// apimachinery `RegexError`: the message, examples and the regex.
 pub fn regex_error(msg: &str, fmt: &str, examples: &[&str]) -> String {
     let ex: Vec<String> = examples.iter().map(|e| format!("'{e}', ")).collect();
-    format!("{msg} (e.g. {}regex used for validation is '{fmt}')", ex.join(" or "))
+    format!(
+        "{msg} (e.g. {}regex used for validation is '{fmt}')",
+        ex.join(" or ")
+    )
 }
 
-const QNAME_MSG: &str =
-    "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+const QNAME_MSG: &str = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 const QNAME_FMT: &str = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
 const DNS1123_SUBDOMAIN_MSG: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
-const DNS1123_SUBDOMAIN_FMT: &str = "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+const DNS1123_SUBDOMAIN_FMT: &str =
+    "[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
 const LABEL_VALUE_MSG: &str = "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
 
 fn is_qname(s: &str) -> bool {
     let b = s.as_bytes();
-    let Some((&first, &last)) = b.first().zip(b.last()) else { return false };
+    let Some((&first, &last)) = b.first().zip(b.last()) else {
+        return false;
+    };
     first.is_ascii_alphanumeric()
         && last.is_ascii_alphanumeric()
-        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
 /// Whether `s` is a DNS-1123 subdomain (lowercase labels joined by dots).
@@ -26,9 +32,12 @@ pub fn is_dns1123_subdomain(s: &str) -> bool {
     s.len() <= 253
         && s.split('.').all(|l| {
             let b = l.as_bytes();
-            b.first().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && b.last().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+            b.first()
+                .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && b.last()
+                    .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                && b.iter()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
         })
 }
 
@@ -47,14 +56,21 @@ pub fn qualified_name_errors(value: &str) -> Vec<String> {
                 }
                 let re_ok = prefix.split('.').all(|l| {
                     let b = l.as_bytes();
-                    b.first().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                        && b.last().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-                        && b.iter().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
+                    b.first()
+                        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                        && b.last()
+                            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                        && b.iter()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-')
                 });
                 if !re_ok {
                     errs.push(format!(
                         "prefix part {}",
-                        regex_error(DNS1123_SUBDOMAIN_MSG, DNS1123_SUBDOMAIN_FMT, &["example.com"])
+                        regex_error(
+                            DNS1123_SUBDOMAIN_MSG,
+                            DNS1123_SUBDOMAIN_FMT,
+                            &["example.com"]
+                        )
                     ));
                 }
             }
@@ -74,7 +90,10 @@ pub fn qualified_name_errors(value: &str) -> Vec<String> {
         errs.push("name part must be no more than 63 characters".into());
     }
     if !is_qname(name) {
-        errs.push(format!("name part {}", regex_error(QNAME_MSG, QNAME_FMT, &["MyName", "my.name", "123-abc"])));
+        errs.push(format!(
+            "name part {}",
+            regex_error(QNAME_MSG, QNAME_FMT, &["MyName", "my.name", "123-abc"])
+        ));
     }
     errs
 }
@@ -86,7 +105,11 @@ pub fn label_value_errors(value: &str) -> Vec<String> {
         errs.push("must be no more than 63 characters".into());
     }
     if !value.is_empty() && !is_qname(value) {
-        errs.push(regex_error(LABEL_VALUE_MSG, &format!("({QNAME_FMT})?"), &["MyValue", "my_value", "12345"]));
+        errs.push(regex_error(
+            LABEL_VALUE_MSG,
+            &format!("({QNAME_FMT})?"),
+            &["MyValue", "my_value", "12345"],
+        ));
     }
     errs
 }
@@ -112,7 +135,10 @@ mod tests {
         assert!(qualified_name_errors("a/b/c")[0].starts_with("a qualified name must consist of"));
         assert!(qualified_name_errors("example.com/My_Name").is_empty());
         assert!(label_value_errors("").is_empty());
-        assert_eq!(label_value_errors(&"a".repeat(64)), ["must be no more than 63 characters"]);
+        assert_eq!(
+            label_value_errors(&"a".repeat(64)),
+            ["must be no more than 63 characters"]
+        );
         assert!(is_dns1123_subdomain("a.b-c") && !is_dns1123_subdomain("A"));
     }
 }

@@ -116,13 +116,18 @@ impl WatchError {
         match self {
             Self::Rejected(e) => e.to_status(),
             Self::Expired { .. } => Status::expired(self.to_string()),
-            Self::TooLarge { requested, current } => Status::too_large_resource_version(*requested, *current),
+            Self::TooLarge { requested, current } => {
+                Status::too_large_resource_version(*requested, *current)
+            }
         }
     }
 
     /// The in-stream `ERROR` event carrying the Status.
     pub fn to_event(&self) -> WatchEvent {
-        WatchEvent { event_type: EventType::Error, object: Arc::new(self.to_status().to_json()) }
+        WatchEvent {
+            event_type: EventType::Error,
+            object: Arc::new(self.to_status().to_json()),
+        }
     }
 }
 
@@ -150,7 +155,11 @@ pub struct EventLog {
 impl EventLog {
     /// An empty log keeping `capacity` events, everything at or below `compacted` gone.
     pub fn new(capacity: usize, compacted: u64) -> Self {
-        Self { events: VecDeque::new(), capacity: capacity.max(1), compacted }
+        Self {
+            events: VecDeque::new(),
+            capacity: capacity.max(1),
+            compacted,
+        }
     }
 
     /// The newest revision no longer in the log.
@@ -207,11 +216,16 @@ pub struct WatchParams {
 
 impl WatchParams {
     /// From a parsed query (selectors parsed; errors are 400 via [`WatchError::Rejected`]).
-    pub fn from_query(q: &Query, namespace: Option<&str>, support: FieldSupport) -> Result<Self, WatchError> {
+    pub fn from_query(
+        q: &Query,
+        namespace: Option<&str>,
+        support: FieldSupport,
+    ) -> Result<Self, WatchError> {
         let bad = |m: String| WatchError::Rejected(StoreError::BadRequest(m));
         Ok(Self {
             namespace: namespace.map(str::to_string),
-            labels: LabelSelector::parse(q.label_selector.as_deref().unwrap_or("")).map_err(|e| bad(e.to_string()))?,
+            labels: LabelSelector::parse(q.label_selector.as_deref().unwrap_or(""))
+                .map_err(|e| bad(e.to_string()))?,
             fields: FieldSelector::parse_for(q.field_selector.as_deref().unwrap_or(""), support)
                 .map_err(|e| bad(e.to_string()))?,
             resource_version: q.resource_version.clone(),
@@ -252,13 +266,19 @@ fn bookmark(rt: &ResourceType, rv: u64, initial_end: bool) -> WatchEvent {
     }
     WatchEvent {
         event_type: EventType::Bookmark,
-        object: Arc::new(json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta})),
+        object: Arc::new(
+            json!({"kind": rt.kind, "apiVersion": rt.api_version(), "metadata": meta}),
+        ),
     }
 }
 
 impl Store {
     /// Starts a watch (see the module docs).
-    pub fn watch(&self, rt: &ResourceType, p: &WatchParams) -> Result<(Vec<WatchEvent>, WatchCursor), WatchError> {
+    pub fn watch(
+        &self,
+        rt: &ResourceType,
+        p: &WatchParams,
+    ) -> Result<(Vec<WatchEvent>, WatchCursor), WatchError> {
         validate_list_options(
             p.resource_version.as_deref(),
             p.resource_version_match.as_deref(),
@@ -271,7 +291,10 @@ impl Store {
         let requested = parse_rv(p.resource_version.as_deref()).map_err(WatchError::Rejected)?;
         let current = self.revision();
         if let Some(n) = requested.filter(|n| *n > current) {
-            return Err(WatchError::TooLarge { requested: n, current });
+            return Err(WatchError::TooLarge {
+                requested: n,
+                current,
+            });
         }
         let mut cursor = WatchCursor {
             rt: rt.clone(),
@@ -293,7 +316,10 @@ impl Store {
             (_, Some(n)) => {
                 let compacted = self.compacted_revision();
                 if n < compacted {
-                    return Err(WatchError::Expired { requested: n, compacted });
+                    return Err(WatchError::Expired {
+                        requested: n,
+                        compacted,
+                    });
                 }
                 cursor.rv = n;
                 Vec::new()
@@ -303,12 +329,17 @@ impl Store {
     }
 
     fn snapshot_events(&self, c: &WatchCursor) -> Vec<WatchEvent> {
-        let Some(map) = self.data.get(&(c.rt.group.clone(), c.rt.resource.clone())) else { return Vec::new() };
+        let Some(map) = self.data.get(&(c.rt.group.clone(), c.rt.resource.clone())) else {
+            return Vec::new();
+        };
         map.iter()
             .filter(|(k, _)| c.namespace.as_ref().is_none_or(|ns| &k.0 == ns))
             .filter_map(|(_, versions)| version_at(versions, c.rv))
             .filter(|o| c.matches(o))
-            .map(|o| WatchEvent { event_type: EventType::Added, object: o.clone() })
+            .map(|o| WatchEvent {
+                event_type: EventType::Added,
+                object: o.clone(),
+            })
             .collect()
     }
 
@@ -318,7 +349,10 @@ impl Store {
     pub fn poll(&self, c: &mut WatchCursor) -> Result<Vec<WatchEvent>, WatchError> {
         let compacted = self.compacted_revision();
         if c.rv < compacted {
-            return Err(WatchError::Expired { requested: c.rv, compacted });
+            return Err(WatchError::Expired {
+                requested: c.rv,
+                compacted,
+            });
         }
         let mut out = Vec::new();
         for e in self.log.since(c.rv) {
@@ -330,7 +364,9 @@ impl Store {
             }
             let now = e.event != EventType::Deleted && c.matches(&e.object);
             let before = match e.event {
-                EventType::Deleted => c.matches(&e.object) || e.prev.as_ref().is_some_and(|p| c.matches(p)),
+                EventType::Deleted => {
+                    c.matches(&e.object) || e.prev.as_ref().is_some_and(|p| c.matches(p))
+                }
                 _ => e.prev.as_ref().is_some_and(|p| c.matches(p)),
             };
             let event_type = match (before, now) {
@@ -339,7 +375,10 @@ impl Store {
                 (true, false) => EventType::Deleted,
                 (false, false) => continue,
             };
-            out.push(WatchEvent { event_type, object: e.object.clone() });
+            out.push(WatchEvent {
+                event_type,
+                object: e.object.clone(),
+            });
         }
         c.rv = self.revision();
         Ok(out)

@@ -27,14 +27,16 @@ fn step() -> impl Strategy<Value = Step> {
         proptest::collection::vec((0usize..3, 0u8..2), 0..3),
         proptest::collection::vec(0usize..3, 0..3),
     )
-        .prop_map(|(manager, force, labels, replicas, containers, finalizers)| Step {
-            manager,
-            force,
-            labels,
-            replicas,
-            containers,
-            finalizers,
-        })
+        .prop_map(
+            |(manager, force, labels, replicas, containers, finalizers)| Step {
+                manager,
+                force,
+                labels,
+                replicas,
+                containers,
+                finalizers,
+            },
+        )
 }
 
 fn config(s: &Step) -> Value {
@@ -46,7 +48,11 @@ fn config(s: &Step) -> Value {
     if !labels.is_empty() {
         meta["labels"] = Value::Object(labels);
     }
-    let mut fins: Vec<String> = s.finalizers.iter().map(|f| format!("example.com/f{f}")).collect();
+    let mut fins: Vec<String> = s
+        .finalizers
+        .iter()
+        .map(|f| format!("example.com/f{f}"))
+        .collect();
     fins.dedup();
     if !fins.is_empty() {
         meta["finalizers"] = json!(fins);
@@ -63,7 +69,10 @@ fn config(s: &Step) -> Value {
         .map(|(n, img)| json!({"name": format!("c{n}"), "image": format!("img:{img}")}))
         .collect();
     if !containers.is_empty() {
-        spec.insert("template".into(), json!({"spec": {"containers": containers}}));
+        spec.insert(
+            "template".into(),
+            json!({"spec": {"containers": containers}}),
+        );
     }
     let mut obj = json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": meta});
     if !spec.is_empty() {
@@ -79,7 +88,10 @@ fn value_at<'v>(obj: &'v Value, path: &[managed::PathElement]) -> Option<&'v Val
             managed::PathElement::Field(f) => cur.get(f)?,
             managed::PathElement::Key(k) => {
                 let key: Value = serde_json::from_str(k).ok()?;
-                cur.as_array()?.iter().find(|item| key.as_object().is_some_and(|m| m.iter().all(|(k, v)| item.get(k) == Some(v))))?
+                cur.as_array()?.iter().find(|item| {
+                    key.as_object()
+                        .is_some_and(|m| m.iter().all(|(k, v)| item.get(k) == Some(v)))
+                })?
             }
             managed::PathElement::Value(v) => {
                 let want: Value = serde_json::from_str(v).ok()?;
@@ -99,7 +111,9 @@ fn owned(obj: &Value) -> Vec<(String, Set)> {
 fn run(steps: &[Step], t: &TypeRef) -> Result<(), TestCaseError> {
     let ctx = Context {
         typed: Typed::new(&t.types, t.root),
-        endpoint: Endpoint::Main { status_subresource: true },
+        endpoint: Endpoint::Main {
+            status_subresource: true,
+        },
         api_version: "apps/v1",
         now: "2026-11-27T10:00:00Z".into(),
     };
@@ -112,21 +126,32 @@ fn run(steps: &[Step], t: &TypeRef) -> Result<(), TestCaseError> {
                 // Every owned field exists in the object.
                 for (id, set) in owned(&new) {
                     for p in set.paths() {
-                        prop_assert!(value_at(&new, &p).is_some(), "{id} owns missing {p:?} in {new}");
+                        prop_assert!(
+                            value_at(&new, &p).is_some(),
+                            "{id} owns missing {p:?} in {new}"
+                        );
                     }
                 }
                 // The applier owns exactly what it applied (minus server-only fields).
-                let mine = owned(&new).into_iter().find(|(id, _)| id.contains(&format!("\"{manager}\""))).map(|(_, s)| s);
+                let mine = owned(&new)
+                    .into_iter()
+                    .find(|(id, _)| id.contains(&format!("\"{manager}\"")))
+                    .map(|(_, s)| s);
                 let want = entries::strip_meta(ctx.typed.to_set(&cfg).expect("set"));
                 let mut st = want.clone();
-                st.children.remove(&managed::PathElement::Field("status".into()));
+                st.children
+                    .remove(&managed::PathElement::Field("status".into()));
                 prop_assert_eq!(mine.unwrap_or_default().normalized(), st.normalized());
                 // Applied values are in the object.
                 for p in want.paths() {
-                    prop_assert_eq!(value_at(&new, &p).cloned(), value_at(&cfg, &p).cloned().or(value_at(&new, &p).cloned()));
+                    prop_assert_eq!(
+                        value_at(&new, &p).cloned(),
+                        value_at(&cfg, &p).cloned().or(value_at(&new, &p).cloned())
+                    );
                 }
                 // Applying the same configuration again changes nothing.
-                let again = managed::apply(&ctx, Some(&new), &cfg, manager, false).expect("idempotent");
+                let again =
+                    managed::apply(&ctx, Some(&new), &cfg, manager, false).expect("idempotent");
                 prop_assert_eq!(&again, &new);
                 live = Some(new);
             }
@@ -137,7 +162,10 @@ fn run(steps: &[Step], t: &TypeRef) -> Result<(), TestCaseError> {
                 let l = live.as_ref().expect("conflicts need a live object");
                 for conflict in &c.0 {
                     let quoted = format!("\"{manager}\"");
-                    prop_assert!(!conflict.manager.contains(&quoted), "own fields never conflict");
+                    prop_assert!(
+                        !conflict.manager.contains(&quoted),
+                        "own fields never conflict"
+                    );
                     prop_assert_ne!(value_at(l, &conflict.path), value_at(&cfg, &conflict.path));
                 }
             }

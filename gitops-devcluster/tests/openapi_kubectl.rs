@@ -6,8 +6,6 @@
 //! kubectl ≥ 1.27). Install: `apt-get install kubectl` from the Google Cloud SDK repository,
 //! or download from https://dl.k8s.io/release/v1.32.4/bin/linux/amd64/kubectl.
 
-
-
 mod support;
 use support::start;
 
@@ -46,8 +44,14 @@ fn openapi_kubectl_explain_apply_and_get_columns() {
     );
     // kubectl's -v=8 log quotes the request body as a Go string.
     let sent = |fragment: &str| err.contains(&fragment.replace('"', "\\\""));
-    assert!(sent(r#""$setElementOrder/containers":[{"name":"app"},{"name":"sidecar"}]"#), "{err}");
-    assert!(sent(r#""env":[{"name":"A","value":"two"}],"name":"app""#), "{err}");
+    assert!(
+        sent(r#""$setElementOrder/containers":[{"name":"app"},{"name":"sidecar"}]"#),
+        "{err}"
+    );
+    assert!(
+        sent(r#""env":[{"name":"A","value":"two"}],"name":"app""#),
+        "{err}"
+    );
     assert!(out.status.success(), "{err}");
     let (json, _) = env.ok_both(&["get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[*].name} {.spec.template.spec.containers[0].env[0].value}"]);
     assert_eq!(json.trim(), "app sidecar two");

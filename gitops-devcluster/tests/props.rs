@@ -14,36 +14,64 @@ use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
 enum Op {
-    Create { ns: u8, name: u8, val: u8, finalizer: bool, dry: bool },
-    Update { ns: u8, name: u8, val: u8, stale: bool, dry: bool },
-    Delete { ns: u8, name: u8, dry: bool },
-    Finalize { ns: u8, name: u8 },
-    List { ns: Option<u8>, limit: u8, label: Option<u8> },
+    Create {
+        ns: u8,
+        name: u8,
+        val: u8,
+        finalizer: bool,
+        dry: bool,
+    },
+    Update {
+        ns: u8,
+        name: u8,
+        val: u8,
+        stale: bool,
+        dry: bool,
+    },
+    Delete {
+        ns: u8,
+        name: u8,
+        dry: bool,
+    },
+    Finalize {
+        ns: u8,
+        name: u8,
+    },
+    List {
+        ns: Option<u8>,
+        limit: u8,
+        label: Option<u8>,
+    },
 }
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        (0..2u8, 0..4u8, 0..3u8, any::<bool>(), any::<bool>()).prop_map(|(ns, name, val, finalizer, dry)| Op::Create {
-            ns,
-            name,
-            val,
-            finalizer,
-            dry
-        }),
-        (0..2u8, 0..4u8, 0..3u8, any::<bool>(), any::<bool>()).prop_map(|(ns, name, val, stale, dry)| Op::Update {
-            ns,
-            name,
-            val,
-            stale,
-            dry
-        }),
+        (0..2u8, 0..4u8, 0..3u8, any::<bool>(), any::<bool>()).prop_map(
+            |(ns, name, val, finalizer, dry)| Op::Create {
+                ns,
+                name,
+                val,
+                finalizer,
+                dry
+            }
+        ),
+        (0..2u8, 0..4u8, 0..3u8, any::<bool>(), any::<bool>()).prop_map(
+            |(ns, name, val, stale, dry)| Op::Update {
+                ns,
+                name,
+                val,
+                stale,
+                dry
+            }
+        ),
         (0..2u8, 0..4u8, any::<bool>()).prop_map(|(ns, name, dry)| Op::Delete { ns, name, dry }),
         (0..2u8, 0..4u8).prop_map(|(ns, name)| Op::Finalize { ns, name }),
-        (proptest::option::of(0..2u8), 0..4u8, proptest::option::of(0..3u8)).prop_map(|(ns, limit, label)| Op::List {
-            ns,
-            limit,
-            label
-        }),
+        (
+            proptest::option::of(0..2u8),
+            0..4u8,
+            proptest::option::of(0..3u8)
+        )
+            .prop_map(|(ns, limit, label)| Op::List { ns, limit, label }),
     ]
 }
 
@@ -55,7 +83,10 @@ fn names(ns: u8, name: u8) -> (String, String) {
 }
 
 fn rv_of(v: &Value) -> u64 {
-    v["metadata"]["resourceVersion"].as_str().and_then(|s| s.parse().ok()).unwrap_or(0)
+    v["metadata"]["resourceVersion"]
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 fn cm() -> ResourceType {
@@ -70,10 +101,17 @@ fn body(name: &str, val: u8, finalizer: bool) -> Value {
     o
 }
 
-fn check_list(store: &Store, model: &Model, ns: Option<u8>, limit: u8, label: Option<u8>) -> Result<(), TestCaseError> {
+fn check_list(
+    store: &Store,
+    model: &Model,
+    ns: Option<u8>,
+    limit: u8,
+    label: Option<u8>,
+) -> Result<(), TestCaseError> {
     let ns = ns.map(|n| format!("ns{n}"));
     let labels = match label {
-        Some(l) => LabelSelector::parse(&format!("v={l}")).map_err(|e| TestCaseError::fail(e.to_string()))?,
+        Some(l) => LabelSelector::parse(&format!("v={l}"))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?,
         None => LabelSelector::default(),
     };
     let mut got = Vec::new();
@@ -87,7 +125,9 @@ fn check_list(store: &Store, model: &Model, ns: Option<u8>, limit: u8, label: Op
             continue_token: token,
             ..Default::default()
         };
-        let page = store.list(&cm(), &p).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let page = store
+            .list(&cm(), &p)
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(limit == 0 || page.items.len() <= usize::from(limit));
         if let Some(rv) = &list_rv {
             prop_assert_eq!(rv, &page.resource_version);
@@ -95,7 +135,10 @@ fn check_list(store: &Store, model: &Model, ns: Option<u8>, limit: u8, label: Op
         list_rv = Some(page.resource_version.clone());
         for i in &page.items {
             let k = (
-                i["metadata"]["namespace"].as_str().unwrap_or("").to_string(),
+                i["metadata"]["namespace"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
                 i["metadata"]["name"].as_str().unwrap_or("").to_string(),
             );
             got.push((k, i["data"]["v"].as_str().unwrap_or("").to_string()));

@@ -1,5 +1,7 @@
 //! The protobuf codec against `k8s-pb`'s prost encoding, its errors, and random bytes.
-use gitops_devcluster::protobuf::{Error, MAGIC, decode_body, encode_object, is_protobuf, supported_kinds};
+use gitops_devcluster::protobuf::{
+    Error, MAGIC, decode_body, encode_object, is_protobuf, supported_kinds,
+};
 use k8s_pb::api::core::v1 as core;
 use k8s_pb::apimachinery::pkg::apis::meta::v1 as meta;
 use k8s_pb::apimachinery::pkg::runtime::{TypeMeta, Unknown};
@@ -10,7 +12,10 @@ use serde_json::json;
 
 fn wrap(api_version: &str, kind: &str, raw: Vec<u8>, encoding: &str) -> Vec<u8> {
     let unknown = Unknown {
-        type_meta: Some(TypeMeta { api_version: Some(api_version.into()), kind: Some(kind.into()) }),
+        type_meta: Some(TypeMeta {
+            api_version: Some(api_version.into()),
+            kind: Some(kind.into()),
+        }),
         raw: Some(raw),
         content_encoding: Some(encoding.into()),
         content_type: Some(String::new()),
@@ -28,9 +33,16 @@ fn full_meta() -> meta::ObjectMeta {
         uid: Some(String::new()),
         resource_version: Some("42".into()),
         generation: Some(0),
-        creation_timestamp: Some(meta::Time { seconds: Some(1_764_201_600), nanos: Some(0) }),
+        creation_timestamp: Some(meta::Time {
+            seconds: Some(1_764_201_600),
+            nanos: Some(0),
+        }),
         deletion_grace_period_seconds: Some(0),
-        labels: [("owner".to_string(), "helm".to_string()), ("status".into(), "deployed".into())].into(),
+        labels: [
+            ("owner".to_string(), "helm".to_string()),
+            ("status".into(), "deployed".into()),
+        ]
+        .into(),
         annotations: [("note".to_string(), String::new())].into(),
         owner_references: vec![meta::OwnerReference {
             api_version: Some("apps/v1".into()),
@@ -45,9 +57,14 @@ fn full_meta() -> meta::ObjectMeta {
             manager: Some("helm".into()),
             operation: Some("Update".into()),
             api_version: Some("v1".into()),
-            time: Some(meta::Time { seconds: Some(0), nanos: Some(0) }),
+            time: Some(meta::Time {
+                seconds: Some(0),
+                nanos: Some(0),
+            }),
             fields_type: Some("FieldsV1".into()),
-            fields_v1: Some(meta::FieldsV1 { raw: Some(br#"{"f:data":{}}"#.to_vec()) }),
+            fields_v1: Some(meta::FieldsV1 {
+                raw: Some(br#"{"f:data":{}}"#.to_vec()),
+            }),
             subresource: Some(String::new()),
         }],
         ..Default::default()
@@ -85,7 +102,8 @@ fn secret_with_every_metadata_field_decodes_like_json() {
     // Our encoder's bytes decode with prost to the same message.
     let ours = encode_object(&got).expect("encodes");
     let unknown = Unknown::decode(&ours[4..]).expect("prost reads our Unknown");
-    let back = core::Secret::decode(unknown.raw.unwrap_or_default().as_slice()).expect("prost reads our Secret");
+    let back = core::Secret::decode(unknown.raw.unwrap_or_default().as_slice())
+        .expect("prost reads our Secret");
     assert_eq!(back.data, secret.data);
     let created = |m: Option<meta::ObjectMeta>| m.and_then(|m| m.creation_timestamp);
     assert_eq!(created(back.metadata), created(secret.metadata));
@@ -104,7 +122,11 @@ fn service_ports_int_or_string_and_zero_time() {
                 core::ServicePort {
                     name: Some("http".into()),
                     port: Some(80),
-                    target_port: Some(IntOrString { r#type: Some(1), int_val: Some(0), str_val: Some("web".into()) }),
+                    target_port: Some(IntOrString {
+                        r#type: Some(1),
+                        int_val: Some(0),
+                        str_val: Some("web".into()),
+                    }),
                     node_port: Some(0),
                     ..Default::default()
                 },
@@ -141,17 +163,33 @@ fn errors_map_to_400_and_415() {
     assert_eq!(err, Error::Magic);
     assert_eq!(err.to_status().code, 400);
 
-    let crd = wrap("apiextensions.k8s.io/v1", "CustomResourceDefinition", vec![], "");
+    let crd = wrap(
+        "apiextensions.k8s.io/v1",
+        "CustomResourceDefinition",
+        vec![],
+        "",
+    );
     let err = decode_body(&crd).expect_err("unsupported kind");
     assert_eq!(err.code(), 415);
     let status = err.to_status();
     assert_eq!(status.code, 415);
-    assert!(status.message.contains("CustomResourceDefinition (apiextensions.k8s.io/v1)"), "{}", status.message);
+    assert!(
+        status
+            .message
+            .contains("CustomResourceDefinition (apiextensions.k8s.io/v1)"),
+        "{}",
+        status.message
+    );
 
     let gz = wrap("v1", "ConfigMap", vec![], "gzip");
     assert_eq!(decode_body(&gz), Err(Error::ContentEncoding("gzip".into())));
 
-    let mut truncated = wrap("v1", "ConfigMap", core::ConfigMap::default().encode_to_vec(), "");
+    let mut truncated = wrap(
+        "v1",
+        "ConfigMap",
+        core::ConfigMap::default().encode_to_vec(),
+        "",
+    );
     truncated.push(0x12);
     truncated.push(0x40);
     let err = decode_body(&truncated).expect_err("truncated");
@@ -160,16 +198,26 @@ fn errors_map_to_400_and_415() {
 
     let bad = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": 3}});
     let err = encode_object(&bad).expect_err("name must be a string");
-    assert_eq!(err.to_string(), "cannot encode .metadata.name as protobuf: expected a string");
+    assert_eq!(
+        err.to_string(),
+        "cannot encode .metadata.name as protobuf: expected a string"
+    );
 }
 
 #[test]
 fn media_type_and_kinds() {
     assert!(is_protobuf("application/vnd.kubernetes.protobuf"));
-    assert!(is_protobuf("application/vnd.kubernetes.protobuf; charset=utf-8"));
+    assert!(is_protobuf(
+        "application/vnd.kubernetes.protobuf; charset=utf-8"
+    ));
     assert!(!is_protobuf("application/json"));
     let kinds: Vec<_> = supported_kinds().collect();
-    for k in [("v1", "Secret"), ("v1", "ConfigMap"), ("v1", "Namespace"), ("apps/v1", "Deployment")] {
+    for k in [
+        ("v1", "Secret"),
+        ("v1", "ConfigMap"),
+        ("v1", "Namespace"),
+        ("apps/v1", "Deployment"),
+    ] {
         assert!(kinds.contains(&k), "{k:?}");
     }
 }

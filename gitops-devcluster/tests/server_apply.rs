@@ -11,7 +11,12 @@ fn managers(obj: &Value) -> Vec<(String, String)> {
         .as_array()
         .map(|a| {
             a.iter()
-                .map(|e| (e["manager"].as_str().unwrap_or("").to_string(), e["operation"].as_str().unwrap_or("").to_string()))
+                .map(|e| {
+                    (
+                        e["manager"].as_str().unwrap_or("").to_string(),
+                        e["operation"].as_str().unwrap_or("").to_string(),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -40,22 +45,45 @@ fn kubectl_server_side_apply_conflicts_force_and_removal() {
     let env = support::start();
     let f = env.file("d.yaml", DEPLOY);
     let out = env.ok(&["apply", "--server-side", "-f", &f]);
-    assert!(out.contains("deployment.apps/web serverside-applied"), "{out}");
+    assert!(
+        out.contains("deployment.apps/web serverside-applied"),
+        "{out}"
+    );
     let d = env.json(&["get", "deploy", "web"]);
     assert_eq!(managers(&d), [("kubectl".to_string(), "Apply".to_string())]);
     let fields = &d["metadata"]["managedFields"][0]["fieldsV1"];
-    assert!(fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"web\"}"]["f:ports"]
-        .get("k:{\"containerPort\":80,\"protocol\":\"TCP\"}")
-        .is_some(), "{fields}");
+    assert!(
+        fields["f:spec"]["f:template"]["f:spec"]["f:containers"]["k:{\"name\":\"web\"}"]["f:ports"]
+            .get("k:{\"containerPort\":80,\"protocol\":\"TCP\"}")
+            .is_some(),
+        "{fields}"
+    );
     // Re-applying the same configuration is a no-op for ownership and the object.
     let rv = d["metadata"]["resourceVersion"].clone();
     env.ok(&["apply", "--server-side", "-f", &f]);
-    assert_eq!(env.json(&["get", "deploy", "web"])["metadata"]["resourceVersion"], rv);
+    assert_eq!(
+        env.json(&["get", "deploy", "web"])["metadata"]["resourceVersion"],
+        rv
+    );
 
     // Another manager owning replicas makes kubectl's change conflict.
-    env.ok(&["patch", "deploy", "web", "--type=merge", "-p", r#"{"spec":{"replicas":5}}"#, "--field-manager=autoscaler"]);
+    env.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type=merge",
+        "-p",
+        r#"{"spec":{"replicas":5}}"#,
+        "--field-manager=autoscaler",
+    ]);
     let scaled = env.json(&["get", "deploy", "web"]);
-    assert!(managers(&scaled).iter().any(|(m, op)| m == "autoscaler" && op == "Update"), "{:?}", managers(&scaled));
+    assert!(
+        managers(&scaled)
+            .iter()
+            .any(|(m, op)| m == "autoscaler" && op == "Update"),
+        "{:?}",
+        managers(&scaled)
+    );
     let f3 = env.file("d3.yaml", &DEPLOY.replace("replicas: 2", "replicas: 3"));
     let err = env.fail(&["apply", "--server-side", "-f", &f3]);
     assert!(err.contains("Apply failed with 1 conflict: conflict with \"autoscaler\" using apps/v1: .spec.replicas"), "{err}");
@@ -63,18 +91,40 @@ fn kubectl_server_side_apply_conflicts_force_and_removal() {
     assert_eq!(env.json(&["get", "deploy", "web"])["spec"]["replicas"], 3);
 
     // Fields the applier stops sending are removed.
-    let f4 = env.file("d4.yaml", &DEPLOY.replace("replicas: 2", "replicas: 3").replace(", tier: front", ""));
+    let f4 = env.file(
+        "d4.yaml",
+        &DEPLOY
+            .replace("replicas: 2", "replicas: 3")
+            .replace(", tier: front", ""),
+    );
     env.ok(&["apply", "--server-side", "-f", &f4]);
     let d = env.json(&["get", "deploy", "web"]);
     assert_eq!(d["metadata"]["labels"], json!({"app": "web"}));
 
     // diff (server-side dry run) shows a pending change and changes nothing.
-    let f5 = env.file("d5.yaml", &DEPLOY.replace("nginx:1.27", "nginx:1.28").replace("replicas: 2", "replicas: 3").replace(", tier: front", ""));
+    let f5 = env.file(
+        "d5.yaml",
+        &DEPLOY
+            .replace("nginx:1.27", "nginx:1.28")
+            .replace("replicas: 2", "replicas: 3")
+            .replace(", tier: front", ""),
+    );
     let out = env.run(&["diff", "--server-side", "-f", &f5]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{text}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("+      - image: nginx:1.28") && text.contains("-      - image: nginx:1.27"), "{text}");
-    assert_eq!(env.json(&["get", "deploy", "web"])["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.27");
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("+      - image: nginx:1.28") && text.contains("-      - image: nginx:1.27"),
+        "{text}"
+    );
+    assert_eq!(
+        env.json(&["get", "deploy", "web"])["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.27"
+    );
 }
 
 #[test]
@@ -83,7 +133,13 @@ fn kubectl_client_side_then_server_side_apply() {
     let f = env.file("d.yaml", DEPLOY);
     env.ok(&["apply", "-f", &f]);
     let d = env.json(&["get", "deploy", "web"]);
-    assert_eq!(managers(&d), [("kubectl-client-side-apply".to_string(), "Update".to_string())]);
+    assert_eq!(
+        managers(&d),
+        [(
+            "kubectl-client-side-apply".to_string(),
+            "Update".to_string()
+        )]
+    );
     // kubectl's upgrade path: fields listed in the last-applied annotation don't conflict.
     let f2 = env.file("d2.yaml", &DEPLOY.replace("replicas: 2", "replicas: 4"));
     let out = env.ok(&["apply", "--server-side", "-f", &f2]);
@@ -91,10 +147,15 @@ fn kubectl_client_side_then_server_side_apply() {
     let d = env.json(&["get", "deploy", "web"]);
     assert_eq!(d["spec"]["replicas"], 4);
     let last: Value = serde_json::from_str(
-        d["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"].as_str().expect("kept"),
+        d["metadata"]["annotations"]["kubectl.kubernetes.io/last-applied-configuration"]
+            .as_str()
+            .expect("kept"),
     )
     .expect("json");
-    assert_eq!(last["spec"]["replicas"], 4, "the annotation follows the applied configuration");
+    assert_eq!(
+        last["spec"]["replicas"], 4,
+        "the annotation follows the applied configuration"
+    );
 }
 
 const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
@@ -138,50 +199,95 @@ async fn kube_rs_apply_on_custom_resources_merges_list_items_per_manager() {
     let client = env.handle.client().expect("client");
     let gvk = kube::api::GroupVersionKind::gvk("example.com", "v1", "Route");
     let ar = kube::api::ApiResource::from_gvk_with_plural(&gvk, "routes");
-    let api: kube::Api<kube::api::DynamicObject> = kube::Api::namespaced_with(client, "default", &ar);
+    let api: kube::Api<kube::api::DynamicObject> =
+        kube::Api::namespaced_with(client, "default", &ar);
     let route = |backends: Value, hosts: Value| {
         json!({"apiVersion": "example.com/v1", "kind": "Route", "metadata": {"name": "r"},
             "spec": {"backends": backends, "hosts": hosts}})
     };
     let pp = |m: &str| kube::api::PatchParams::apply(m);
-    api.patch("r", &pp("alice"), &kube::api::Patch::Apply(route(json!([{"name": "a", "weight": 1}]), json!(["x.com"]))))
-        .await
-        .expect("alice applies");
-    api.patch("r", &pp("bob"), &kube::api::Patch::Apply(route(json!([{"name": "b", "weight": 2}]), json!(["y.com"]))))
-        .await
-        .expect("bob applies other items without conflict");
+    api.patch(
+        "r",
+        &pp("alice"),
+        &kube::api::Patch::Apply(route(json!([{"name": "a", "weight": 1}]), json!(["x.com"]))),
+    )
+    .await
+    .expect("alice applies");
+    api.patch(
+        "r",
+        &pp("bob"),
+        &kube::api::Patch::Apply(route(json!([{"name": "b", "weight": 2}]), json!(["y.com"]))),
+    )
+    .await
+    .expect("bob applies other items without conflict");
     let got = api.get("r").await.expect("get");
-    assert_eq!(got.data["spec"]["backends"], json!([{"name": "a", "weight": 1}, {"name": "b", "weight": 2}]));
+    assert_eq!(
+        got.data["spec"]["backends"],
+        json!([{"name": "a", "weight": 1}, {"name": "b", "weight": 2}])
+    );
     assert_eq!(got.data["spec"]["hosts"], json!(["x.com", "y.com"]));
 
     // Changing alice's item conflicts for bob, unless forced.
     let err = api
-        .patch("r", &pp("bob"), &kube::api::Patch::Apply(route(json!([{"name": "a", "weight": 9}, {"name": "b", "weight": 2}]), json!(["y.com"]))))
+        .patch(
+            "r",
+            &pp("bob"),
+            &kube::api::Patch::Apply(route(
+                json!([{"name": "a", "weight": 9}, {"name": "b", "weight": 2}]),
+                json!(["y.com"]),
+            )),
+        )
         .await
         .expect_err("conflict");
     match err {
         kube::Error::Api(s) => {
             assert_eq!(s.code, 409);
-            assert_eq!(s.message, "Apply failed with 1 conflict: conflict with \"alice\": .spec.backends[name=\"a\"].weight");
+            assert_eq!(
+                s.message,
+                "Apply failed with 1 conflict: conflict with \"alice\": .spec.backends[name=\"a\"].weight"
+            );
         }
         other => panic!("{other}"),
     }
-    api.patch("r", &pp("bob").force(), &kube::api::Patch::Apply(route(json!([{"name": "a", "weight": 9}, {"name": "b", "weight": 2}]), json!(["y.com"]))))
-        .await
-        .expect("forced");
+    api.patch(
+        "r",
+        &pp("bob").force(),
+        &kube::api::Patch::Apply(route(
+            json!([{"name": "a", "weight": 9}, {"name": "b", "weight": 2}]),
+            json!(["y.com"]),
+        )),
+    )
+    .await
+    .expect("forced");
     // alice drops her item: it stays, because bob now owns it; her host goes.
-    api.patch("r", &pp("alice"), &kube::api::Patch::Apply(route(json!([]), json!([]))))
-        .await
-        .expect("alice applies less");
+    api.patch(
+        "r",
+        &pp("alice"),
+        &kube::api::Patch::Apply(route(json!([]), json!([]))),
+    )
+    .await
+    .expect("alice applies less");
     let got = api.get("r").await.expect("get");
-    assert_eq!(got.data["spec"]["backends"], json!([{"name": "a", "weight": 9}, {"name": "b", "weight": 2}]));
+    assert_eq!(
+        got.data["spec"]["backends"],
+        json!([{"name": "a", "weight": 9}, {"name": "b", "weight": 2}])
+    );
     assert_eq!(got.data["spec"]["hosts"], json!(["y.com"]));
     // Apply without a field manager is refused.
     let status = api
-        .patch("r", &kube::api::PatchParams::default(), &kube::api::Patch::Apply(route(json!([]), json!([]))))
+        .patch(
+            "r",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Apply(route(json!([]), json!([]))),
+        )
         .await
         .expect_err("manager required");
-    assert!(status.to_string().contains("fieldManager: Required value: is required for apply patch"), "{status}");
+    assert!(
+        status
+            .to_string()
+            .contains("fieldManager: Required value: is required for apply patch"),
+        "{status}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,25 +298,76 @@ async fn kube_rs_typed_apply_creates_updates_and_tracks_updaters() {
     let api: kube::Api<ConfigMap> = kube::Api::namespaced(client, "default");
     let cm = |data: Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": data});
     let created = api
-        .patch("c", &kube::api::PatchParams::apply("ctl"), &kube::api::Patch::Apply(cm(json!({"a": "1"}))))
+        .patch(
+            "c",
+            &kube::api::PatchParams::apply("ctl"),
+            &kube::api::Patch::Apply(cm(json!({"a": "1"}))),
+        )
         .await
         .expect("apply creates");
-    assert_eq!(created.data.as_ref().and_then(|d| d.get("a")).map(String::as_str), Some("1"));
+    assert_eq!(
+        created
+            .data
+            .as_ref()
+            .and_then(|d| d.get("a"))
+            .map(String::as_str),
+        Some("1")
+    );
     // A merge patch by another manager adds a key; it's that manager's now.
-    api.patch("c", &kube::api::PatchParams { field_manager: Some("editor".into()), ..Default::default() }, &kube::api::Patch::Merge(json!({"data": {"b": "2"}})))
-        .await
-        .expect("merge patch");
+    api.patch(
+        "c",
+        &kube::api::PatchParams {
+            field_manager: Some("editor".into()),
+            ..Default::default()
+        },
+        &kube::api::Patch::Merge(json!({"data": {"b": "2"}})),
+    )
+    .await
+    .expect("merge patch");
     let got = api.get("c").await.expect("get");
     let mf = got.metadata.managed_fields.expect("managed fields");
-    let names: Vec<(String, String)> = mf.iter().map(|e| (e.manager.clone().unwrap_or_default(), e.operation.clone().unwrap_or_default())).collect();
-    assert_eq!(names, [("ctl".to_string(), "Apply".to_string()), ("editor".to_string(), "Update".to_string())]);
-    assert_eq!(mf[1].fields_v1.as_ref().map(|f| f.0.clone()), Some(json!({"f:data": {"f:b": {}}})));
+    let names: Vec<(String, String)> = mf
+        .iter()
+        .map(|e| {
+            (
+                e.manager.clone().unwrap_or_default(),
+                e.operation.clone().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("ctl".to_string(), "Apply".to_string()),
+            ("editor".to_string(), "Update".to_string())
+        ]
+    );
+    assert_eq!(
+        mf[1].fields_v1.as_ref().map(|f| f.0.clone()),
+        Some(json!({"f:data": {"f:b": {}}}))
+    );
     // Dry-run apply changes nothing.
     let dry = api
-        .patch("c", &kube::api::PatchParams::apply("ctl").dry_run(), &kube::api::Patch::Apply(cm(json!({"a": "9"}))))
+        .patch(
+            "c",
+            &kube::api::PatchParams::apply("ctl").dry_run(),
+            &kube::api::Patch::Apply(cm(json!({"a": "9"}))),
+        )
         .await
         .expect("dry run");
-    assert_eq!(dry.data.as_ref().and_then(|d| d.get("a")).map(String::as_str), Some("9"));
+    assert_eq!(
+        dry.data
+            .as_ref()
+            .and_then(|d| d.get("a"))
+            .map(String::as_str),
+        Some("9")
+    );
     let got = api.get("c").await.expect("get");
-    assert_eq!(got.data.as_ref().and_then(|d| d.get("a")).map(String::as_str), Some("1"));
+    assert_eq!(
+        got.data
+            .as_ref()
+            .and_then(|d| d.get("a"))
+            .map(String::as_str),
+        Some("1")
+    );
 }

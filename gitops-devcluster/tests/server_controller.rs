@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::runtime::controller::{Action, Controller};
-use kube::runtime::{reflector, watcher, WatchStreamExt};
+use kube::runtime::{WatchStreamExt, reflector, watcher};
 use serde_json::json;
 
 const CRD: &str = "apiVersion: apiextensions.k8s.io/v1
@@ -53,18 +53,31 @@ struct Ctx {
 async fn reconcile(obj: Arc<DynamicObject>, ctx: Arc<Ctx>) -> Result<Action, ReconcileError> {
     let ns = obj.metadata.namespace.clone().unwrap_or_default();
     let name = obj.metadata.name.clone().unwrap_or_default();
-    let message = obj.data["spec"]["message"].as_str().unwrap_or("").to_string();
+    let message = obj.data["spec"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let owner = json!({"apiVersion": "example.com/v1", "kind": "Greeting", "name": name,
         "uid": obj.metadata.uid, "controller": true, "blockOwnerDeletion": true});
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap",
         "metadata": {"name": format!("{name}-greeting"), "ownerReferences": [owner]},
         "data": {"message": message}});
     let cms: Api<ConfigMap> = Api::namespaced(ctx.client.clone(), &ns);
-    cms.patch(&format!("{name}-greeting"), &PatchParams::apply("greeter").force(), &Patch::Apply(cm)).await?;
+    cms.patch(
+        &format!("{name}-greeting"),
+        &PatchParams::apply("greeter").force(),
+        &Patch::Apply(cm),
+    )
+    .await?;
     let api: Api<DynamicObject> = Api::namespaced_with(ctx.client.clone(), &ns, &ctx.ar);
     let status = json!({"apiVersion": "example.com/v1", "kind": "Greeting", "metadata": {"name": name},
         "status": {"observedMessage": message}});
-    api.patch_status(&name, &PatchParams::apply("greeter").force(), &Patch::Apply(status)).await?;
+    api.patch_status(
+        &name,
+        &PatchParams::apply("greeter").force(),
+        &Patch::Apply(status),
+    )
+    .await?;
     Ok(Action::await_change())
 }
 
@@ -92,23 +105,36 @@ async fn kube_rs_controller_reconciles_a_custom_resource() {
         .for_each(|_| async {});
     let reflect = tokio::spawn(reflect);
 
-    let ctx = Arc::new(Ctx { client: client.clone(), ar: ar.clone() });
-    let controller = Controller::new_with(greetings.clone(), watcher::Config::default(), ar.clone())
-        .owns_with(cms.clone(), (), watcher::Config::default())
-        .run(reconcile, error_policy, ctx)
-        .for_each(|_| async {});
+    let ctx = Arc::new(Ctx {
+        client: client.clone(),
+        ar: ar.clone(),
+    });
+    let controller =
+        Controller::new_with(greetings.clone(), watcher::Config::default(), ar.clone())
+            .owns_with(cms.clone(), (), watcher::Config::default())
+            .run(reconcile, error_policy, ctx)
+            .for_each(|_| async {});
     let controller = tokio::spawn(controller);
 
     let g = |msg: &str| json!({"apiVersion": "example.com/v1", "kind": "Greeting", "metadata": {"name": "hello"}, "spec": {"message": msg}});
-    greetings.patch("hello", &PatchParams::apply("user"), &Patch::Apply(g("hi"))).await.expect("create greeting");
+    greetings
+        .patch("hello", &PatchParams::apply("user"), &Patch::Apply(g("hi")))
+        .await
+        .expect("create greeting");
     let observed = |want: &'static str| {
         let greetings = greetings.clone();
         let cms = cms.clone();
         async move {
             for _ in 0..100 {
-                let st = greetings.get("hello").await.ok().and_then(|o| o.data["status"]["observedMessage"].as_str().map(String::from));
+                let st = greetings.get("hello").await.ok().and_then(|o| {
+                    o.data["status"]["observedMessage"]
+                        .as_str()
+                        .map(String::from)
+                });
                 let cm = cms.get_opt("hello-greeting").await.ok().flatten();
-                let data = cm.and_then(|c| c.data).and_then(|d| d.get("message").cloned());
+                let data = cm
+                    .and_then(|c| c.data)
+                    .and_then(|d| d.get("message").cloned());
                 if st.as_deref() == Some(want) && data.as_deref() == Some(want) {
                     return true;
                 }
@@ -117,18 +143,40 @@ async fn kube_rs_controller_reconciles_a_custom_resource() {
             false
         }
     };
-    assert!(observed("hi").await, "the controller reconciled the new object");
-    greetings.patch("hello", &PatchParams::apply("user"), &Patch::Apply(g("bye"))).await.expect("update greeting");
-    assert!(observed("bye").await, "the controller reconciled the change");
+    assert!(
+        observed("hi").await,
+        "the controller reconciled the new object"
+    );
+    greetings
+        .patch(
+            "hello",
+            &PatchParams::apply("user"),
+            &Patch::Apply(g("bye")),
+        )
+        .await
+        .expect("update greeting");
+    assert!(
+        observed("bye").await,
+        "the controller reconciled the change"
+    );
     let cached = reader.get(&reflector::ObjectRef::new_with("hello", ar.clone()).within("default"));
     assert!(cached.is_some(), "the reflector store follows the objects");
     // The user's manager owns the spec, the controller's owns the status.
     let obj = greetings.get("hello").await.expect("get");
     let mf = obj.metadata.managed_fields.unwrap_or_default();
-    assert!(mf.iter().any(|e| e.manager.as_deref() == Some("greeter") && e.subresource.as_deref() == Some("status")));
-    assert!(mf.iter().any(|e| e.manager.as_deref() == Some("user") && e.subresource.is_none()));
+    assert!(
+        mf.iter().any(|e| e.manager.as_deref() == Some("greeter")
+            && e.subresource.as_deref() == Some("status"))
+    );
+    assert!(
+        mf.iter()
+            .any(|e| e.manager.as_deref() == Some("user") && e.subresource.is_none())
+    );
     // Deleting the owner garbage-collects the owned ConfigMap.
-    greetings.delete("hello", &Default::default()).await.expect("delete");
+    greetings
+        .delete("hello", &Default::default())
+        .await
+        .expect("delete");
     let mut gone = false;
     for _ in 0..100 {
         if cms.get_opt("hello-greeting").await.expect("get").is_none() {

@@ -14,7 +14,8 @@ use gitops_devcluster::{DevCluster, Options};
 /// `$HELM3`/`$HELM4`, else `helm3`/`helm4` beside `$HELM_BIN`, else under `/tmp/helmtools`.
 fn helm(major: u8) -> PathBuf {
     let name = format!("helm{major}");
-    let beside_helm_bin = std::env::var_os("HELM_BIN").and_then(|b| PathBuf::from(b).parent().map(|d| d.join(&name)));
+    let beside_helm_bin =
+        std::env::var_os("HELM_BIN").and_then(|b| PathBuf::from(b).parent().map(|d| d.join(&name)));
     let p = std::env::var_os(name.to_uppercase())
         .map(PathBuf::from)
         .or(beside_helm_bin)
@@ -45,8 +46,15 @@ fn lifecycle(major: u8) {
             .current_dir(dir.path())
             .output()
             .expect("helm runs");
-        let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "helm {major} {args:?} failed:\n{text}");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.status.success(),
+            "helm {major} {args:?} failed:\n{text}"
+        );
         text
     };
     run(&["create", "chart"]);
@@ -58,7 +66,10 @@ fn lifecycle(major: u8) {
     let values = run(&["get", "values", "demo"]);
     assert!(values.contains("replicaCount: 2"), "{values}");
     let history = run(&["history", "demo"]);
-    assert!(history.contains("superseded") && history.lines().count() >= 3, "{history}");
+    assert!(
+        history.contains("superseded") && history.lines().count() >= 3,
+        "{history}"
+    );
     assert!(run(&["rollback", "demo", "1"]).contains("Rollback was a success"));
     let history = run(&["history", "demo"]);
     assert!(history.contains("Rollback to 1"), "{history}");
@@ -72,10 +83,16 @@ fn lifecycle(major: u8) {
         .expect("kubectl runs: install kubectl");
     let names = String::from_utf8_lossy(&secrets.stdout);
     for rev in 1..=3 {
-        assert!(names.contains(&format!("secret/sh.helm.release.v1.demo.v{rev}")), "{names}");
+        assert!(
+            names.contains(&format!("secret/sh.helm.release.v1.demo.v{rev}")),
+            "{names}"
+        );
     }
     let manifest = run(&["get", "manifest", "demo"]);
-    assert!(manifest.contains("kind: Deployment") && manifest.contains("kind: Service"), "{manifest}");
+    assert!(
+        manifest.contains("kind: Deployment") && manifest.contains("kind: Service"),
+        "{manifest}"
+    );
     assert!(run(&["uninstall", "demo"]).contains("uninstalled"));
     assert!(!run(&["list"]).contains("demo"));
 }

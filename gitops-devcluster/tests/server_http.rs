@@ -397,16 +397,35 @@ async fn server_http_bad_bodies_get_status_replies() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn server_http_apply_name_must_match_the_url() {
     let (h, c) = start();
-    let cfg = br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other"},"data":{"a":"1"}}"#;
+    let cfg =
+        br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"other"},"data":{"a":"1"}}"#;
     let uri = "/api/v1/namespaces/default/configmaps/wanted?fieldManager=t";
-    let r = call(&c, "PATCH", uri, "application/json", "application/apply-patch+yaml", cfg).await;
+    let r = call(
+        &c,
+        "PATCH",
+        uri,
+        "application/json",
+        "application/apply-patch+yaml",
+        cfg,
+    )
+    .await;
     assert_eq!(r.code, 400, "{}", r.body);
     assert_eq!(
         r.body["message"],
         "the name of the object (other) does not match the name on the URL (wanted)"
     );
-    assert_eq!(get(&c, "/api/v1/namespaces/default/configmaps/other").await.code, 404);
-    assert_eq!(get(&c, "/api/v1/namespaces/default/configmaps/wanted").await.code, 404);
+    assert_eq!(
+        get(&c, "/api/v1/namespaces/default/configmaps/other")
+            .await
+            .code,
+        404
+    );
+    assert_eq!(
+        get(&c, "/api/v1/namespaces/default/configmaps/wanted")
+            .await
+            .code,
+        404
+    );
     h.shutdown();
 }
 
@@ -420,7 +439,12 @@ async fn server_http_create_ignores_status_of_kinds_with_a_status_subresource() 
                     "spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
             "status": {"replicas": 5, "availableReplicas": 5}})
     };
-    let created = post(&c, "/apis/apps/v1/namespaces/default/deployments", &deploy("posted")).await;
+    let created = post(
+        &c,
+        "/apis/apps/v1/namespaces/default/deployments",
+        &deploy("posted"),
+    )
+    .await;
     assert_eq!(created.code, 201, "{}", created.body);
     assert!(created.body.get("status").is_none(), "{}", created.body);
     let applied = call(
@@ -436,6 +460,11 @@ async fn server_http_create_ignores_status_of_kinds_with_a_status_subresource() 
     assert!(applied.body.get("status").is_none(), "{}", applied.body);
     // Kinds without a status subresource keep what they are given.
     let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, "data": {"a": "1"}});
-    assert_eq!(post(&c, "/api/v1/namespaces/default/configmaps", &cm).await.body["data"]["a"], "1");
+    assert_eq!(
+        post(&c, "/api/v1/namespaces/default/configmaps", &cm)
+            .await
+            .body["data"]["a"],
+        "1"
+    );
     h.shutdown();
 }

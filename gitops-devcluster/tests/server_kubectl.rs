@@ -8,7 +8,6 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-
 mod support;
 use support::start;
 

@@ -132,7 +132,14 @@ async fn server_patch_kube_json_and_merge_on_configmap() {
         .patch("a", &pp, &Patch::Strategic(json!({"data": {"k": "s"}})))
         .await
         .expect("strategic merge patch");
-    assert_eq!(merged.data.as_ref().and_then(|d| d.get("k")).map(String::as_str), Some("s"));
+    assert_eq!(
+        merged
+            .data
+            .as_ref()
+            .and_then(|d| d.get("k"))
+            .map(String::as_str),
+        Some("s")
+    );
     let ap = PatchParams::apply("test");
     let (code, _, msg) = api_err(
         api.patch(
@@ -144,7 +151,10 @@ async fn server_patch_kube_json_and_merge_on_configmap() {
         .expect_err("400"),
     );
     assert_eq!(code, 400);
-    assert_eq!(msg, "Incorrect version specified in apply patch. Specified patch version: v2, expected: v1");
+    assert_eq!(
+        msg,
+        "Incorrect version specified in apply patch. Specified patch version: v2, expected: v1"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,17 +202,31 @@ async fn server_patch_kube_status_subresource_and_custom_resource() {
     // A strategic merge patch merges containers by name (the built-in merge keys); as on a
     // real API server, a new item goes before the object's others (no `$setElementOrder`).
     let sidecar = json!({"spec": {"template": {"spec": {"containers": [{"name": "log", "image": "busybox"}]}}}});
-    deploys.patch("web", &pp, &Patch::Strategic(sidecar)).await.expect("add a container");
+    deploys
+        .patch("web", &pp, &Patch::Strategic(sidecar))
+        .await
+        .expect("add a container");
     let bumped = json!({"spec": {"template": {"spec": {"containers": [{"name": "c", "image": "nginx:2"}]}}}});
-    let smp = deploys.patch("web", &pp, &Patch::Strategic(bumped)).await.expect("update a container");
+    let smp = deploys
+        .patch("web", &pp, &Patch::Strategic(bumped))
+        .await
+        .expect("update a container");
     let images: Vec<(String, Option<String>)> = smp
         .spec
         .and_then(|s| s.template.spec)
-        .map(|p| p.containers.into_iter().map(|c| (c.name, c.image)).collect())
+        .map(|p| {
+            p.containers
+                .into_iter()
+                .map(|c| (c.name, c.image))
+                .collect()
+        })
         .unwrap_or_default();
     assert_eq!(
         images,
-        vec![("log".to_string(), Some("busybox".to_string())), ("c".to_string(), Some("nginx:2".to_string()))]
+        vec![
+            ("log".to_string(), Some("busybox".to_string())),
+            ("c".to_string(), Some("nginx:2".to_string()))
+        ]
     );
 
     let crds: Api<DynamicObject> = Api::all_with(
@@ -358,7 +382,8 @@ fn server_patch_kubectl_merge_json_label_annotate() {
 
     // kubectl patch defaults to strategic merge.
     k.ok(&["patch", "configmap", "cfg", "-p", r#"{"data":{"a":"1"}}"#]);
-    let obj: Value = serde_json::from_str(&k.ok(&["get", "configmap", "cfg", "-o", "json"])).expect("json");
+    let obj: Value =
+        serde_json::from_str(&k.ok(&["get", "configmap", "cfg", "-o", "json"])).expect("json");
     assert_eq!(obj["data"]["a"], "1");
     // A failing JSON patch surfaces the server's 422 wording.
     let out = k.run(&[

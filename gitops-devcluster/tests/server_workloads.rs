@@ -20,7 +20,11 @@ use support::Env;
 const DELAY: Duration = Duration::from_millis(50);
 
 fn start(simulate: bool) -> Env {
-    support::start_with(Options { simulate_workloads: simulate, workload_delay: DELAY, ..Options::default() })
+    support::start_with(Options {
+        simulate_workloads: simulate,
+        workload_delay: DELAY,
+        ..Options::default()
+    })
 }
 
 impl Env {
@@ -29,7 +33,6 @@ impl Env {
         self.ok(&["apply", "-f", &p]);
     }
 }
-
 
 fn deployment(name: &str, replicas: u32, annotations: &str) -> String {
     format!(
@@ -359,7 +362,11 @@ fn server_workloads_kubectl_scale() {
     // kubectl scale sends no fieldManager: the manager is the user agent's product name.
     assert_eq!(scalers.len(), 1, "{d}");
     assert_eq!(scalers[0]["manager"], "kubectl", "{d}");
-    assert_eq!(scalers[0]["fieldsV1"], json!({"f:spec": {"f:replicas": {}}}), "{d}");
+    assert_eq!(
+        scalers[0]["fieldsV1"],
+        json!({"f:spec": {"f:replicas": {}}}),
+        "{d}"
+    );
     let rs = env.json(&["get", "replicasets", "-l", "app=web"]);
     assert_eq!(rs["items"][0]["spec"]["replicas"], 3, "{rs}");
     env.ok(&[

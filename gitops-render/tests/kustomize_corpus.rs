@@ -17,12 +17,18 @@ fn corpus() -> Option<PathBuf> {
 
 /// `(expected file, input path, reorder)` from a case's CMD lines.
 fn commands(case: &Path) -> Vec<(String, String, Reorder)> {
-    let Ok(text) = std::fs::read_to_string(case.join("CMD")) else { return Vec::new() };
+    let Ok(text) = std::fs::read_to_string(case.join("CMD")) else {
+        return Vec::new();
+    };
     text.lines()
         .filter_map(|line| {
             let (expected, cmd) = line.split_once(": ")?;
             let args: Vec<&str> = cmd.split_whitespace().skip(2).collect();
-            let reorder = if args.windows(2).any(|w| w == ["--reorder", "none"]) { Reorder::None } else { Reorder::Legacy };
+            let reorder = if args.windows(2).any(|w| w == ["--reorder", "none"]) {
+                Reorder::None
+            } else {
+                Reorder::Legacy
+            };
             let input = args.iter().rev().find(|a| a.starts_with("input"))?;
             Some((expected.to_string(), (*input).to_string(), reorder))
         })
@@ -31,8 +37,14 @@ fn commands(case: &Path) -> Vec<(String, String, Reorder)> {
 
 fn build(case: &Path, input: &str, reorder: Reorder) -> Result<String, String> {
     let fs = DiskFs::new(case.join("input")).map_err(|e| e.to_string())?;
-    let dir = input.strip_prefix("input").unwrap_or(input).trim_start_matches('/');
-    let options = Options { reorder, ..Options::default() };
+    let dir = input
+        .strip_prefix("input")
+        .unwrap_or(input)
+        .trim_start_matches('/');
+    let options = Options {
+        reorder,
+        ..Options::default()
+    };
     let set = std::panic::catch_unwind(|| kustomize::build(&fs, dir, &options))
         .map_err(|_| "panicked".to_string())?
         .map_err(|e| e.to_string())?;
@@ -60,13 +72,22 @@ fn corpus_cases_match_kubectl_kustomize() {
             match build(case, &input, reorder) {
                 Ok(out) if out == expected => passed += 1,
                 Ok(_) => failed.push(format!("{name} ({expected_file}): output differs")),
-                Err(e) => failed.push(format!("{name} ({expected_file}): {}", e.lines().next().unwrap_or(""))),
+                Err(e) => failed.push(format!(
+                    "{name} ({expected_file}): {}",
+                    e.lines().next().unwrap_or("")
+                )),
             }
         }
     }
     for f in &failed {
         eprintln!("FAIL {f}");
     }
-    eprintln!("kustomize conformance: {passed} passed, {} failed", failed.len());
-    assert!(passed >= THRESHOLD, "{passed} builds match, below the threshold of {THRESHOLD}");
+    eprintln!(
+        "kustomize conformance: {passed} passed, {} failed",
+        failed.len()
+    );
+    assert!(
+        passed >= THRESHOLD,
+        "{passed} builds match, below the threshold of {THRESHOLD}"
+    );
 }

@@ -18,20 +18,51 @@ fn fixtures() -> PathBuf {
 fn run(case: &Path) -> Result<(), String> {
     let cmd = std::fs::read_to_string(case.join("CMD")).map_err(|e| e.to_string())?;
     let line = cmd.lines().next().unwrap_or_default();
-    let args: Vec<&str> = line.split(": ").nth(1).unwrap_or_default().split_whitespace().collect();
-    let reorder = if args.windows(2).any(|w| w == ["--reorder", "none"]) { Reorder::None } else { Reorder::Legacy };
-    let load_restrictor = if args.windows(2).any(|w| w == ["--load-restrictor", "LoadRestrictionsNone"]) {
+    let args: Vec<&str> = line
+        .split(": ")
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect();
+    let reorder = if args.windows(2).any(|w| w == ["--reorder", "none"]) {
+        Reorder::None
+    } else {
+        Reorder::Legacy
+    };
+    let load_restrictor = if args
+        .windows(2)
+        .any(|w| w == ["--load-restrictor", "LoadRestrictionsNone"])
+    {
         LoadRestrictor::None
     } else {
         LoadRestrictor::RootOnly
     };
-    let input = args.iter().rev().find(|a| a.starts_with("input")).ok_or("CMD names no input")?;
-    let dir = input.strip_prefix("input").unwrap_or(input).trim_start_matches('/');
+    let input = args
+        .iter()
+        .rev()
+        .find(|a| a.starts_with("input"))
+        .ok_or("CMD names no input")?;
+    let dir = input
+        .strip_prefix("input")
+        .unwrap_or(input)
+        .trim_start_matches('/');
     let fs = DiskFs::new(case.join("input")).map_err(|e| e.to_string())?;
-    let result = kustomize::build(&fs, dir, &Options { reorder, load_restrictor, ..Options::default() });
+    let result = kustomize::build(
+        &fs,
+        dir,
+        &Options {
+            reorder,
+            load_restrictor,
+            ..Options::default()
+        },
+    );
     if let Ok(want) = std::fs::read_to_string(case.join("expected.yaml")) {
         let got = result.map_err(|e| format!("build failed: {e}"))?.to_yaml();
-        return if got == want { Ok(()) } else { Err(format!("output differs:\n--- got\n{got}--- want\n{want}")) };
+        return if got == want {
+            Ok(())
+        } else {
+            Err(format!("output differs:\n--- got\n{got}--- want\n{want}"))
+        };
     }
     let want = std::fs::read_to_string(case.join("expected.err")).map_err(|e| e.to_string())?;
     match result {
@@ -55,5 +86,11 @@ fn fixtures_match_kubectl_kustomize() {
         .iter()
         .filter_map(|c| run(c).err().map(|e| format!("{}: {e}", c.display())))
         .collect();
-    assert!(failures.is_empty(), "{} of {} fixtures fail:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures fail:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }

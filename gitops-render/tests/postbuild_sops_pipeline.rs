@@ -12,7 +12,9 @@ use gitops_render::postbuild;
 use gitops_render::sops::{self, Keys};
 
 fn fixture(path: &str) -> Vec<u8> {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sops").join(path);
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/sops")
+        .join(path);
     std::fs::read(&file).unwrap_or_else(|e| panic!("reading {}: {e}", file.display()))
 }
 
@@ -31,16 +33,27 @@ fn decrypt_then_substitute_a_kustomize_build() {
     .expect("keys");
 
     // sources referenced by generators are decrypted before the build
-    let env = sops::decrypt_source_file("env.env", &fixture("kustomize-controller/env.env"), true, &keys)
-        .expect("decrypt env")
-        .expect("env.env is encrypted");
+    let env = sops::decrypt_source_file(
+        "env.env",
+        &fixture("kustomize-controller/env.env"),
+        true,
+        &keys,
+    )
+    .expect("decrypt env")
+    .expect("env.env is encrypted");
     assert_eq!(env, b"key=value\n");
-    assert_eq!(sops::decrypt_source_file("cm.yaml", CM.as_bytes(), false, &keys), Ok(None));
+    assert_eq!(
+        sops::decrypt_source_file("cm.yaml", CM.as_bytes(), false, &keys),
+        Ok(None)
+    );
 
     let mut fs = MemFs::new();
     fs.add("app/kustomization.yaml", KUSTOMIZATION)
         .add("app/age.yaml", fixture("kustomize-controller/age.yaml"))
-        .add("app/inside.yaml", fixture("kustomize-controller/inside-secret.yaml"))
+        .add(
+            "app/inside.yaml",
+            fixture("kustomize-controller/inside-secret.yaml"),
+        )
         .add("app/file.txt", fixture("kustomize-controller/file.txt"))
         .add("app/env.env", env)
         .add("app/cm.yaml", CM);
@@ -57,9 +70,17 @@ fn decrypt_then_substitute_a_kustomize_build() {
     assert_eq!(changed, 3);
     sops::check_decrypted(set.objects()).expect("all decrypted");
     let vars = BTreeMap::from([("cluster".to_string(), "prod-eu".to_string())]);
-    postbuild::substitute(set.objects_mut(), &vars, &postbuild::Options::flux()).expect("substitute");
+    postbuild::substitute(set.objects_mut(), &vars, &postbuild::Options::flux())
+        .expect("substitute");
 
-    let get = |name: &str| set.objects().iter().find(|o| o.name() == name).expect(name).as_value().clone();
+    let get = |name: &str| {
+        set.objects()
+            .iter()
+            .find(|o| o.name() == name)
+            .expect(name)
+            .as_value()
+            .clone()
+    };
     let decode = |v: &serde_json::Value| STANDARD.decode(v.as_str().expect("str")).expect("base64");
     assert_eq!(get("age")["stringData"]["key"], "value");
     assert_eq!(decode(&get("secret")["data"]["key"]), b"value");

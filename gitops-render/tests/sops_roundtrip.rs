@@ -39,11 +39,17 @@ impl Encryptor {
         let mut hash = Sha512::new();
         if rules.mac_only_encrypted {
             hash.update([
-                0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b, 0x0b, 0x97,
-                0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+                0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47,
+                0xbe, 0x0b, 0x0b, 0x97, 0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81,
+                0x76, 0xf2, 0x7d, 0x69,
             ]);
         }
-        Encryptor { key, counter: 0, hash, rules }
+        Encryptor {
+            key,
+            counter: 0,
+            hash,
+            rules,
+        }
     }
 
     fn seal(&mut self, plain: &[u8], kind: &str, additional_data: &str) -> String {
@@ -51,7 +57,11 @@ impl Encryptor {
         let iv: [u8; 32] = Sha256::digest(self.counter.to_be_bytes()).into();
         let mut buf = plain.to_vec();
         let tag = AesGcm::<Aes256, U32>::new(GenericArray::from_slice(&self.key))
-            .encrypt_in_place_detached(GenericArray::from_slice(&iv), additional_data.as_bytes(), &mut buf)
+            .encrypt_in_place_detached(
+                GenericArray::from_slice(&iv),
+                additional_data.as_bytes(),
+                &mut buf,
+            )
             .expect("seal");
         format!(
             "ENC[AES256_GCM,data:{},iv:{},tag:{},type:{kind}]",
@@ -128,8 +138,15 @@ impl Encryptor {
 }
 
 fn keys_for(identity: &age::x25519::Identity) -> Keys {
-    let text = format!("# test identity\n{}\n", identity.to_string().expose_secret());
-    Keys::from_secret_data(&BTreeMap::from([("test.agekey".to_string(), text.into_bytes())])).expect("keys")
+    let text = format!(
+        "# test identity\n{}\n",
+        identity.to_string().expose_secret()
+    );
+    Keys::from_secret_data(&BTreeMap::from([(
+        "test.agekey".to_string(),
+        text.into_bytes(),
+    )]))
+    .expect("keys")
 }
 
 fn secret() -> Value {
@@ -152,15 +169,29 @@ fn encrypted_secret(identity: &age::x25519::Identity, rules: Rules) -> Object {
 #[test]
 fn secret_with_encrypted_regex_roundtrips_with_mac() {
     let identity = age::x25519::Identity::generate();
-    let mut object = encrypted_secret(&identity, Rules { encrypted_regex: Some("^(data|stringData)$"), ..Rules::default() });
-    assert!(object.as_value()["stringData"]["user"].as_str().expect("str").starts_with("ENC[AES256_GCM,"));
+    let mut object = encrypted_secret(
+        &identity,
+        Rules {
+            encrypted_regex: Some("^(data|stringData)$"),
+            ..Rules::default()
+        },
+    );
+    assert!(
+        object.as_value()["stringData"]["user"]
+            .as_str()
+            .expect("str")
+            .starts_with("ENC[AES256_GCM,")
+    );
     assert_eq!(object.as_value()["metadata"]["name"], "db");
     let err = sops::check_decrypted(std::slice::from_ref(&object)).expect_err("still encrypted");
     assert_eq!(
         err.to_string(),
         "Secret/apps/db is SOPS encrypted, configuring decryption is required for this secret to be reconciled"
     );
-    assert!(sops::decrypt_object(&mut object, &keys_for(&identity).with_mac_check(true)).expect("decrypt"));
+    assert!(
+        sops::decrypt_object(&mut object, &keys_for(&identity).with_mac_check(true))
+            .expect("decrypt")
+    );
     let expected = secret();
     assert_eq!(object.as_value(), &expected);
 }
@@ -183,7 +214,8 @@ fn default_rules_encrypt_everything_but_unencrypted_suffix() {
     // sorts keys, which changes the MAC exactly as it would for SOPS)
     let yaml = serde_json::to_string_pretty(&doc).expect("json");
     let keys = keys_for(&identity).with_mac_check(true);
-    let out = sops::decrypt_document(yaml.as_bytes(), Format::Yaml, Format::Json, &keys).expect("decrypt");
+    let out = sops::decrypt_document(yaml.as_bytes(), Format::Yaml, Format::Json, &keys)
+        .expect("decrypt");
     let decrypted: Value = serde_json::from_slice(&out).expect("json");
     assert_eq!(decrypted, plain);
     // the emitted JSON is SOPS' (tab-indented, trailing newline)
@@ -195,29 +227,51 @@ fn custom_unencrypted_suffix_and_mac_only_encrypted() {
     let identity = age::x25519::Identity::generate();
     let plain = json!({"a_clear": "x", "b": "y", "n_clear": 2});
     let mut doc = plain.clone();
-    Encryptor::new(Rules { unencrypted_suffix: Some("_clear"), mac_only_encrypted: true, ..Rules::default() })
-        .encrypt(&mut doc, &identity);
+    Encryptor::new(Rules {
+        unencrypted_suffix: Some("_clear"),
+        mac_only_encrypted: true,
+        ..Rules::default()
+    })
+    .encrypt(&mut doc, &identity);
     assert_eq!(doc["a_clear"], "x");
     // mac_only_encrypted: changing a clear value keeps the MAC valid
     doc["a_clear"] = json!("changed");
     let text = serde_json::to_vec(&doc).expect("json");
-    let out = sops::decrypt_document(&text, Format::Json, Format::Json, &keys_for(&identity).with_mac_check(true))
-        .expect("decrypt");
+    let out = sops::decrypt_document(
+        &text,
+        Format::Json,
+        Format::Json,
+        &keys_for(&identity).with_mac_check(true),
+    )
+    .expect("decrypt");
     let decrypted: Value = serde_json::from_slice(&out).expect("json");
-    assert_eq!(decrypted, json!({"a_clear": "changed", "b": "y", "n_clear": 2}));
+    assert_eq!(
+        decrypted,
+        json!({"a_clear": "changed", "b": "y", "n_clear": 2})
+    );
 }
 
 #[test]
 fn tampering_fails_the_mac_or_gcm() {
     let identity = age::x25519::Identity::generate();
-    let rules = || Rules { encrypted_regex: Some("^(data|stringData)$"), ..Rules::default() };
+    let rules = || Rules {
+        encrypted_regex: Some("^(data|stringData)$"),
+        ..Rules::default()
+    };
     let keys = keys_for(&identity);
 
     let mut object = encrypted_secret(&identity, rules());
     object.set_label("app", "evil");
-    let err = sops::decrypt_object(&mut object.clone(), &keys.clone().with_mac_check(true)).expect_err("mac");
-    assert!(err.to_string().contains("Failed to verify data integrity. expected mac \""), "{err}");
-    assert!(matches!(&err, SopsError::Object { source, .. } if matches!(**source, SopsError::Mac { .. })));
+    let err = sops::decrypt_object(&mut object.clone(), &keys.clone().with_mac_check(true))
+        .expect_err("mac");
+    assert!(
+        err.to_string()
+            .contains("Failed to verify data integrity. expected mac \""),
+        "{err}"
+    );
+    assert!(
+        matches!(&err, SopsError::Object { source, .. } if matches!(**source, SopsError::Mac { .. }))
+    );
     // like kustomize-controller, the MAC is not checked by default
     assert!(sops::decrypt_object(&mut object, &keys).expect("no mac check"));
 
@@ -226,14 +280,23 @@ fn tampering_fails_the_mac_or_gcm() {
     let user = object.as_value()["stringData"]["user"].clone();
     object.as_map_mut()["stringData"]["tls"] = user;
     let err = sops::decrypt_object(&mut object, &keys).expect_err("gcm");
-    assert!(err.to_string().contains("Could not decrypt with AES_GCM"), "{err}");
+    assert!(
+        err.to_string().contains("Could not decrypt with AES_GCM"),
+        "{err}"
+    );
     assert!(err.to_string().contains("stringData:tls"), "{err}");
 }
 
 #[test]
 fn decrypt_disabled_annotation_and_plain_objects() {
     let identity = age::x25519::Identity::generate();
-    let mut object = encrypted_secret(&identity, Rules { encrypted_regex: Some("^data$"), ..Rules::default() });
+    let mut object = encrypted_secret(
+        &identity,
+        Rules {
+            encrypted_regex: Some("^data$"),
+            ..Rules::default()
+        },
+    );
     object.set_annotation("kustomize.toolkit.fluxcd.io/decrypt", "Disabled");
     let before = object.clone();
     assert!(!sops::decrypt_object(&mut object, &keys_for(&identity)).expect("skip"));
@@ -250,17 +313,33 @@ fn encrypted_files_inside_secret_data() {
     // a dotenv file, with SOPS' flattened metadata
     let mut env = json!({"DB_USER": "admin", "DB_PASS": "p=ss\nword"});
     Encryptor::new(Rules::default()).encrypt(&mut env, &identity);
-    let sops_meta = env.as_object_mut().expect("map").shift_remove("sops").expect("sops");
+    let sops_meta = env
+        .as_object_mut()
+        .expect("map")
+        .shift_remove("sops")
+        .expect("sops");
     let mut lines: Vec<String> = env
         .as_object()
         .expect("map")
         .iter()
         .map(|(k, v)| format!("{k}={}", v.as_str().expect("str")))
         .collect();
-    lines.push(format!("sops_age__list_0__map_enc={}", sops_meta["age"][0]["enc"].as_str().expect("enc").replace('\n', "\\n")));
-    lines.push(format!("sops_age__list_0__map_recipient={}", sops_meta["age"][0]["recipient"].as_str().expect("r")));
+    lines.push(format!(
+        "sops_age__list_0__map_enc={}",
+        sops_meta["age"][0]["enc"]
+            .as_str()
+            .expect("enc")
+            .replace('\n', "\\n")
+    ));
+    lines.push(format!(
+        "sops_age__list_0__map_recipient={}",
+        sops_meta["age"][0]["recipient"].as_str().expect("r")
+    ));
     lines.push(format!("sops_lastmodified={LAST_MODIFIED}"));
-    lines.push(format!("sops_mac={}", sops_meta["mac"].as_str().expect("mac")));
+    lines.push(format!(
+        "sops_mac={}",
+        sops_meta["mac"].as_str().expect("mac")
+    ));
     lines.push("sops_version=3.9.0".to_string());
     let env_file = lines.join("\n") + "\n";
     // a JSON file
@@ -282,10 +361,20 @@ fn encrypted_files_inside_secret_data() {
     .expect("object");
     let keys = keys_for(&identity).with_mac_check(true);
     assert!(sops::decrypt_object(&mut object, &keys).expect("decrypt"));
-    let data = |k: &str| String::from_utf8(STANDARD.decode(object.as_value()["data"][k].as_str().expect("str")).expect("b64")).expect("utf-8");
+    let data = |k: &str| {
+        String::from_utf8(
+            STANDARD
+                .decode(object.as_value()["data"][k].as_str().expect("str"))
+                .expect("b64"),
+        )
+        .expect("utf-8")
+    };
     assert_eq!(data("app.env"), "DB_USER=admin\nDB_PASS=p=ss\\nword\n");
     // SOPS' JSON store output: tab indent, Go's HTML escaping, trailing newline
-    assert_eq!(data("config.json"), "{\n\t\"token\": \"a\\u003cb\\u0026c\\u003e\",\n\t\"n\": 1\n}\n");
+    assert_eq!(
+        data("config.json"),
+        "{\n\t\"token\": \"a\\u003cb\\u0026c\\u003e\",\n\t\"n\": 1\n}\n"
+    );
     assert_eq!(data("plain"), "not encrypted");
     assert_eq!(object.as_value()["data"]["invalid"], "%%%");
 }

@@ -41,6 +41,13 @@ pub fn tar_names(archive: &[u8]) -> Vec<String> {
         .arg(&file)
         .output()
         .expect("GNU tar is needed: apt-get install -y tar gzip");
-    assert!(out.status.success(), "tar -tzf failed: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect()
+    assert!(
+        out.status.success(),
+        "tar -tzf failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
 }

@@ -22,7 +22,10 @@ fn spec(url: &str, reference: GitRepositoryRef) -> GitRepositorySpec {
 }
 
 fn branch(name: &str) -> GitRepositoryRef {
-    GitRepositoryRef { branch: Some(name.into()), ..Default::default() }
+    GitRepositoryRef {
+        branch: Some(name.into()),
+        ..Default::default()
+    }
 }
 
 fn fetched(outcome: Outcome) -> Commit {
@@ -41,15 +44,28 @@ fn check_refs(url: &str, fx: &Fixture, auth: &Auth) {
     let work = tempfile::tempdir().expect("tempdir");
     // Default branch master, shallow.
     let dir = work.path().join("default");
-    let s = GitRepositorySpec { reference: None, ..spec(url, branch("x")) };
+    let s = GitRepositorySpec {
+        reference: None,
+        ..spec(url, branch("x"))
+    };
     let c = fetched(fetch(&s, auth, &dir, None).expect("default branch"));
     assert_eq!(c.revision.to_string(), format!("master@sha1:{}", fx.master));
     assert_eq!(c.subject(), "third commit");
-    assert_eq!(read(&dir, "deploy/app.yaml"), "kind: ConfigMap\nversion: 3\n");
+    assert_eq!(
+        read(&dir, "deploy/app.yaml"),
+        "kind: ConfigMap\nversion: 3\n"
+    );
     assert!(!dir.join(".git").exists());
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(dir.join("scripts/run.sh")).unwrap().permissions());
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(dir.join("scripts/run.sh"))
+            .unwrap()
+            .permissions(),
+    );
     assert_eq!(mode & 0o111, 0o111, "executable bit kept");
-    assert_eq!(std::fs::read_link(dir.join("link")).unwrap(), Path::new("README.md"));
+    assert_eq!(
+        std::fs::read_link(dir.join("link")).unwrap(),
+        Path::new("README.md")
+    );
 
     // Branch main.
     let dir = work.path().join("main");
@@ -59,33 +75,56 @@ fn check_refs(url: &str, fx: &Fixture, auth: &Auth) {
 
     // Lightweight and annotated tags.
     let dir = work.path().join("tag1");
-    let r = GitRepositoryRef { tag: Some("v1.0.0".into()), ..branch("main") };
+    let r = GitRepositoryRef {
+        tag: Some("v1.0.0".into()),
+        ..branch("main")
+    };
     let c = fetched(fetch(&spec(url, r), auth, &dir, None).expect("tag"));
     assert_eq!(c.revision.to_string(), format!("v1.0.0@sha1:{}", fx.v1_0_0));
     assert!(c.tag.is_none());
     let dir = work.path().join("tag12");
-    let r = GitRepositoryRef { tag: Some("v1.2.0".into()), ..Default::default() };
+    let r = GitRepositoryRef {
+        tag: Some("v1.2.0".into()),
+        ..Default::default()
+    };
     let c = fetched(fetch(&spec(url, r), auth, &dir, None).expect("annotated tag"));
     assert_eq!(c.revision.to_string(), format!("v1.2.0@sha1:{}", fx.v1_2_0));
     let tag = c.tag.expect("annotated tag object");
     assert!(String::from_utf8_lossy(&tag.raw).contains("release 1.2.0"));
-    assert_eq!(read(&dir, "deploy/app.yaml"), "kind: ConfigMap\nversion: 2\n");
+    assert_eq!(
+        read(&dir, "deploy/app.yaml"),
+        "kind: ConfigMap\nversion: 2\n"
+    );
 
     // Ref name wins over tag and branch.
     let dir = work.path().join("pull");
-    let r = GitRepositoryRef { name: Some("refs/pull/1/head".into()), tag: Some("v1.0.0".into()), ..branch("main") };
+    let r = GitRepositoryRef {
+        name: Some("refs/pull/1/head".into()),
+        tag: Some("v1.0.0".into()),
+        ..branch("main")
+    };
     let c = fetched(fetch(&spec(url, r), auth, &dir, None).expect("ref name"));
-    assert_eq!(c.revision.to_string(), format!("pull/1/head@sha1:{}", fx.pull));
+    assert_eq!(
+        c.revision.to_string(),
+        format!("pull/1/head@sha1:{}", fx.pull)
+    );
     assert_eq!(read(&dir, "pr.txt"), "pr\n");
 
     // Commit wins over everything; with a branch the revision names it.
     let dir = work.path().join("commit");
-    let r = GitRepositoryRef { commit: Some(fx.first.clone()), name: Some("refs/pull/1/head".into()), ..Default::default() };
+    let r = GitRepositoryRef {
+        commit: Some(fx.first.clone()),
+        name: Some("refs/pull/1/head".into()),
+        ..Default::default()
+    };
     let c = fetched(fetch(&spec(url, r), auth, &dir, None).expect("commit"));
     assert_eq!(c.revision.to_string(), format!("sha1:{}", fx.first));
     assert_eq!(read(&dir, "deploy/app.yaml"), "kind: ConfigMap\n");
     let dir = work.path().join("commit-branch");
-    let r = GitRepositoryRef { commit: Some(fx.first.clone()), ..branch("master") };
+    let r = GitRepositoryRef {
+        commit: Some(fx.first.clone()),
+        ..branch("master")
+    };
     let c = fetched(fetch(&spec(url, r), auth, &dir, None).expect("commit on branch"));
     assert_eq!(c.revision.to_string(), format!("master@sha1:{}", fx.first));
 }
@@ -94,7 +133,11 @@ fn check_refs(url: &str, fx: &Fixture, auth: &Auth) {
 fn file_url_reference_matrix() {
     let root = tempfile::tempdir().expect("tempdir");
     let fx = fixture(root.path(), "repo");
-    check_refs(&format!("file://{}", fx.path.display()), &fx, &Auth::default());
+    check_refs(
+        &format!("file://{}", fx.path.display()),
+        &fx,
+        &Auth::default(),
+    );
 }
 
 #[test]
@@ -114,15 +157,28 @@ fn git_daemon_reference_matrix_and_unchanged() {
     assert_eq!(again, Outcome::Unchanged(c.revision.clone()));
     assert!(!work.path().join("b").exists());
     // Changed inputs (sparse checkout) fetch again.
-    let sparse = GitRepositorySpec { sparse_checkout: Some(vec!["deploy".into()]), ..s.clone() };
-    let c2 = fetched(fetch(&sparse, &Auth::default(), &work.path().join("c"), Some(&last)).expect("sparse"));
+    let sparse = GitRepositorySpec {
+        sparse_checkout: Some(vec!["deploy".into()]),
+        ..s.clone()
+    };
+    let c2 = fetched(
+        fetch(
+            &sparse,
+            &Auth::default(),
+            &work.path().join("c"),
+            Some(&last),
+        )
+        .expect("sparse"),
+    );
     assert_eq!(c2.revision, c.revision);
     assert!(work.path().join("c/deploy/app.yaml").exists());
     assert!(!work.path().join("c/README.md").exists());
     assert!(!work.path().join("c/charts").exists());
     // A new commit on the branch is fetched.
     let new = commit_on_master(&fx, "new.txt");
-    let c3 = fetched(fetch(&s, &Auth::default(), &work.path().join("d"), Some(&last)).expect("new commit"));
+    let c3 = fetched(
+        fetch(&s, &Auth::default(), &work.path().join("d"), Some(&last)).expect("new commit"),
+    );
     assert_eq!(c3.revision.to_string(), format!("master@sha1:{new}"));
 }
 
@@ -132,39 +188,81 @@ fn http_basic_auth_and_errors() {
     let fx = fixture(root.path(), "repo");
     let server = git_support::http::serve(root.path(), Some(("flux", "s3cr3t-pass")));
     let url = format!("http://127.0.0.1:{}/repo", server.port);
-    let secret: BTreeMap<String, Vec<u8>> =
-        [("username".to_string(), b"flux".to_vec()), ("password".to_string(), b"s3cr3t-pass".to_vec())].into();
+    let secret: BTreeMap<String, Vec<u8>> = [
+        ("username".to_string(), b"flux".to_vec()),
+        ("password".to_string(), b"s3cr3t-pass".to_vec()),
+    ]
+    .into();
     let auth = Auth::from_secret(&secret).expect("auth");
     check_refs(&url, &fx, &auth);
 
     let work = tempfile::tempdir().expect("tempdir");
     // Wrong credentials: a clear error naming the URL, no secret.
-    let bad: BTreeMap<String, Vec<u8>> =
-        [("username".to_string(), b"flux".to_vec()), ("password".to_string(), b"wrong-password".to_vec())].into();
-    let err = fetch(&spec(&url, branch("master")), &Auth::from_secret(&bad).unwrap(), &work.path().join("x"), None)
-        .expect_err("wrong password");
+    let bad: BTreeMap<String, Vec<u8>> = [
+        ("username".to_string(), b"flux".to_vec()),
+        ("password".to_string(), b"wrong-password".to_vec()),
+    ]
+    .into();
+    let err = fetch(
+        &spec(&url, branch("master")),
+        &Auth::from_secret(&bad).unwrap(),
+        &work.path().join("x"),
+        None,
+    )
+    .expect_err("wrong password");
     eprintln!("wrong password: {err}");
     let msg = err.to_string();
-    assert!(msg.contains(&url) && !msg.contains("wrong-password"), "{msg}");
+    assert!(
+        msg.contains(&url) && !msg.contains("wrong-password"),
+        "{msg}"
+    );
     // No credentials at all.
-    let err = fetch(&spec(&url, branch("master")), &Auth::default(), &work.path().join("x"), None).expect_err("no auth");
+    let err = fetch(
+        &spec(&url, branch("master")),
+        &Auth::default(),
+        &work.path().join("x"),
+        None,
+    )
+    .expect_err("no auth");
     eprintln!("no auth: {err}");
     assert!(err.to_string().contains(&url), "{err}");
     // Missing branch and tag name the ref.
-    let err = fetch(&spec(&url, branch("nope")), &auth, &work.path().join("x"), None).expect_err("missing branch");
+    let err = fetch(
+        &spec(&url, branch("nope")),
+        &auth,
+        &work.path().join("x"),
+        None,
+    )
+    .expect_err("missing branch");
     eprintln!("missing branch: {err}");
-    assert!(err.to_string().contains("refs/heads/nope") && err.to_string().contains(&url), "{err}");
-    let r = GitRepositoryRef { tag: Some("v9".into()), ..Default::default() };
+    assert!(
+        err.to_string().contains("refs/heads/nope") && err.to_string().contains(&url),
+        "{err}"
+    );
+    let r = GitRepositoryRef {
+        tag: Some("v9".into()),
+        ..Default::default()
+    };
     let err = fetch(&spec(&url, r), &auth, &work.path().join("x"), None).expect_err("missing tag");
     assert!(err.to_string().contains("refs/tags/v9"), "{err}");
-    let r = GitRepositoryRef { commit: Some("0".repeat(40)), ..Default::default() };
-    let err = fetch(&spec(&url, r), &auth, &work.path().join("x"), None).expect_err("missing commit");
+    let r = GitRepositoryRef {
+        commit: Some("0".repeat(40)),
+        ..Default::default()
+    };
+    let err =
+        fetch(&spec(&url, r), &auth, &work.path().join("x"), None).expect_err("missing commit");
     eprintln!("missing commit: {err}");
     assert!(err.to_string().contains(&"0".repeat(40)), "{err}");
     assert!(!work.path().join("x").exists(), "no partial checkout");
     // Credentials in the URL are redacted too.
     let url_with_pw = format!("http://flux:url-secret@127.0.0.1:{}/missing", server.port);
-    let err = fetch(&spec(&url_with_pw, branch("master")), &Auth::default(), &work.path().join("y"), None).expect_err("404");
+    let err = fetch(
+        &spec(&url_with_pw, branch("master")),
+        &Auth::default(),
+        &work.path().join("y"),
+        None,
+    )
+    .expect_err("404");
     eprintln!("404: {err}");
     assert!(!err.to_string().contains("url-secret"), "{err}");
 }
@@ -177,13 +275,23 @@ fn unreachable_host_fails_within_timeout() {
     s.timeout = Some("2s".into());
     let err = fetch(&s, &Auth::default(), &work.path().join("x"), None).expect_err("unreachable");
     eprintln!("unreachable: {err}");
-    assert!(err.to_string().contains(&format!("127.0.0.1:{port}")), "{err}");
+    assert!(
+        err.to_string().contains(&format!("127.0.0.1:{port}")),
+        "{err}"
+    );
     // A listener that never answers: the timeout ends the attempt with a clear error.
     let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let silent_port = silent.local_addr().expect("addr").port();
-    for url in [format!("http://127.0.0.1:{silent_port}/repo"), format!("git://127.0.0.1:{silent_port}/repo")] {
-        let s = GitRepositorySpec { timeout: Some("2s".into()), ..spec(&url, branch("master")) };
-        let err = fetch(&s, &Auth::default(), &work.path().join("x"), None).expect_err("silent server");
+    for url in [
+        format!("http://127.0.0.1:{silent_port}/repo"),
+        format!("git://127.0.0.1:{silent_port}/repo"),
+    ] {
+        let s = GitRepositorySpec {
+            timeout: Some("2s".into()),
+            ..spec(&url, branch("master"))
+        };
+        let err =
+            fetch(&s, &Auth::default(), &work.path().join("x"), None).expect_err("silent server");
         eprintln!("silent: {err}");
         assert!(err.to_string().contains(&url), "{err}");
     }
@@ -196,7 +304,12 @@ fn ssh_key_auth_with_known_hosts() {
     let fx = fixture(root.path(), "repo");
     let keys = tempfile::tempdir().expect("tempdir");
     let sshd = git_support::sshd::start(keys.path(), "");
-    let url = format!("ssh://{}@127.0.0.1:{}{}", sshd.user, sshd.server.port, fx.path.display());
+    let url = format!(
+        "ssh://{}@127.0.0.1:{}{}",
+        sshd.user,
+        sshd.server.port,
+        fx.path.display()
+    );
     let secret: BTreeMap<String, Vec<u8>> = [
         ("identity".to_string(), sshd.identity.clone()),
         ("known_hosts".to_string(), sshd.known_hosts.clone()),
@@ -211,25 +324,48 @@ fn ssh_key_auth_with_known_hosts() {
     git_support::sshd::keygen(&other.path().join("k"), "");
     let other_pub = std::fs::read_to_string(other.path().join("k.pub")).unwrap();
     let mut fields = other_pub.split_whitespace();
-    let wrong_kh = format!("[127.0.0.1]:{} {} {}\n", sshd.server.port, fields.next().unwrap(), fields.next().unwrap());
+    let wrong_kh = format!(
+        "[127.0.0.1]:{} {} {}\n",
+        sshd.server.port,
+        fields.next().unwrap(),
+        fields.next().unwrap()
+    );
     let mut bad = secret.clone();
     bad.insert("known_hosts".into(), wrong_kh.into_bytes());
-    let err = fetch(&spec(&url, branch("master")), &Auth::from_secret(&bad).unwrap(), &work.path().join("x"), None)
-        .expect_err("host key mismatch");
+    let err = fetch(
+        &spec(&url, branch("master")),
+        &Auth::from_secret(&bad).unwrap(),
+        &work.path().join("x"),
+        None,
+    )
+    .expect_err("host key mismatch");
     eprintln!("host key mismatch: {err}");
     assert!(err.to_string().contains("127.0.0.1"), "{err}");
     // An unknown client key is refused.
     let mut bad = secret.clone();
-    bad.insert("identity".into(), std::fs::read(other.path().join("k")).unwrap());
-    let err = fetch(&spec(&url, branch("master")), &Auth::from_secret(&bad).unwrap(), &work.path().join("x"), None)
-        .expect_err("unknown key");
+    bad.insert(
+        "identity".into(),
+        std::fs::read(other.path().join("k")).unwrap(),
+    );
+    let err = fetch(
+        &spec(&url, branch("master")),
+        &Auth::from_secret(&bad).unwrap(),
+        &work.path().join("x"),
+        None,
+    )
+    .expect_err("unknown key");
     eprintln!("unknown key: {err}");
     assert!(err.to_string().contains("127.0.0.1"), "{err}");
     // Missing known_hosts is a secret error.
     let mut bad = secret.clone();
     bad.remove("known_hosts");
-    let err = fetch(&spec(&url, branch("master")), &Auth::from_secret(&bad).unwrap(), &work.path().join("x"), None)
-        .expect_err("no known_hosts");
+    let err = fetch(
+        &spec(&url, branch("master")),
+        &Auth::from_secret(&bad).unwrap(),
+        &work.path().join("x"),
+        None,
+    )
+    .expect_err("no known_hosts");
     assert!(err.to_string().contains("known_hosts"), "{err}");
 }
 
@@ -239,7 +375,12 @@ fn ssh_passphrase_protected_identity() {
     let fx = fixture(root.path(), "repo");
     let keys = tempfile::tempdir().expect("tempdir");
     let sshd = git_support::sshd::start(keys.path(), "key-passphrase");
-    let url = format!("ssh://{}@127.0.0.1:{}{}", sshd.user, sshd.server.port, fx.path.display());
+    let url = format!(
+        "ssh://{}@127.0.0.1:{}{}",
+        sshd.user,
+        sshd.server.port,
+        fx.path.display()
+    );
     let secret: BTreeMap<String, Vec<u8>> = [
         ("identity".to_string(), sshd.identity.clone()),
         ("known_hosts".to_string(), sshd.known_hosts.clone()),
@@ -247,6 +388,14 @@ fn ssh_passphrase_protected_identity() {
     ]
     .into();
     let work = tempfile::tempdir().expect("tempdir");
-    let c = fetched(fetch(&spec(&url, branch("main")), &Auth::from_secret(&secret).unwrap(), &work.path().join("a"), None).expect("fetch"));
+    let c = fetched(
+        fetch(
+            &spec(&url, branch("main")),
+            &Auth::from_secret(&secret).unwrap(),
+            &work.path().join("a"),
+            None,
+        )
+        .expect("fetch"),
+    );
     assert_eq!(c.revision.to_string(), format!("main@sha1:{}", fx.main));
 }

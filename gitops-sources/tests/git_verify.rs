@@ -16,18 +16,38 @@ use gitops_sources::git::{Auth, Commit, Outcome, fetch};
 fn gpg(home: &Path, args: &[&str]) -> Vec<u8> {
     let out = Command::new("gpg")
         .env("GNUPGHOME", home)
-        .args(["--batch", "--quiet", "--pinentry-mode", "loopback", "--passphrase", ""])
+        .args([
+            "--batch",
+            "--quiet",
+            "--pinentry-mode",
+            "loopback",
+            "--passphrase",
+            "",
+        ])
         .args(args)
         .output()
         .expect("run gpg (apt-get install -y gnupg)");
-    assert!(out.status.success(), "gpg {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gpg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     out.stdout
 }
 
 fn gpg_key(home: &Path, email: &str, algo: &str) -> Vec<u8> {
     std::fs::create_dir_all(home).unwrap();
     std::fs::set_permissions(home, std::os::unix::fs::PermissionsExt::from_mode(0o700)).unwrap();
-    gpg(home, &["--quick-gen-key", &format!("Test <{email}>"), algo, "sign", "never"]);
+    gpg(
+        home,
+        &[
+            "--quick-gen-key",
+            &format!("Test <{email}>"),
+            algo,
+            "sign",
+            "never",
+        ],
+    );
     gpg(home, &["--armor", "--export", email])
 }
 
@@ -46,7 +66,10 @@ fn fetch_ref(path: &Path, reference: GitRepositoryRef) -> Commit {
 }
 
 fn keys(pairs: &[(&str, &[u8])]) -> TrustedKeys {
-    let data: BTreeMap<String, Vec<u8>> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_vec())).collect();
+    let data: BTreeMap<String, Vec<u8>> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_vec()))
+        .collect();
     TrustedKeys::from_secret(&data).expect("keys")
 }
 
@@ -63,8 +86,32 @@ fn pgp_signed_commits_and_tags() {
     git(&repo, &["init", "-q"]);
     write(&repo, "a.txt", "a\n");
     git(&repo, &["add", "-A"]);
-    git_env(&repo, &["-c", "user.signingkey=signer@example.com", "commit", "-q", "-S", "-m", "signed"], &env);
-    git_env(&repo, &["-c", "user.signingkey=signer@example.com", "tag", "-s", "v1.0.0", "-m", "signed tag"], &env);
+    git_env(
+        &repo,
+        &[
+            "-c",
+            "user.signingkey=signer@example.com",
+            "commit",
+            "-q",
+            "-S",
+            "-m",
+            "signed",
+        ],
+        &env,
+    );
+    git_env(
+        &repo,
+        &[
+            "-c",
+            "user.signingkey=signer@example.com",
+            "tag",
+            "-s",
+            "v1.0.0",
+            "-m",
+            "signed tag",
+        ],
+        &env,
+    );
     git(&repo, &["tag", "-a", "unsigned-tag", "-m", "no signature"]);
     write(&repo, "b.txt", "b\n");
     git(&repo, &["add", "-A"]);
@@ -72,26 +119,59 @@ fn pgp_signed_commits_and_tags() {
     git(&repo, &["branch", "unsigned-branch"]);
 
     let trusted = keys(&[("signer.asc", &armored), ("other.asc", &other)]);
-    let tagged = fetch_ref(&repo, GitRepositoryRef { tag: Some("v1.0.0".into()), ..Default::default() });
-    let v = verify_commit(&tagged, GitVerificationMode::TagAndHead, &trusted).expect("tag and head verified");
+    let tagged = fetch_ref(
+        &repo,
+        GitRepositoryRef {
+            tag: Some("v1.0.0".into()),
+            ..Default::default()
+        },
+    );
+    let v = verify_commit(&tagged, GitVerificationMode::TagAndHead, &trusted)
+        .expect("tag and head verified");
     assert!(v.commit_signer.is_some() && v.tag_signer == v.commit_signer);
     // Unsuffixed keys are PGP keyrings too.
-    verify_commit(&tagged, GitVerificationMode::Head, &keys(&[("keyring", &armored)])).expect("keyring");
+    verify_commit(
+        &tagged,
+        GitVerificationMode::Head,
+        &keys(&[("keyring", &armored)]),
+    )
+    .expect("keyring");
     // A key that did not sign is refused.
-    let err = verify_commit(&tagged, GitVerificationMode::Head, &keys(&[("other.asc", &other)])).unwrap_err();
+    let err = verify_commit(
+        &tagged,
+        GitVerificationMode::Head,
+        &keys(&[("other.asc", &other)]),
+    )
+    .unwrap_err();
     assert!(matches!(err, VerifyError::Untrusted { .. }), "{err}");
     assert!(err.to_string().contains(&tagged.id), "{err}");
     // Unsigned HEAD, unsigned tag, and Tag mode on a branch.
-    let head = fetch_ref(&repo, GitRepositoryRef { branch: Some("master".into()), ..Default::default() });
+    let head = fetch_ref(
+        &repo,
+        GitRepositoryRef {
+            branch: Some("master".into()),
+            ..Default::default()
+        },
+    );
     let err = verify_commit(&head, GitVerificationMode::Head, &trusted).unwrap_err();
     assert!(matches!(err, VerifyError::Unsigned { .. }), "{err}");
     let err = verify_commit(&head, GitVerificationMode::Tag, &trusted).unwrap_err();
     assert!(matches!(err, VerifyError::NoTag { .. }), "{err}");
-    let unsigned_tag = fetch_ref(&repo, GitRepositoryRef { tag: Some("unsigned-tag".into()), ..Default::default() });
+    let unsigned_tag = fetch_ref(
+        &repo,
+        GitRepositoryRef {
+            tag: Some("unsigned-tag".into()),
+            ..Default::default()
+        },
+    );
     let err = verify_commit(&unsigned_tag, GitVerificationMode::Tag, &trusted).unwrap_err();
-    assert!(err.to_string().contains("tag unsigned-tag is not signed"), "{err}");
+    assert!(
+        err.to_string().contains("tag unsigned-tag is not signed"),
+        "{err}"
+    );
     // The unsigned tag points at the signed commit, so HEAD mode passes.
-    verify_commit(&unsigned_tag, GitVerificationMode::Head, &trusted).expect("commit under unsigned tag is signed");
+    verify_commit(&unsigned_tag, GitVerificationMode::Head, &trusted)
+        .expect("commit under unsigned tag is signed");
 }
 
 #[test]
@@ -109,17 +189,62 @@ fn ssh_signed_commits_and_tags() {
     git(&repo, &["init", "-q"]);
     write(&repo, "a.txt", "a\n");
     git(&repo, &["add", "-A"]);
-    git(&repo, &[&sign[..], &[signing_key.as_str(), "commit", "-q", "-S", "-m", "ssh signed"]].concat());
-    git(&repo, &[&sign[..], &[signing_key.as_str(), "tag", "-s", "v2.0.0", "-m", "ssh tag"]].concat());
+    git(
+        &repo,
+        &[
+            &sign[..],
+            &[
+                signing_key.as_str(),
+                "commit",
+                "-q",
+                "-S",
+                "-m",
+                "ssh signed",
+            ],
+        ]
+        .concat(),
+    );
+    git(
+        &repo,
+        &[
+            &sign[..],
+            &[signing_key.as_str(), "tag", "-s", "v2.0.0", "-m", "ssh tag"],
+        ]
+        .concat(),
+    );
 
-    let c = fetch_ref(&repo, GitRepositoryRef { semver: Some(">=2.0.0".into()), ..Default::default() });
+    let c = fetch_ref(
+        &repo,
+        GitRepositoryRef {
+            semver: Some(">=2.0.0".into()),
+            ..Default::default()
+        },
+    );
     assert!(c.revision.to_string().starts_with("v2.0.0@sha1:"));
     // An allowed_signers-style line (principal first) and a plain authorized_keys line.
     let principal_line = [b"signer@example.com ".as_slice(), &signer_pub].concat();
-    let v = verify_commit(&c, GitVerificationMode::TagAndHead, &keys(&[("a.sshpub", &other_pub), ("b.sshpub", &principal_line)]))
-        .expect("verified");
-    assert!(v.commit_signer.as_deref().is_some_and(|f| f.starts_with("SHA256:")));
-    verify_commit(&c, GitVerificationMode::Tag, &keys(&[("k.sshpub", &signer_pub)])).expect("plain line");
-    let err = verify_commit(&c, GitVerificationMode::Head, &keys(&[("k.sshpub", &other_pub)])).unwrap_err();
+    let v = verify_commit(
+        &c,
+        GitVerificationMode::TagAndHead,
+        &keys(&[("a.sshpub", &other_pub), ("b.sshpub", &principal_line)]),
+    )
+    .expect("verified");
+    assert!(
+        v.commit_signer
+            .as_deref()
+            .is_some_and(|f| f.starts_with("SHA256:"))
+    );
+    verify_commit(
+        &c,
+        GitVerificationMode::Tag,
+        &keys(&[("k.sshpub", &signer_pub)]),
+    )
+    .expect("plain line");
+    let err = verify_commit(
+        &c,
+        GitVerificationMode::Head,
+        &keys(&[("k.sshpub", &other_pub)]),
+    )
+    .unwrap_err();
     assert!(matches!(err, VerifyError::Untrusted { .. }), "{err}");
 }

@@ -12,7 +12,9 @@ fn pick<'a>(tags: &[&'a str], constraint: &str) -> Option<&'a str> {
 
 #[test]
 fn highest_matching_tag_wins() {
-    let tags = ["v1.0.0", "v1.2.0", "v1.10.0", "v2.0.0", "v1.9.9", "latest", "main"];
+    let tags = [
+        "v1.0.0", "v1.2.0", "v1.10.0", "v2.0.0", "v1.9.9", "latest", "main",
+    ];
     assert_eq!(pick(&tags, ">=1.0.0 <2.0.0"), Some("v1.10.0"));
     assert_eq!(pick(&tags, "~1.2"), Some("v1.2.0"));
     assert_eq!(pick(&tags, "*"), Some("v2.0.0"));
@@ -32,7 +34,14 @@ fn tags_without_two_dots_are_skipped() {
 /// Prereleases are only candidates for an alternative that names a prerelease.
 #[test]
 fn prerelease_scoping() {
-    let tags = ["1.0.0", "1.1.0-rc.1", "2.0.0-rc.1", "0.3.4", "5.0.0-beta", "5.1.0"];
+    let tags = [
+        "1.0.0",
+        "1.1.0-rc.1",
+        "2.0.0-rc.1",
+        "0.3.4",
+        "5.0.0-beta",
+        "5.1.0",
+    ];
     assert_eq!(pick(&tags, ">=1.0.0"), Some("5.1.0"));
     assert_eq!(pick(&tags, ">=1.0.0 <2.0.0"), Some("1.0.0"));
     // 2.0.0-rc.1 is below 2.0.0, so an upper bound `<2.0.0` admits it.
@@ -41,7 +50,10 @@ fn prerelease_scoping() {
     assert_eq!(pick(&tags, "^0.3.x || >= 5.0.0-0"), Some("5.1.0"));
     assert_eq!(pick(&tags[..5], "^0.3.x || >= 5.0.0-0"), Some("5.0.0-beta"));
     // The prerelease-naming alternative does not open prereleases to the other one.
-    assert_eq!(pick(&["2.0.0-rc.1", "1.0.0"], ">=1.0.0 || =0.1.0-0"), Some("1.0.0"));
+    assert_eq!(
+        pick(&["2.0.0-rc.1", "1.0.0"], ">=1.0.0 || =0.1.0-0"),
+        Some("1.0.0")
+    );
 }
 
 /// Equal precedence (a `v` prefix, build metadata): the last candidate wins.

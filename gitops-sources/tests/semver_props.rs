@@ -58,7 +58,9 @@ fn constraint_text() -> impl Strategy<Value = String> {
         "[0-9vxX*.|<>=~^!, -]{0,24}",
         "[a-z0-9 .|<>=~^!,+-]{0,24}",
         (
-            prop::sample::select(vec!["", "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^"]),
+            prop::sample::select(vec![
+                "", "=", "!=", ">", "<", ">=", "=>", "<=", "=<", "~", "~>", "^"
+            ]),
             version_text(),
             prop::sample::select(vec![" ", ", ", " || ", " - "]),
             prop::sample::select(vec!["", "=", "!=", ">", "<", ">=", "<=", "~", "^"]),

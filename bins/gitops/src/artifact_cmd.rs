@@ -77,7 +77,10 @@ impl RegistryArgs {
     }
 
     fn options(&self) -> RegistryOptions {
-        RegistryOptions { insecure: self.insecure, ..RegistryOptions::default() }
+        RegistryOptions {
+            insecure: self.insecure,
+            ..RegistryOptions::default()
+        }
     }
 }
 
@@ -177,7 +180,8 @@ pub fn build(cmd: &BuildCmd) -> Result<String, String> {
     let path = existing_dir(&args.path)?;
     let rules = ignore_rules(&args.ignore_paths);
     logger::action(&format!("building artifact from {}", args.path));
-    let digest = artifact::pack_file(&path, Path::new(&args.output), &rules).map_err(|e| e.to_string())?;
+    let digest =
+        artifact::pack_file(&path, Path::new(&args.output), &rules).map_err(|e| e.to_string())?;
     logger::success(&format!("artifact created at {}", args.output));
     Ok(format!("{digest}\n"))
 }
@@ -192,23 +196,42 @@ pub fn push(cmd: &PushCmd) -> Result<String, String> {
         return Err("--revision is required".into());
     }
     let path = existing_dir(&args.path)?;
-    let annotations = oci::parse_annotations(args.annotations.iter().map(String::as_str)).map_err(|e| e.to_string())?;
+    let annotations = oci::parse_annotations(args.annotations.iter().map(String::as_str))
+        .map_err(|e| e.to_string())?;
     let meta = PushMetadata {
         source: args.source.clone(),
         revision: args.revision.clone(),
-        created: args.reproducible.then(|| oci::REPRODUCIBLE_CREATED.to_string()),
+        created: args
+            .reproducible
+            .then(|| oci::REPRODUCIBLE_CREATED.to_string()),
         annotations,
     };
     let ignore: Vec<String> = if args.ignore_paths.is_empty() {
-        FLUX_CLI_IGNORE_DEFAULTS.iter().map(|s| s.to_string()).collect()
+        FLUX_CLI_IGNORE_DEFAULTS
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
     } else {
         args.ignore_paths.clone()
     };
     let creds = args.registry.credentials();
-    logger::action(&format!("pushing artifact to {}", args.url.trim_start_matches(oci::OCI_PREFIX)));
-    let pushed = oci::push(&args.url, &path, &meta, Some(&ignore), &creds, &args.registry.options())
-        .map_err(|e| e.to_string())?;
-    logger::success(&format!("artifact successfully pushed to {}@{}", pushed.repository, pushed.digest));
+    logger::action(&format!(
+        "pushing artifact to {}",
+        args.url.trim_start_matches(oci::OCI_PREFIX)
+    ));
+    let pushed = oci::push(
+        &args.url,
+        &path,
+        &meta,
+        Some(&ignore),
+        &creds,
+        &args.registry.options(),
+    )
+    .map_err(|e| e.to_string())?;
+    logger::success(&format!(
+        "artifact successfully pushed to {}@{}",
+        pushed.repository, pushed.digest
+    ));
     Ok(String::new())
 }
 
@@ -219,8 +242,17 @@ pub fn pull(cmd: &PullCmd) -> Result<String, String> {
         return Err("invalid output path".into());
     }
     let creds = args.registry.credentials();
-    logger::action(&format!("pulling artifact from {}", args.url.trim_start_matches(oci::OCI_PREFIX)));
-    let meta = oci::pull(&args.url, Path::new(&args.output), &creds, &args.registry.options()).map_err(|e| e.to_string())?;
+    logger::action(&format!(
+        "pulling artifact from {}",
+        args.url.trim_start_matches(oci::OCI_PREFIX)
+    ));
+    let meta = oci::pull(
+        &args.url,
+        Path::new(&args.output),
+        &creds,
+        &args.registry.options(),
+    )
+    .map_err(|e| e.to_string())?;
     if !meta.source.is_empty() {
         logger::success(&format!("source {}", meta.source));
     }
@@ -236,13 +268,21 @@ pub fn pull(cmd: &PullCmd) -> Result<String, String> {
 pub fn list(cmd: &ListCmd) -> Result<String, String> {
     let ListCommand::Artifacts(args) = &cmd.command;
     let creds = args.registry.credentials();
-    let filter = ListOptions { semver: args.semver.clone(), regex: args.regex.clone(), include_cosign: false };
-    let metas = oci::list(&args.url, &filter, &creds, &args.registry.options()).map_err(|e| e.to_string())?;
+    let filter = ListOptions {
+        semver: args.semver.clone(),
+        regex: args.regex.clone(),
+        include_cosign: false,
+    };
+    let metas = oci::list(&args.url, &filter, &creds, &args.registry.options())
+        .map_err(|e| e.to_string())?;
     let rows: Vec<Vec<String>> = metas
         .into_iter()
         .map(|m| vec![m.url, m.digest, m.source, m.revision])
         .collect();
-    Ok(table::render(&["artifact", "digest", "source", "revision"], &rows))
+    Ok(table::render(
+        &["artifact", "digest", "source", "revision"],
+        &rows,
+    ))
 }
 
 /// `--ignore-paths`, or flux's default list.
@@ -257,7 +297,9 @@ fn ignore_rules(paths: &[String]) -> IgnoreRules {
 fn existing_dir(path: &str) -> Result<PathBuf, String> {
     let p = PathBuf::from(path);
     if path.is_empty() || !p.is_dir() {
-        return Err(format!("invalid path '{path}', must point to an existing directory"));
+        return Err(format!(
+            "invalid path '{path}', must point to an existing directory"
+        ));
     }
     Ok(p)
 }

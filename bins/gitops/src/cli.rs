@@ -231,20 +231,34 @@ mod tests {
 
     #[test]
     fn global_and_persistent_flags_go_anywhere() {
-        let cli = parse("-n apps create --export --interval 5m ks app --source=app --label a=b --label=c=d,e=f").unwrap();
+        let cli = parse(
+            "-n apps create --export --interval 5m ks app --source=app --label a=b --label=c=d,e=f",
+        )
+        .unwrap();
         assert_eq!(cli.global.namespace.as_deref(), Some("apps"));
         let common = &create(&cli).common;
         assert!(common.export);
-        assert_eq!(common.interval.map(|d| d.to_string()), Some("5m0s".to_string()));
-        assert_eq!(crate::flags::slice(&common.labels), vec!["a=b", "c=d", "e=f"]);
+        assert_eq!(
+            common.interval.map(|d| d.to_string()),
+            Some("5m0s".to_string())
+        );
+        assert_eq!(
+            crate::flags::slice(&common.labels),
+            vec!["a=b", "c=d", "e=f"]
+        );
         let cli = parse("create ks app --source=app --export -n=team --interval=30s").unwrap();
         assert_eq!(cli.global.namespace.as_deref(), Some("team"));
-        assert_eq!(create(&cli).common.interval.map(|d| d.to_string()), Some("30s".to_string()));
+        assert_eq!(
+            create(&cli).common.interval.map(|d| d.to_string()),
+            Some("30s".to_string())
+        );
     }
 
     #[test]
     fn repeated_flags_keep_the_last_value() {
-        let cli = parse("create ks app --source=first --source=GitRepository/second --path=a --path=b").unwrap();
+        let cli =
+            parse("create ks app --source=first --source=GitRepository/second --path=a --path=b")
+                .unwrap();
         let k = ks(&cli);
         assert_eq!(k.source.as_ref().map(|s| s.name.as_str()), Some("second"));
         assert_eq!(k.path, "./b");

@@ -24,8 +24,11 @@ pub struct DevclusterArgs {
 }
 
 fn parse_delay(s: &str) -> Result<std::time::Duration, String> {
-    let d: gitops_core::duration::Duration = s.parse().map_err(|e: gitops_core::duration::ParseError| e.to_string())?;
-    d.to_std().ok_or_else(|| format!("{s}: must not be negative"))
+    let d: gitops_core::duration::Duration = s
+        .parse()
+        .map_err(|e: gitops_core::duration::ParseError| e.to_string())?;
+    d.to_std()
+        .ok_or_else(|| format!("{s}: must not be negative"))
 }
 
 /// Serves until the process is stopped; the global `--kubeconfig FILE` is where the

@@ -55,7 +55,9 @@ pub enum Order {
 pub fn run(cmd: &KustomizeCmd) -> Result<String, String> {
     let KustomizeCommand::Build(args) = &cmd.command;
     let dir = std::path::Path::new(args.dir.as_deref().unwrap_or("."));
-    let dir = dir.canonicalize().map_err(|e| format!("{}: {e}", dir.display()))?;
+    let dir = dir
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
     // Like kubectl, the whole file system is visible; the restrictor confines files.
     let fs = DiskFs::new("/").map_err(|e| e.to_string())?;
     let options = Options {

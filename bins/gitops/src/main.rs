@@ -45,38 +45,56 @@ fn main() -> ExitCode {
         Some(Command::Crds) => print(export::crds()),
         Some(Command::Kustomize(cmd)) => print(kustomize_cmd::run(cmd)),
         Some(Command::Build(cmd)) => match &cmd.command {
-            artifact_cmd::BuildCommand::Kustomization(args) => print(cluster::build::build(args, &cli.global, &namespace)),
+            artifact_cmd::BuildCommand::Kustomization(args) => {
+                print(cluster::build::build(args, &cli.global, &namespace))
+            }
             artifact_cmd::BuildCommand::Artifact(_) => print(artifact_cmd::build(cmd)),
         },
-        Some(Command::Diff(cmd)) => match cluster::build::diff(&cmd.command, &cli.global, &namespace) {
-            Ok((text, changed)) => {
-                print!("{text}");
-                if changed { ExitCode::from(1) } else { ExitCode::SUCCESS }
+        Some(Command::Diff(cmd)) => {
+            match cluster::build::diff(&cmd.command, &cli.global, &namespace) {
+                Ok((text, changed)) => {
+                    print!("{text}");
+                    if changed {
+                        ExitCode::from(1)
+                    } else {
+                        ExitCode::SUCCESS
+                    }
+                }
+                Err(e) => {
+                    let _ = errors::fail(&e);
+                    ExitCode::from(2)
+                }
             }
-            Err(e) => {
-                let _ = errors::fail(&e);
-                ExitCode::from(2)
-            }
-        },
+        }
         Some(Command::Push(cmd)) => print(artifact_cmd::push(cmd)),
         Some(Command::Pull(cmd)) => print(artifact_cmd::pull(cmd)),
         Some(Command::List(cmd)) => print(artifact_cmd::list(cmd)),
         Some(Command::Source(cmd)) => print(source_cmd::run(cmd, &namespace)),
         Some(Command::Up(args)) => print(up::run(args, &cli.global).map(|()| String::new())),
-        Some(Command::Devcluster(args)) => print(devcluster_cmd::run(args, cli.global.kubeconfig.as_deref())),
-        Some(cmd @ (Command::Get(_) | Command::Reconcile(_) | Command::Suspend(_) | Command::Resume(_)
-        | Command::Delete(_) | Command::Events(_) | Command::Tree(_))) => {
-            match cluster::run(cmd, &cli.global, &namespace) {
-                Ok(cluster::Done::Text(out)) => write_out(&out, &[]),
-                Ok(cluster::Done::Help(path)) => errors::print_help(&path),
-                Err(e) => errors::fail(&e),
-            }
+        Some(Command::Devcluster(args)) => {
+            print(devcluster_cmd::run(args, cli.global.kubeconfig.as_deref()))
         }
+        Some(
+            cmd @ (Command::Get(_)
+            | Command::Reconcile(_)
+            | Command::Suspend(_)
+            | Command::Resume(_)
+            | Command::Delete(_)
+            | Command::Events(_)
+            | Command::Tree(_)),
+        ) => match cluster::run(cmd, &cli.global, &namespace) {
+            Ok(cluster::Done::Text(out)) => write_out(&out, &[]),
+            Ok(cluster::Done::Help(path)) => errors::print_help(&path),
+            Err(e) => errors::fail(&e),
+        },
         Some(Command::Create(create)) => match create::run(create, &namespace) {
             Ok(create::Outcome::Done(out)) => write_out(&out.stdout, &out.stderr),
             Ok(create::Outcome::Apply(out)) => {
                 write_out("", &out.stderr);
-                print(cluster::create(&cli.global, &namespace, create, &out.stdout).map(|()| String::new()))
+                print(
+                    cluster::create(&cli.global, &namespace, create, &out.stdout)
+                        .map(|()| String::new()),
+                )
             }
             Ok(create::Outcome::Help(path)) => errors::print_help(&path),
             Err((partial, message)) => {

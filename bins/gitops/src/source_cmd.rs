@@ -108,23 +108,39 @@ pub fn run(cmd: &SourceCmd, namespace: &str) -> Result<String, String> {
     let SourceCommand::Fetch(fetch) = &cmd.command;
     let fetched = match &fetch.kind {
         FetchKind::Git { source, target } => {
-            let object: GitRepository = described(namespace, &source.name, |ctx| create_source::git(ctx, source))?;
+            let object: GitRepository = described(namespace, &source.name, |ctx| {
+                create_source::git(ctx, source)
+            })?;
             fetch_git(&object, target)?
         }
         FetchKind::Oci { source, target } => {
-            let object: OCIRepository = described(namespace, &source.name, |ctx| create_source::oci(ctx, source))?;
+            let object: OCIRepository = described(namespace, &source.name, |ctx| {
+                create_source::oci(ctx, source)
+            })?;
             fetch_oci(&object, target)?
         }
-        FetchKind::HelmChart { source, chart, chart_version, target } => {
-            let object: HelmRepository = described(namespace, &source.name, |ctx| create_source::helm(ctx, source))?;
+        FetchKind::HelmChart {
+            source,
+            chart,
+            chart_version,
+            target,
+        } => {
+            let object: HelmRepository = described(namespace, &source.name, |ctx| {
+                create_source::helm(ctx, source)
+            })?;
             fetch_chart(&object, chart, chart_version, target)?
         }
         FetchKind::Bucket { source, target } => {
-            let object: Bucket = described(namespace, &source.name, |ctx| create_source::bucket(ctx, source))?;
+            let object: Bucket = described(namespace, &source.name, |ctx| {
+                create_source::bucket(ctx, source)
+            })?;
             fetch_bucket(&object, target)?
         }
     };
-    Ok(format!("revision: {}\ndigest: {}\n", fetched.revision, fetched.digest))
+    Ok(format!(
+        "revision: {}\ndigest: {}\n",
+        fetched.revision, fetched.digest
+    ))
 }
 
 /// The object the `create source` flags describe (its `--export` output, typed).
@@ -140,7 +156,8 @@ fn described<T: DeserializeOwned>(
         fetch_timeout: None,
     };
     let generated = create(&ctx).map_err(|(_, message)| message)?;
-    let docs = gitops_core::yaml::load_documents(&generated.stdout, &Default::default()).map_err(|e| e.to_string())?;
+    let docs = gitops_core::yaml::load_documents(&generated.stdout, &Default::default())
+        .map_err(|e| e.to_string())?;
     let source = docs
         .into_iter()
         .map(|d| d.value)
@@ -151,24 +168,40 @@ fn described<T: DeserializeOwned>(
 
 /// The data of the Secret in `--secret-file` (`data` base64-decoded, `stringData` over it).
 fn secret_data(target: &FetchTarget) -> Result<Option<BTreeMap<String, Vec<u8>>>, String> {
-    let Some(path) = &target.secret_file else { return Ok(None) };
+    let Some(path) = &target.secret_file else {
+        return Ok(None);
+    };
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    let docs = gitops_core::yaml::load_documents(&text, &Default::default()).map_err(|e| format!("{path}: {e}"))?;
+    let docs = gitops_core::yaml::load_documents(&text, &Default::default())
+        .map_err(|e| format!("{path}: {e}"))?;
     let secret = docs
         .into_iter()
         .map(|d| d.value)
         .find(|v| v.get("kind").and_then(Value::as_str) == Some("Secret"))
         .ok_or_else(|| format!("{path}: no Secret in the file"))?;
     let mut data = BTreeMap::new();
-    for (key, value) in secret.get("data").and_then(Value::as_object).into_iter().flatten() {
+    for (key, value) in secret
+        .get("data")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         let text = value.as_str().unwrap_or_default();
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text)
             .map_err(|e| format!("{path}: data.{key} is not base64: {e}"))?;
         data.insert(key.clone(), bytes);
     }
-    for (key, value) in secret.get("stringData").and_then(Value::as_object).into_iter().flatten() {
-        data.insert(key.clone(), value.as_str().unwrap_or_default().as_bytes().to_vec());
+    for (key, value) in secret
+        .get("stringData")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        data.insert(
+            key.clone(),
+            value.as_str().unwrap_or_default().as_bytes().to_vec(),
+        );
     }
     Ok(Some(data))
 }
@@ -176,7 +209,12 @@ fn secret_data(target: &FetchTarget) -> Result<Option<BTreeMap<String, Vec<u8>>>
 /// The output directory, created empty.
 fn output_dir(target: &FetchTarget) -> Result<&Path, String> {
     let dir = Path::new(&target.output);
-    if dir.exists() && std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", target.output))?.next().is_some() {
+    if dir.exists()
+        && std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", target.output))?
+            .next()
+            .is_some()
+    {
         return Err(format!("output directory '{}' is not empty", target.output));
     }
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", target.output))?;
@@ -186,12 +224,16 @@ fn output_dir(target: &FetchTarget) -> Result<&Path, String> {
 /// The digest of the tar.gz Flux would store for `dir` (packed aside, then removed).
 fn archive_digest(dir: &Path, rules: &IgnoreRules) -> Result<String, String> {
     let scratch = tempfile::tempdir().map_err(|e| e.to_string())?;
-    let digest = artifact::pack_file(dir, &scratch.path().join("artifact.tar.gz"), rules).map_err(|e| e.to_string())?;
+    let digest = artifact::pack_file(dir, &scratch.path().join("artifact.tar.gz"), rules)
+        .map_err(|e| e.to_string())?;
     Ok(digest.to_string())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())
 }
 
 fn fetch_git(object: &GitRepository, target: &FetchTarget) -> Result<Fetched, String> {
@@ -205,7 +247,10 @@ fn fetch_git(object: &GitRepository, target: &FetchTarget) -> Result<Fetched, St
     let rules = IgnoreRules::for_source(SourceKind::Git, object.spec.ignore.as_deref())
         .with_sourceignore_files(dir)
         .map_err(|e| e.to_string())?;
-    Ok(Fetched { revision: commit.revision.to_string(), digest: archive_digest(dir, &rules)? })
+    Ok(Fetched {
+        revision: commit.revision.to_string(),
+        digest: archive_digest(dir, &rules)?,
+    })
 }
 
 fn fetch_oci(object: &OCIRepository, target: &FetchTarget) -> Result<Fetched, String> {
@@ -213,8 +258,16 @@ fn fetch_oci(object: &OCIRepository, target: &FetchTarget) -> Result<Fetched, St
         Some(data) => match data.get(".dockerconfigjson") {
             Some(json) => oci::Credentials::from_docker_config(json).map_err(|e| e.to_string())?,
             None => {
-                let text = |k: &str| data.get(k).map(|v| String::from_utf8_lossy(v).into_owned()).unwrap_or_default();
-                oci::Credentials::from_user_pass(&format!("{}:{}", text("username"), text("password")))
+                let text = |k: &str| {
+                    data.get(k)
+                        .map(|v| String::from_utf8_lossy(v).into_owned())
+                        .unwrap_or_default()
+                };
+                oci::Credentials::from_user_pass(&format!(
+                    "{}:{}",
+                    text("username"),
+                    text("password")
+                ))
             }
         },
         None => oci::Credentials::Anonymous,
@@ -228,30 +281,56 @@ fn fetch_oci(object: &OCIRepository, target: &FetchTarget) -> Result<Fetched, St
                 .map_err(|e| e.to_string())?;
             archive_digest(dir, &rules)?
         }
-        oci::Content::Copied { file } => artifact::digest_file(file).map_err(|e| e.to_string())?.to_string(),
+        oci::Content::Copied { file } => artifact::digest_file(file)
+            .map_err(|e| e.to_string())?
+            .to_string(),
     };
-    Ok(Fetched { revision: outcome.revision, digest })
+    Ok(Fetched {
+        revision: outcome.revision,
+        digest,
+    })
 }
 
-fn fetch_chart(object: &HelmRepository, chart: &str, version: &str, target: &FetchTarget) -> Result<Fetched, String> {
+fn fetch_chart(
+    object: &HelmRepository,
+    chart: &str,
+    version: &str,
+    target: &FetchTarget,
+) -> Result<Fetched, String> {
     let data = secret_data(target)?;
     let opts = helm::RepositoryOptions::from_secret_data(data.as_ref(), data.as_ref());
     let insecure = object.spec.insecure.unwrap_or(false);
     let dir = output_dir(target)?;
     let chart = runtime()?
-        .block_on(helm::fetch_repository_chart(&object.spec.url, chart, version, &opts, insecure, dir))
+        .block_on(helm::fetch_repository_chart(
+            &object.spec.url,
+            chart,
+            version,
+            &opts,
+            insecure,
+            dir,
+        ))
         .map_err(|e| e.to_string())?;
-    Ok(Fetched { revision: chart.version, digest: chart.digest })
+    Ok(Fetched {
+        revision: chart.version,
+        digest: chart.digest,
+    })
 }
 
 fn fetch_bucket(object: &Bucket, target: &FetchTarget) -> Result<Fetched, String> {
     let data = secret_data(target)?;
     let secret_name = object.spec.secret_ref.as_ref().map(|r| r.name.as_str());
-    let opts = bucket::BucketOptions::from_spec(&object.spec, secret_name, data.as_ref()).map_err(|e| e.to_string())?;
+    let opts = bucket::BucketOptions::from_spec(&object.spec, secret_name, data.as_ref())
+        .map_err(|e| e.to_string())?;
     let dir = output_dir(target)?;
-    let fetched = runtime()?.block_on(bucket::fetch_bucket(&opts, dir)).map_err(|e| e.to_string())?;
+    let fetched = runtime()?
+        .block_on(bucket::fetch_bucket(&opts, dir))
+        .map_err(|e| e.to_string())?;
     let rules = IgnoreRules::for_source(SourceKind::Bucket, object.spec.ignore.as_deref())
         .with_sourceignore_files(dir)
         .map_err(|e| e.to_string())?;
-    Ok(Fetched { revision: fetched.revision, digest: archive_digest(dir, &rules)? })
+    Ok(Fetched {
+        revision: fetched.revision,
+        digest: archive_digest(dir, &rules)?,
+    })
 }

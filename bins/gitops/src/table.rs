@@ -33,6 +33,9 @@ mod tests {
     #[test]
     fn pads_cells_and_ends_each_with_a_tab() {
         let rows = vec![vec!["oci://r/a:v1".to_string(), "sha256:1".to_string()]];
-        assert_eq!(render(&["artifact", "digest"], &rows), "ARTIFACT    \tDIGEST  \t\noci://r/a:v1\tsha256:1\t\n");
+        assert_eq!(
+            render(&["artifact", "digest"], &rows),
+            "ARTIFACT    \tDIGEST  \t\noci://r/a:v1\tsha256:1\t\n"
+        );
     }
 }

@@ -70,8 +70,17 @@ enum GitSource {
 
 /// Runs `gitops up`; the error is the message to fail with.
 pub fn run(args: &UpArgs, global: &GlobalArgs) -> Result<(), String> {
-    let kubeconfig = PathBuf::from(global.kubeconfig.as_deref().filter(|k| !k.is_empty()).unwrap_or(DEFAULT_KUBECONFIG));
-    let timeout = global.timeout.and_then(|d| d.to_std()).unwrap_or(Duration::from_secs(300));
+    let kubeconfig = PathBuf::from(
+        global
+            .kubeconfig
+            .as_deref()
+            .filter(|k| !k.is_empty())
+            .unwrap_or(DEFAULT_KUBECONFIG),
+    );
+    let timeout = global
+        .timeout
+        .and_then(|d| d.to_std())
+        .unwrap_or(Duration::from_secs(300));
     let source = resolve_source(args.source.as_deref(), args.branch.as_deref())?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -102,7 +111,10 @@ fn resolve_source(arg: Option<&str>, branch: Option<&str>) -> Result<GitSource, 
     let arg = arg.filter(|a| !a.is_empty()).unwrap_or(".");
     if arg.contains("://") {
         let branch = branch.unwrap_or("main").to_string();
-        return Ok(GitSource::Remote { url: arg.to_string(), branch });
+        return Ok(GitSource::Remote {
+            url: arg.to_string(),
+            branch,
+        });
     }
     let root = git(Path::new(arg), &["rev-parse", "--show-toplevel"])
         .map_err(|e| format!("{arg}: not a Git repository: {e}"))?;
@@ -112,8 +124,16 @@ fn resolve_source(arg: Option<&str>, branch: Option<&str>) -> Result<GitSource, 
         None => git(&root, &["symbolic-ref", "--short", "-q", "HEAD"])
             .map_err(|_| format!("{}: HEAD is detached; pass --branch", root.display()))?,
     };
-    git(&root, &["rev-parse", "--verify", "-q", &format!("refs/heads/{branch}")])
-        .map_err(|_| format!("{}: branch {branch:?} has no commits", root.display()))?;
+    git(
+        &root,
+        &[
+            "rev-parse",
+            "--verify",
+            "-q",
+            &format!("refs/heads/{branch}"),
+        ],
+    )
+    .map_err(|_| format!("{}: branch {branch:?} has no commits", root.display()))?;
     Ok(GitSource::Local { root, branch })
 }
 
@@ -134,7 +154,11 @@ fn git(dir: &Path, args: &[&str]) -> Result<String, String> {
 /// flux bootstrap's `--path` form: `./` + the path without a leading `./`.
 fn sync_path(path: &str) -> String {
     let trimmed = path.trim_start_matches("./").trim_start_matches('/');
-    if trimmed.is_empty() || trimmed == "." { "./".to_string() } else { format!("./{trimmed}") }
+    if trimmed.is_empty() || trimmed == "." {
+        "./".to_string()
+    } else {
+        format!("./{trimmed}")
+    }
 }
 
 /// The GitRepository and Kustomization `flux bootstrap` generates (without the
@@ -169,8 +193,14 @@ async fn start(args: &UpArgs, source: &GitSource, kubeconfig: &Path) -> Result<R
     })
     .map_err(|e| e.to_string())?;
     let client = cluster.client().map_err(|e| e.to_string())?;
-    cluster.write_kubeconfig(kubeconfig).map_err(|e| e.to_string())?;
-    success(&format!("devcluster serving on {}, kubeconfig written to {}", cluster.url(), kubeconfig.display()));
+    cluster
+        .write_kubeconfig(kubeconfig)
+        .map_err(|e| e.to_string())?;
+    success(&format!(
+        "devcluster serving on {}, kubeconfig written to {}",
+        cluster.url(),
+        kubeconfig.display()
+    ));
 
     action(&format!("installing components in {SYSTEM:?} namespace"));
     install(&client).await?;
@@ -179,12 +209,22 @@ async fn start(args: &UpArgs, source: &GitSource, kubeconfig: &Path) -> Result<R
     let (url, branch, git) = match source {
         GitSource::Remote { url, branch } => (url.clone(), branch.clone(), None),
         GitSource::Local { root, branch } => {
-            let server = gitops_sources::git::serve::serve(root, SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .map_err(|e| e.to_string())?;
-            success(&format!("serving {} (branch {branch}) at {}", root.display(), server.url()));
-            if git(root, &["status", "--porcelain", "--untracked-files=no"]).is_ok_and(|s| !s.is_empty()) {
-                waiting(&format!("{} has uncommitted changes: only commits are applied", root.display()));
+            let server =
+                gitops_sources::git::serve::serve(root, SocketAddr::from(([127, 0, 0, 1], 0)))
+                    .await
+                    .map_err(|e| e.to_string())?;
+            success(&format!(
+                "serving {} (branch {branch}) at {}",
+                root.display(),
+                server.url()
+            ));
+            if git(root, &["status", "--porcelain", "--untracked-files=no"])
+                .is_ok_and(|s| !s.is_empty())
+            {
+                waiting(&format!(
+                    "{} has uncommitted changes: only commits are applied",
+                    root.display()
+                ));
             }
             (server.url().to_string(), branch.clone(), Some(server))
         }
@@ -209,8 +249,18 @@ async fn start(args: &UpArgs, source: &GitSource, kubeconfig: &Path) -> Result<R
         .patch(SYSTEM, &params, &Patch::Apply(&ks))
         .await
         .map_err(|e| format!("Kustomization/{SYSTEM}/{SYSTEM}: {e}"))?;
-    success(&format!("GitRepository and Kustomization {SYSTEM:?} follow {url} (branch {branch}, path {})", sync_path(&args.path)));
-    Ok(Running { cluster, client, git, stop, manager, _storage: storage })
+    success(&format!(
+        "GitRepository and Kustomization {SYSTEM:?} follow {url} (branch {branch}, path {})",
+        sync_path(&args.path)
+    ));
+    Ok(Running {
+        cluster,
+        client,
+        git,
+        stop,
+        manager,
+        _storage: storage,
+    })
 }
 
 /// The controllers as `gitops up` runs them: storage on loopback, quick retries.
@@ -240,7 +290,13 @@ async fn install(client: &kube::Client) -> Result<(), String> {
     use gitops_core::k8s::k8s_openapi::api::core::v1::Namespace;
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     let params = PatchParams::apply("flux").force();
-    let all = [api::source::crds(), api::kustomize::crds(), api::helm::crds(), api::notification::crds(), api::image::crds()];
+    let all = [
+        api::source::crds(),
+        api::kustomize::crds(),
+        api::helm::crds(),
+        api::notification::crds(),
+        api::image::crds(),
+    ];
     for crd in all.into_iter().flatten() {
         let name = crd.metadata.name.clone().unwrap_or_default();
         crds.patch(&name, &params, &Patch::Apply(&crd))
@@ -285,7 +341,10 @@ async fn list_flux(client: &kube::Client) -> Result<Vec<Value>, String> {
         ("Kustomization", ApiResource::erase::<Kustomization>(&())),
     ] {
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &resource);
-        let list = api.list(&ListParams::default()).await.map_err(|e| format!("listing {kind}s: {e}"))?;
+        let list = api
+            .list(&ListParams::default())
+            .await
+            .map_err(|e| format!("listing {kind}s: {e}"))?;
         for item in list.items {
             let mut value = serde_json::to_value(&item).map_err(|e| format!("{kind}: {e}"))?;
             value["kind"] = Value::String(kind.to_string());
@@ -305,7 +364,10 @@ fn follow(
     mut interrupt: watch::Receiver<bool>,
     kubeconfig: &Path,
 ) -> Result<(), String> {
-    let roots = [("GitRepository", SYSTEM, SYSTEM), ("Kustomization", SYSTEM, SYSTEM)];
+    let roots = [
+        ("GitRepository", SYSTEM, SYSTEM),
+        ("Kustomization", SYSTEM, SYSTEM),
+    ];
     let mut tracker = progress::Tracker::default();
     let start = Instant::now();
     let mut warned = false;
@@ -341,7 +403,9 @@ fn follow(
         if start.elapsed() >= timeout && !warned {
             let why = progress::not_ready(&objects);
             if args.once {
-                return Err(format!("timeout waiting for Ready after {timeout:?}: {why}"));
+                return Err(format!(
+                    "timeout waiting for Ready after {timeout:?}: {why}"
+                ));
             }
             failure(&format!("not Ready after {timeout:?}: {why}"));
             warned = true;
@@ -372,7 +436,12 @@ fn follow(
 fn print_all(kubeconfig: &Path, timeout: Duration) -> Result<(), String> {
     let path = kubeconfig.display().to_string();
     let client = cluster::Client::from_kubeconfig(Some(&path), None).map_err(|e| e.to_string())?;
-    let ctx = Ctx { client, namespace: SYSTEM.to_string(), timeout, poll: Duration::from_millis(500) };
+    let ctx = Ctx {
+        client,
+        namespace: SYSTEM.to_string(),
+        timeout,
+        poll: Duration::from_millis(500),
+    };
     let cmd = cluster::get::GetCmd {
         all_namespaces: true,
         no_header: false,
@@ -383,7 +452,9 @@ fn print_all(kubeconfig: &Path, timeout: Duration) -> Result<(), String> {
     };
     let text = cluster::get::run(&ctx, &cmd)?.unwrap_or_default();
     let mut out = std::io::stdout().lock();
-    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(|e| format!("stdout: {e}"))
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| format!("stdout: {e}"))
 }
 
 #[cfg(test)]
@@ -393,12 +464,21 @@ mod tests {
 
     #[test]
     fn sync_objects_are_what_flux_bootstrap_generates() {
-        assert_eq!(sync_path("examples/fleet/clusters/local"), "./examples/fleet/clusters/local");
+        assert_eq!(
+            sync_path("examples/fleet/clusters/local"),
+            "./examples/fleet/clusters/local"
+        );
         assert_eq!(sync_path("./clusters/dev"), "./clusters/dev");
         assert_eq!(sync_path("./"), "./");
         let (repo, ks) = sync_objects("http://127.0.0.1:1/fleet", "main", "clusters/local", "10s");
-        assert_eq!(repo["spec"], json!({"interval": "10s", "ref": {"branch": "main"}, "url": "http://127.0.0.1:1/fleet"}));
-        assert_eq!(repo["metadata"], json!({"name": "flux-system", "namespace": "flux-system"}));
+        assert_eq!(
+            repo["spec"],
+            json!({"interval": "10s", "ref": {"branch": "main"}, "url": "http://127.0.0.1:1/fleet"})
+        );
+        assert_eq!(
+            repo["metadata"],
+            json!({"name": "flux-system", "namespace": "flux-system"})
+        );
         assert_eq!(
             ks["spec"],
             json!({"interval": "10s", "path": "./clusters/local", "prune": true,
@@ -410,7 +490,10 @@ mod tests {
     fn a_url_is_used_as_is_and_a_directory_must_be_a_repository() {
         assert_eq!(
             resolve_source(Some("https://example.com/fleet.git"), None).unwrap(),
-            GitSource::Remote { url: "https://example.com/fleet.git".into(), branch: "main".into() }
+            GitSource::Remote {
+                url: "https://example.com/fleet.git".into(),
+                branch: "main".into()
+            }
         );
         let dir = tempfile::tempdir().unwrap();
         let err = resolve_source(dir.path().to_str(), None).unwrap_err();

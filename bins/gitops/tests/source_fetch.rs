@@ -7,7 +7,10 @@ mod git_support;
 use std::process::{Command, Output};
 
 fn gitops(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gitops")).args(args).output().expect("run gitops")
+    Command::new(env!("CARGO_BIN_EXE_gitops"))
+        .args(args)
+        .output()
+        .expect("run gitops")
 }
 
 #[test]
@@ -22,22 +25,48 @@ fn fetch_git_with_credentials_from_a_secret_file() {
         .expect("write secret");
     let fetch = |out: &str, secret: &str| {
         gitops(&[
-            "source", "fetch", "git", "app", "--url", &url, "--tag", "v1.2.0", "--secret-ref", "creds",
-            "--secret-file", secret, "--output", tmp.path().join(out).to_str().unwrap_or(""),
+            "source",
+            "fetch",
+            "git",
+            "app",
+            "--url",
+            &url,
+            "--tag",
+            "v1.2.0",
+            "--secret-ref",
+            "creds",
+            "--secret-file",
+            secret,
+            "--output",
+            tmp.path().join(out).to_str().unwrap_or(""),
         ])
     };
     let first = fetch("one", secret.to_str().unwrap_or(""));
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     let stdout = String::from_utf8_lossy(&first.stdout).into_owned();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines[0], format!("revision: v1.2.0@sha1:{}", fixture.v1_2_0));
-    assert!(lines[1].starts_with("digest: sha256:") && lines[1].len() == "digest: sha256:".len() + 64, "{stdout}");
+    assert_eq!(
+        lines[0],
+        format!("revision: v1.2.0@sha1:{}", fixture.v1_2_0)
+    );
+    assert!(
+        lines[1].starts_with("digest: sha256:") && lines[1].len() == "digest: sha256:".len() + 64,
+        "{stdout}"
+    );
     assert_eq!(
         std::fs::read_to_string(tmp.path().join("one/deploy/app.yaml")).expect("checked out"),
         "kind: ConfigMap\nversion: 2\n"
     );
     let second = fetch("two", secret.to_str().unwrap_or(""));
-    assert_eq!(String::from_utf8_lossy(&second.stdout), stdout, "same commit, same digest");
+    assert_eq!(
+        String::from_utf8_lossy(&second.stdout),
+        stdout,
+        "same commit, same digest"
+    );
 
     let wrong = tmp.path().join("wrong.yaml");
     std::fs::write(&wrong, "apiVersion: v1\nkind: Secret\nmetadata:\n  name: creds\nstringData:\n  username: flux\n  password: wrong-pass\n")

@@ -23,7 +23,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -121,12 +125,22 @@ fn fleet(broken: bool) -> (tempfile::TempDir, PathBuf) {
     git(&repo, &["init", "-q", "-b", "main"]);
     write(&repo, "clusters/local/infrastructure.yaml", INFRASTRUCTURE);
     write(&repo, "clusters/local/apps.yaml", &apps_ks(2));
-    write(&repo, "infrastructure/namespace.yaml", "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n");
-    let resources = if broken { "  - podinfo\n  - missing.yaml\n" } else { "  - podinfo\n" };
+    write(
+        &repo,
+        "infrastructure/namespace.yaml",
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: apps\n",
+    );
+    let resources = if broken {
+        "  - podinfo\n  - missing.yaml\n"
+    } else {
+        "  - podinfo\n"
+    };
     write(
         &repo,
         "apps/kustomization.yaml",
-        &format!("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources:\n{resources}"),
+        &format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: apps\nresources:\n{resources}"
+        ),
     );
     write(&repo, "apps/podinfo/deployment.yaml", DEPLOYMENT);
     write(&repo, "apps/podinfo/service.yaml", SERVICE);
@@ -155,9 +169,18 @@ fn up(repo: &Path, kubeconfig: &Path, extra: &[&str]) -> Command {
 fn up_once_reconciles_the_fleet_to_ready_and_prints_get_all() {
     let (tmp, repo) = fleet(false);
     let kubeconfig = tmp.path().join("kubeconfig");
-    let out = up(&repo, &kubeconfig, &["--once", "--timeout", "2m"]).output().unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}", out.status);
+    let out = up(&repo, &kubeconfig, &["--once", "--timeout", "2m"])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        out.status
+    );
     let head = git(&repo, &["rev-parse", "HEAD"]);
     for line in [
         "◎ waiting for Kustomization \"flux-system/flux-system\" to be reconciled",
@@ -173,8 +196,16 @@ fn up_once_reconciles_the_fleet_to_ready_and_prints_get_all() {
     // `get all -A`: the source and the three Kustomizations, Ready at the commit.
     assert!(stdout.contains("NAMESPACE"), "{stdout}");
     let revision = format!("main@sha1:{}", &head[..8]);
-    for name in ["gitrepository/flux-system", "kustomization/flux-system", "kustomization/infrastructure", "kustomization/apps"] {
-        let row = stdout.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("no {name} in:\n{stdout}"));
+    for name in [
+        "gitrepository/flux-system",
+        "kustomization/flux-system",
+        "kustomization/infrastructure",
+        "kustomization/apps",
+    ] {
+        let row = stdout
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no {name} in:\n{stdout}"));
         assert!(row.contains("True"), "{row}");
         assert!(row.contains(&revision), "{row} lacks {revision}");
     }
@@ -185,13 +216,28 @@ fn up_once_fails_with_the_build_error_of_a_broken_manifest() {
     let (tmp, repo) = fleet(true);
     let kubeconfig = tmp.path().join("kubeconfig");
     let start = Instant::now();
-    let out = up(&repo, &kubeconfig, &["--once", "--timeout", "90s"]).output().unwrap();
+    let out = up(&repo, &kubeconfig, &["--once", "--timeout", "90s"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success(), "a broken manifest must fail:\n{stderr}");
-    let last = stderr.lines().rfind(|l| l.starts_with("✗")).unwrap_or_default();
-    assert!(last.contains("Kustomization \"flux-system/apps\" not ready: BuildFailed"), "{stderr}");
+    assert!(
+        !out.status.success(),
+        "a broken manifest must fail:\n{stderr}"
+    );
+    let last = stderr
+        .lines()
+        .rfind(|l| l.starts_with("✗"))
+        .unwrap_or_default();
+    assert!(
+        last.contains("Kustomization \"flux-system/apps\" not ready: BuildFailed"),
+        "{stderr}"
+    );
     assert!(last.contains("missing.yaml"), "{last}");
-    assert!(start.elapsed() < Duration::from_secs(80), "a build failure fails fast: {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(80),
+        "a build failure fails fast: {:?}",
+        start.elapsed()
+    );
 }
 
 /// A child process killed if the test ends before it exits.
@@ -219,16 +265,30 @@ fn collect(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
     lines
 }
 
-fn wait_until(what: &str, timeout: Duration, lines: &Arc<Mutex<Vec<String>>>, mut check: impl FnMut() -> bool) {
+fn wait_until(
+    what: &str,
+    timeout: Duration,
+    lines: &Arc<Mutex<Vec<String>>>,
+    mut check: impl FnMut() -> bool,
+) {
     let start = Instant::now();
     while !check() {
-        assert!(start.elapsed() < timeout, "{what} not within {timeout:?}; output:\n{}", lines.lock().unwrap().join("\n"));
+        assert!(
+            start.elapsed() < timeout,
+            "{what} not within {timeout:?}; output:\n{}",
+            lines.lock().unwrap().join("\n")
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
 }
 
 fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
-    let out = Command::new("kubectl").arg("--kubeconfig").arg(kubeconfig).args(args).output().expect("run kubectl");
+    let out = Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(kubeconfig)
+        .args(args)
+        .output()
+        .expect("run kubectl");
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
@@ -236,33 +296,87 @@ fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
 fn up_applies_a_new_commit_within_the_interval_and_stops_on_sigint() {
     let (tmp, repo) = fleet(false);
     let kubeconfig = tmp.path().join("kubeconfig");
-    let mut child = Running(up(&repo, &kubeconfig, &["--interval", "3s"]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap());
+    let mut child = Running(
+        up(&repo, &kubeconfig, &["--interval", "3s"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let lines = collect(&mut child.0);
     let has = |text: &str| lines.lock().unwrap().iter().any(|l| l.contains(text));
-    wait_until("Ready", Duration::from_secs(120), &lines, || has("✔ all Kustomizations are Ready"));
-    let replicas = || kubectl(&kubeconfig, &["get", "deployment", "podinfo", "-n", "apps", "-o", "jsonpath={.spec.replicas}"]);
+    wait_until("Ready", Duration::from_secs(120), &lines, || {
+        has("✔ all Kustomizations are Ready")
+    });
+    let replicas = || {
+        kubectl(
+            &kubeconfig,
+            &[
+                "get",
+                "deployment",
+                "podinfo",
+                "-n",
+                "apps",
+                "-o",
+                "jsonpath={.spec.replicas}",
+            ],
+        )
+    };
     assert_eq!(replicas(), "2");
     // The CLI reaches the same cluster through the written kubeconfig.
-    let get = Command::new(env!("CARGO_BIN_EXE_gitops")).arg("--kubeconfig").arg(&kubeconfig).args(["get", "all", "-A"]).output().unwrap();
+    let get = Command::new(env!("CARGO_BIN_EXE_gitops"))
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["get", "all", "-A"])
+        .output()
+        .unwrap();
     let table = String::from_utf8_lossy(&get.stdout);
-    assert!(get.status.success(), "{}", String::from_utf8_lossy(&get.stderr));
-    assert!(table.lines().any(|l| l.contains("kustomization/apps") && l.contains("True")), "{table}");
+    assert!(
+        get.status.success(),
+        "{}",
+        String::from_utf8_lossy(&get.stderr)
+    );
+    assert!(
+        table
+            .lines()
+            .any(|l| l.contains("kustomization/apps") && l.contains("True")),
+        "{table}"
+    );
 
     // A commit changing the postBuild variable scales the Deployment.
     write(&repo, "clusters/local/apps.yaml", &apps_ks(3));
     git(&repo, &["commit", "-q", "-am", "scale podinfo"]);
     let committed = Instant::now();
-    wait_until("the new replica count", Duration::from_secs(40), &lines, || replicas() == "3");
+    wait_until(
+        "the new replica count",
+        Duration::from_secs(40),
+        &lines,
+        || replicas() == "3",
+    );
     // Within the source's 3s interval plus one reconcile of each Kustomization, not the
     // children's 10m interval (slack for a loaded machine).
-    assert!(committed.elapsed() < Duration::from_secs(25), "applied after {:?}", committed.elapsed());
+    assert!(
+        committed.elapsed() < Duration::from_secs(25),
+        "applied after {:?}",
+        committed.elapsed()
+    );
     let head = git(&repo, &["rev-parse", "HEAD"]);
-    wait_until("the new revision reported", Duration::from_secs(20), &lines, || {
-        has(&format!("✔ Kustomization \"flux-system/apps\" reconciled: Applied revision: main@sha1:{head}"))
-    });
+    wait_until(
+        "the new revision reported",
+        Duration::from_secs(20),
+        &lines,
+        || {
+            has(&format!(
+                "✔ Kustomization \"flux-system/apps\" reconciled: Applied revision: main@sha1:{head}"
+            ))
+        },
+    );
 
     // Ctrl-C: a clean shutdown, exit 0.
-    let status = Command::new("kill").args(["-INT", &child.0.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-INT", &child.0.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let start = Instant::now();
     let exit = loop {
@@ -270,11 +384,18 @@ fn up_applies_a_new_commit_within_the_interval_and_stops_on_sigint() {
             break exit;
         }
         if start.elapsed() > Duration::from_secs(30) {
-                        panic!("gitops up did not stop on SIGINT:\n{}", lines.lock().unwrap().join("\n"));
+            panic!(
+                "gitops up did not stop on SIGINT:\n{}",
+                lines.lock().unwrap().join("\n")
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     };
     std::thread::sleep(Duration::from_millis(200));
-    assert!(exit.success(), "exit {exit:?}:\n{}", lines.lock().unwrap().join("\n"));
+    assert!(
+        exit.success(),
+        "exit {exit:?}:\n{}",
+        lines.lock().unwrap().join("\n")
+    );
     assert!(has("✔ stopped"), "{}", lines.lock().unwrap().join("\n"));
 }

@@ -112,13 +112,21 @@ impl Validator {
         if let Some(max) = max.filter(|m| value > *m) {
             self.error(
                 field,
-                format!("Invalid value: {value}: {field} in body should be less than or equal to {max}"),
+                format!(
+                    "Invalid value: {value}: {field} in body should be less than or equal to {max}"
+                ),
             );
         }
     }
 
     /// Requires the string length, when present, within `min..=max` characters.
-    pub fn length(&mut self, field: &str, value: Option<&str>, min: Option<usize>, max: Option<usize>) {
+    pub fn length(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        min: Option<usize>,
+        max: Option<usize>,
+    ) {
         let Some(value) = value else { return };
         let len = value.chars().count();
         if let Some(min) = min.filter(|m| len < *m) {
@@ -128,10 +136,7 @@ impl Validator {
             );
         }
         if let Some(max) = max.filter(|m| len > *m) {
-            self.error(
-                field,
-                format!("Too long: may not be more than {max} bytes"),
-            );
+            self.error(field, format!("Too long: may not be more than {max} bytes"));
         }
     }
 
@@ -163,8 +168,15 @@ mod tests {
         let err = v.finish("GitRepository", "podinfo").expect_err("invalid");
         assert_eq!(err.errors.len(), 3);
         let text = err.to_string();
-        assert!(text.starts_with("GitRepository 'podinfo' is invalid: spec.interval: Invalid value: \"1x\""), "{text}");
-        assert!(text.contains("spec.provider: Unsupported value: \"gitlab\": supported values: \"generic\", \"aws\""));
+        assert!(
+            text.starts_with(
+                "GitRepository 'podinfo' is invalid: spec.interval: Invalid value: \"1x\""
+            ),
+            "{text}"
+        );
+        assert!(text.contains(
+            "spec.provider: Unsupported value: \"gitlab\": supported values: \"generic\", \"aws\""
+        ));
         assert!(text.contains("spec.url: Required value"));
     }
 }

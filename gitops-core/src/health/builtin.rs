@@ -24,7 +24,9 @@ pub(crate) fn compute_builtin(
         ("apps" | "extensions", "DaemonSet") => daemonset(obj)?,
         ("apps" | "extensions", "Deployment") => deployment(obj)?,
         ("apps" | "extensions", "ReplicaSet") => replicaset(obj)?,
-        ("policy", "PodDisruptionBudget") => StatusResult::current("AllowedDisruptions has been computed."),
+        ("policy", "PodDisruptionBudget") => {
+            StatusResult::current("AllowedDisruptions has been computed.")
+        }
         ("batch", "Job") => kstatus_job(obj)?,
         ("apiextensions.k8s.io", "CustomResourceDefinition") => crd(obj)?,
         _ => return Ok(None),
@@ -54,7 +56,10 @@ fn statefulset(obj: &Value) -> StatusResult {
         return StatusResult::in_progress("LessReady", format!("Ready: {ready}/{spec}"));
     }
     if replicas > spec {
-        return StatusResult::in_progress("ExtraPods", format!("Pending termination: {}", replicas - spec));
+        return StatusResult::in_progress(
+            "ExtraPods",
+            format!("Pending termination: {}", replicas - spec),
+        );
     }
     if partition != -1 {
         if updated < spec - partition {
@@ -74,7 +79,9 @@ fn statefulset(obj: &Value) -> StatusResult {
             "Waiting for updated revision to match current",
         );
     }
-    StatusResult::current(format!("All replicas scheduled as expected. Replicas: {replicas}"))
+    StatusResult::current(format!(
+        "All replicas scheduled as expected. Replicas: {replicas}"
+    ))
 }
 
 fn deployment(obj: &Value) -> Result<StatusResult, HealthError> {
@@ -110,7 +117,10 @@ fn deployment(obj: &Value) -> Result<StatusResult, HealthError> {
     } else if spec > updated {
         StatusResult::in_progress("LessUpdated", format!("Updated: {updated}/{spec}"))
     } else if replicas > spec {
-        StatusResult::in_progress("ExtraPods", format!("Pending termination: {}", replicas - spec))
+        StatusResult::in_progress(
+            "ExtraPods",
+            format!("Pending termination: {}", replicas - spec),
+        )
     } else if updated > avail {
         StatusResult::in_progress("LessAvailable", format!("Available: {avail}/{updated}"))
     } else if spec > ready {
@@ -125,8 +135,14 @@ fn deployment(obj: &Value) -> Result<StatusResult, HealthError> {
 }
 
 fn replicaset(obj: &Value) -> Result<StatusResult, HealthError> {
-    if conditions(obj)?.iter().any(|c| c.type_ == "ReplicaFailure" && c.status == "True") {
-        return Ok(StatusResult::in_progress("ReplicaFailure", "Replica Failure condition. Check Pods"));
+    if conditions(obj)?
+        .iter()
+        .any(|c| c.type_ == "ReplicaFailure" && c.status == "True")
+    {
+        return Ok(StatusResult::in_progress(
+            "ReplicaFailure",
+            "Replica Failure condition. Check Pods",
+        ));
     }
     let spec = int_field(obj, "spec.replicas", 1);
     let replicas = int_field(obj, "status.replicas", 0);
@@ -140,7 +156,10 @@ fn replicaset(obj: &Value) -> Result<StatusResult, HealthError> {
     } else if spec > ready {
         StatusResult::in_progress("LessReady", format!("Ready: {ready}/{spec}"))
     } else if replicas > spec {
-        StatusResult::in_progress("ExtraPods", format!("Pending termination: {}", replicas - spec))
+        StatusResult::in_progress(
+            "ExtraPods",
+            format!("Pending termination: {}", replicas - spec),
+        )
     } else {
         StatusResult::current(format!("ReplicaSet is available. Replicas: {replicas}"))
     })
@@ -176,7 +195,9 @@ fn daemonset(obj: &Value) -> Result<StatusResult, HealthError> {
     } else if desired > ready {
         StatusResult::in_progress("LessReady", format!("Ready: {ready}/{desired}"))
     } else {
-        StatusResult::current(format!("All replicas scheduled as expected. Replicas: {desired}"))
+        StatusResult::current(format!(
+            "All replicas scheduled as expected. Replicas: {desired}"
+        ))
     })
 }
 
@@ -195,7 +216,10 @@ fn pod(obj: &Value) -> Result<StatusResult, HealthError> {
         "Succeeded" => StatusResult::current("Pod has completed successfully"),
         "Failed" => StatusResult::current("Pod has completed, but not successfully"),
         "Running" => {
-            if conds.iter().any(|c| c.type_ == "Ready" && c.status == "True") {
+            if conds
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True")
+            {
                 return Ok(StatusResult::current("Pod is Ready"));
             }
             let crashing = crash_looping_containers(obj)?;
@@ -219,15 +243,22 @@ fn pod(obj: &Value) -> Result<StatusResult, HealthError> {
             }
         }
         "" => StatusResult::in_progress("PodNotObserved", "Pod phase not available"),
-        other => return Err(malformed(obj, "status.phase", &format!("unknown phase {other}"))),
+        other => {
+            return Err(malformed(
+                obj,
+                "status.phase",
+                &format!("unknown phase {other}"),
+            ));
+        }
     })
 }
 
 /// Whether `metadata.creationTimestamp` is less than `seconds` ago (a missing or invalid
 /// timestamp is the zero time, long ago).
 fn created_within(obj: &Value, seconds: i64) -> bool {
-    let Some(created) =
-        str_field(obj, "metadata.creationTimestamp", "").parse::<k8s_openapi::jiff::Timestamp>().ok()
+    let Some(created) = str_field(obj, "metadata.creationTimestamp", "")
+        .parse::<k8s_openapi::jiff::Timestamp>()
+        .ok()
     else {
         return false;
     };
@@ -237,11 +268,18 @@ fn created_within(obj: &Value, seconds: i64) -> bool {
 
 /// Names of the containers waiting with reason `CrashLoopBackOff`.
 fn crash_looping_containers(obj: &Value) -> Result<Vec<String>, HealthError> {
-    let statuses = match lookup(obj, "status.containerStatuses").map_err(|m| malformed(obj, "status", &m))? {
-        None => return Ok(Vec::new()),
-        Some(Value::Array(list)) => list,
-        Some(_) => return Err(malformed(obj, "status.containerStatuses", "expected a list")),
-    };
+    let statuses =
+        match lookup(obj, "status.containerStatuses").map_err(|m| malformed(obj, "status", &m))? {
+            None => return Ok(Vec::new()),
+            Some(Value::Array(list)) => list,
+            Some(_) => {
+                return Err(malformed(
+                    obj,
+                    "status.containerStatuses",
+                    "expected a list",
+                ));
+            }
+        };
     Ok(statuses
         .iter()
         .filter(|cs| cs["state"]["waiting"]["reason"] == "CrashLoopBackOff")
@@ -273,7 +311,10 @@ fn kstatus_job(obj: &Value) -> Result<StatusResult, HealthError> {
         }
     }
     if str_field(obj, "status.startTime", "").is_empty() {
-        return Ok(StatusResult::in_progress("JobNotStarted", "Job not started"));
+        return Ok(StatusResult::in_progress(
+            "JobNotStarted",
+            "Job not started",
+        ));
     }
     Ok(StatusResult::current(format!(
         "Job in progress. success:{succeeded}, active: {active}, failed: {failed}"
@@ -315,7 +356,8 @@ pub fn compute_job(obj: &Value) -> Result<StatusResult, HealthError> {
             format!("Job not started. active: 0/{parallelism}"),
         ));
     }
-    let message = format!("Job in progress. success:{succeeded}, active: {active}, failed: {failed}");
+    let message =
+        format!("Job in progress. success:{succeeded}, active: {active}, failed: {failed}");
     Ok(StatusResult::in_progress("JobInProgress", message))
 }
 
@@ -323,7 +365,10 @@ fn service(obj: &Value) -> StatusResult {
     if str_field(obj, "spec.type", "ClusterIP") == "LoadBalancer"
         && str_field(obj, "spec.clusterIP", "").is_empty()
     {
-        return StatusResult::in_progress("NoIPAssigned", "ClusterIP not set. Service type: LoadBalancer");
+        return StatusResult::in_progress(
+            "NoIPAssigned",
+            "ClusterIP not set. Service type: LoadBalancer",
+        );
     }
     StatusResult::current("Service is ready")
 }
@@ -342,7 +387,10 @@ fn crd(obj: &Value) -> Result<StatusResult, HealthError> {
             }
         }
     }
-    Ok(StatusResult::in_progress("Installing", "Install in progress"))
+    Ok(StatusResult::in_progress(
+        "Installing",
+        "Install in progress",
+    ))
 }
 
 /// Whether an object is a `batch` Job (Flux's Job rule applies).
@@ -376,7 +424,9 @@ fn compute_pod_failed(pod: &Value) -> bool {
 
 fn is_unschedulable(pod: &Value) -> bool {
     conditions(pod).is_ok_and(|conds| {
-        conds.iter().any(|c| c.type_ == "PodScheduled" && c.status == "False" && c.reason == "Unschedulable")
+        conds.iter().any(|c| {
+            c.type_ == "PodScheduled" && c.status == "False" && c.reason == "Unschedulable"
+        })
     })
 }
 
@@ -394,8 +444,12 @@ pub(crate) fn label_selector(obj: &Value, path: &str) -> Option<String> {
     if let Some(Value::Array(exprs)) = selector.get("matchExpressions") {
         for e in exprs {
             let key = e["key"].as_str().unwrap_or_default();
-            let values: Vec<&str> =
-                e["values"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let values: Vec<&str> = e["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             match e["operator"].as_str().unwrap_or_default() {
                 "In" => parts.push(format!("{key} in ({})", values.join(","))),
                 "NotIn" => parts.push(format!("{key} notin ({})", values.join(","))),

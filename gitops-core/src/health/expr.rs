@@ -14,7 +14,9 @@ use cel::objects::{Key, Map};
 use cel::{Context, Env, Program};
 use serde_json::Value;
 
-use super::{HealthError, Status, StatusResult, builtin, compute, generic::nested_i64, group_of, object_id};
+use super::{
+    HealthError, Status, StatusResult, builtin, compute, generic::nested_i64, group_of, object_id,
+};
 use crate::api::kustomize::CustomHealthCheck;
 
 /// One compiled expression and its source.
@@ -46,14 +48,23 @@ pub struct HealthCheckExprs {
 
 impl std::fmt::Debug for HealthCheckExprs {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let entries: Vec<_> = self.entries.iter().map(|e| (e.group.as_str(), e.kind.as_deref())).collect();
-        f.debug_struct("HealthCheckExprs").field("entries", &entries).finish()
+        let entries: Vec<_> = self
+            .entries
+            .iter()
+            .map(|e| (e.group.as_str(), e.kind.as_deref()))
+            .collect();
+        f.debug_struct("HealthCheckExprs")
+            .field("entries", &entries)
+            .finish()
     }
 }
 
 impl Default for HealthCheckExprs {
     fn default() -> Self {
-        HealthCheckExprs { env: Arc::new(env()), entries: Vec::new() }
+        HealthCheckExprs {
+            env: Arc::new(env()),
+            entries: Vec::new(),
+        }
     }
 }
 
@@ -79,7 +90,11 @@ impl HealthCheckExprs {
             let kind = check.kind.clone().filter(|k| !k.is_empty());
             if entries.iter().any(|e| e.group == group && e.kind == kind) {
                 let k = kind.as_deref().unwrap_or_default();
-                let group_kind = if group.is_empty() { k.to_string() } else { format!("{k}.{group}") };
+                let group_kind = if group.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{k}.{group}")
+                };
                 return Err(HealthError::DuplicateExpr { index, group_kind });
             }
             let invalid = |message: String| HealthError::InvalidExpr { index, message };
@@ -92,15 +107,29 @@ impl HealthCheckExprs {
                         "failed to parse the expression {name}: failed to parse the CEL expression '{source}': {e}"
                     ))
                 })?;
-                Ok(Expr { source: source.to_string(), program })
+                Ok(Expr {
+                    source: source.to_string(),
+                    program,
+                })
             };
-            let optional = |name: &str, source: &Option<String>| -> Result<Option<Expr>, HealthError> {
-                source.as_deref().filter(|s| !s.is_empty()).map(|s| compile(name, s)).transpose()
-            };
+            let optional =
+                |name: &str, source: &Option<String>| -> Result<Option<Expr>, HealthError> {
+                    source
+                        .as_deref()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| compile(name, s))
+                        .transpose()
+                };
             let current = compile("Current", &check.current)?;
             let failed = optional("Failed", &check.failed)?;
             let in_progress = optional("InProgress", &check.in_progress)?;
-            entries.push(Entry { group, kind, in_progress, failed, current });
+            entries.push(Entry {
+                group,
+                kind,
+                in_progress,
+                failed,
+                current,
+            });
         }
         Ok(HealthCheckExprs { env, entries })
     }
@@ -116,8 +145,15 @@ impl HealthCheckExprs {
     }
 
     fn entry_for(&self, group: &str, kind: &str) -> Option<&Entry> {
-        let by_kind = self.entries.iter().find(|e| e.group == group && e.kind.as_deref() == Some(kind));
-        by_kind.or_else(|| self.entries.iter().find(|e| e.group == group && e.kind.is_none()))
+        let by_kind = self
+            .entries
+            .iter()
+            .find(|e| e.group == group && e.kind.as_deref() == Some(kind));
+        by_kind.or_else(|| {
+            self.entries
+                .iter()
+                .find(|e| e.group == group && e.kind.is_none())
+        })
     }
 
     /// The status of a live object by the rule Flux's status poller uses for it: Flux's Job
@@ -167,9 +203,10 @@ impl HealthCheckExprs {
         ];
         for (expr, status) in steps {
             let Some(expr) = expr else { continue };
-            if eval_bool(expr, &ctx)
-                .map_err(|message| HealthError::Eval { object: object_id(obj), message })?
-            {
+            if eval_bool(expr, &ctx).map_err(|message| HealthError::Eval {
+                object: object_id(obj),
+                message,
+            })? {
                 return Ok(StatusResult::new(status, ""));
             }
         }
@@ -181,8 +218,14 @@ impl HealthCheckExprs {
 fn eval_bool(expr: &Expr, ctx: &Context<'_, '_>) -> Result<bool, String> {
     match expr.program.execute(ctx) {
         Ok(cel::Value::Bool(b)) => Ok(b),
-        Ok(_) => Err(format!("failed to evaluate CEL expression as boolean: '{}'", expr.source)),
-        Err(e) => Err(format!("failed to evaluate the CEL expression '{}': {e}", expr.source)),
+        Ok(_) => Err(format!(
+            "failed to evaluate CEL expression as boolean: '{}'",
+            expr.source
+        )),
+        Err(e) => Err(format!(
+            "failed to evaluate the CEL expression '{}': {e}",
+            expr.source
+        )),
     }
 }
 
@@ -203,8 +246,14 @@ pub fn eval_ready_expr(expr: &str, self_obj: &Value, dep: &Value) -> Result<bool
     let mut ctx = Context::with_env(env);
     ctx.add_variable_from_value("self", to_cel(self_obj));
     ctx.add_variable_from_value("dep", to_cel(dep));
-    let compiled = Expr { source: expr.to_string(), program };
-    eval_bool(&compiled, &ctx).map_err(|message| HealthError::Eval { object: object_id(dep), message })
+    let compiled = Expr {
+        source: expr.to_string(),
+        program,
+    };
+    eval_bool(&compiled, &ctx).map_err(|message| HealthError::Eval {
+        object: object_id(dep),
+        message,
+    })
 }
 
 /// A JSON value as a CEL value: integers are `int` (`uint` beyond `i64`), other numbers
@@ -221,8 +270,10 @@ fn to_cel(v: &Value) -> cel::Value {
         Value::String(s) => cel::Value::String(Arc::new(s.clone())),
         Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
         Value::Object(map) => {
-            let map: HashMap<Key, cel::Value> =
-                map.iter().map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v))).collect();
+            let map: HashMap<Key, cel::Value> = map
+                .iter()
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), to_cel(v)))
+                .collect();
             cel::Value::Map(Map { map: Arc::new(map) })
         }
     }

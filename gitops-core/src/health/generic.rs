@@ -49,7 +49,11 @@ fn check_generic(obj: &Value) -> Result<Option<StatusResult>, HealthError> {
         }
         Some(Value::String(_)) | None => {}
         Some(other) => {
-            return Err(malformed(obj, "metadata.deletionTimestamp", &format!("{other} is not a string")));
+            return Err(malformed(
+                obj,
+                "metadata.deletionTimestamp",
+                &format!("{other} is not a string"),
+            ));
         }
     }
     if let Some(res) = check_generation(obj)? {
@@ -75,9 +79,13 @@ fn check_generation(obj: &Value) -> Result<Option<StatusResult>, HealthError> {
     match nested_i64(obj, "status.observedGeneration")? {
         Some(observed) if observed != generation => {
             let kind = obj["kind"].as_str().unwrap_or_default();
-            let message =
-                format!("{kind} generation is {generation}, but latest observed generation is {observed}");
-            Ok(Some(StatusResult::in_progress("LatestGenerationNotObserved", message)))
+            let message = format!(
+                "{kind} generation is {generation}, but latest observed generation is {observed}"
+            );
+            Ok(Some(StatusResult::in_progress(
+                "LatestGenerationNotObserved",
+                message,
+            )))
         }
         _ => Ok(None),
     }
@@ -92,7 +100,9 @@ fn check_ready_condition(obj: &Value) -> Result<Option<StatusResult>, HealthErro
         }
         match cond.status.as_str() {
             "True" => return Ok(Some(StatusResult::current("Resource is Ready"))),
-            "False" | "Unknown" => return Ok(Some(StatusResult::in_progress(&cond.reason, cond.message))),
+            "False" | "Unknown" => {
+                return Ok(Some(StatusResult::in_progress(&cond.reason, cond.message)));
+            }
             _ => {}
         }
     }
@@ -119,9 +129,11 @@ pub(crate) fn conditions(obj: &Value) -> Result<Vec<StatusCondition>, HealthErro
             match item.get(name) {
                 None | Some(Value::Null) => Ok(String::new()),
                 Some(Value::String(s)) => Ok(s.clone()),
-                Some(_) => {
-                    Err(malformed(obj, &format!("status.conditions[{i}].{name}"), "expected a string"))
-                }
+                Some(_) => Err(malformed(
+                    obj,
+                    &format!("status.conditions[{i}].{name}"),
+                    "expected a string",
+                )),
             }
         };
         match item {
@@ -132,7 +144,13 @@ pub(crate) fn conditions(obj: &Value) -> Result<Vec<StatusCondition>, HealthErro
                 reason: field("reason")?,
                 message: field("message")?,
             }),
-            _ => return Err(malformed(obj, &format!("status.conditions[{i}]"), "expected a mapping")),
+            _ => {
+                return Err(malformed(
+                    obj,
+                    &format!("status.conditions[{i}]"),
+                    "expected a mapping",
+                ));
+            }
         }
     }
     Ok(out)
@@ -145,7 +163,10 @@ pub(crate) fn lookup<'a>(obj: &'a Value, path: &str) -> Result<Option<&'a Value>
     let mut walked = String::new();
     for part in path.split('.') {
         let Value::Object(map) = cur else {
-            return Err(format!("{walked} is accessed as a mapping but is {}", type_name(cur)));
+            return Err(format!(
+                "{walked} is accessed as a mapping but is {}",
+                type_name(cur)
+            ));
         };
         match map.get(part) {
             Some(v) => cur = v,
@@ -161,17 +182,29 @@ pub(crate) fn lookup<'a>(obj: &'a Value, path: &str) -> Result<Option<&'a Value>
 
 /// `GetIntField`: the integer at `path`, or `default` when missing or not an integer.
 pub(crate) fn int_field(obj: &Value, path: &str, default: i64) -> i64 {
-    lookup(obj, path).ok().flatten().and_then(Value::as_i64).unwrap_or(default)
+    lookup(obj, path)
+        .ok()
+        .flatten()
+        .and_then(Value::as_i64)
+        .unwrap_or(default)
 }
 
 /// `GetStringField`: the string at `path`, or `default`.
 pub(crate) fn str_field<'a>(obj: &'a Value, path: &str, default: &'a str) -> &'a str {
-    lookup(obj, path).ok().flatten().and_then(Value::as_str).unwrap_or(default)
+    lookup(obj, path)
+        .ok()
+        .flatten()
+        .and_then(Value::as_str)
+        .unwrap_or(default)
 }
 
 /// `GetBoolField`: the boolean at `path`, or `default`.
 pub(crate) fn bool_field(obj: &Value, path: &str, default: bool) -> bool {
-    lookup(obj, path).ok().flatten().and_then(Value::as_bool).unwrap_or(default)
+    lookup(obj, path)
+        .ok()
+        .flatten()
+        .and_then(Value::as_bool)
+        .unwrap_or(default)
 }
 
 /// `NestedInt64`: `None` when missing; an error when present but not an integer.
@@ -179,7 +212,11 @@ pub(crate) fn nested_i64(obj: &Value, path: &str) -> Result<Option<i64>, HealthE
     match lookup(obj, path).map_err(|m| malformed(obj, path, &m))? {
         None => Ok(None),
         Some(v) => v.as_i64().map(Some).ok_or_else(|| {
-            malformed(obj, path, &format!("{v} is of the type {}, expected int64", type_name(v)))
+            malformed(
+                obj,
+                path,
+                &format!("{v} is of the type {}, expected int64", type_name(v)),
+            )
         }),
     }
 }
@@ -197,5 +234,9 @@ fn type_name(v: &Value) -> &'static str {
 }
 
 pub(crate) fn malformed(obj: &Value, field: &str, message: &str) -> HealthError {
-    HealthError::Malformed { object: object_id(obj), field: field.to_string(), message: message.to_string() }
+    HealthError::Malformed {
+        object: object_id(obj),
+        field: field.to_string(),
+        message: message.to_string(),
+    }
 }

@@ -111,7 +111,11 @@ pub struct StatusResult {
 impl StatusResult {
     /// A result without conditions.
     pub fn new(status: Status, message: impl Into<String>) -> Self {
-        StatusResult { status, message: message.into(), conditions: Vec::new() }
+        StatusResult {
+            status,
+            message: message.into(),
+            conditions: Vec::new(),
+        }
     }
 
     /// Current, without conditions.
@@ -175,7 +179,11 @@ impl fmt::Display for NotReady {
 }
 
 fn join(items: &[NotReady]) -> String {
-    items.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Errors of health checks.
@@ -235,7 +243,9 @@ impl HealthError {
     /// `InvalidCELExpression` for a bad `healthCheckExprs` entry).
     pub fn reason(&self) -> &'static str {
         match self {
-            HealthError::InvalidExpr { .. } | HealthError::DuplicateExpr { .. } => "InvalidCELExpression",
+            HealthError::InvalidExpr { .. } | HealthError::DuplicateExpr { .. } => {
+                "InvalidCELExpression"
+            }
             _ => crate::conditions::reason::HEALTH_CHECK_FAILED,
         }
     }
@@ -247,7 +257,11 @@ pub(crate) fn object_id(obj: &Value) -> String {
     let kind = s(&obj["kind"]);
     let ns = s(&obj["metadata"]["namespace"]);
     let name = s(&obj["metadata"]["name"]);
-    if ns.is_empty() { format!("{kind}/{name}") } else { format!("{kind}/{ns}/{name}") }
+    if ns.is_empty() {
+        format!("{kind}/{name}")
+    } else {
+        format!("{kind}/{ns}/{name}")
+    }
 }
 
 /// The group of an `apiVersion` as apimachinery parses it: `apps/v1` → `apps`; `v1` (and

@@ -25,7 +25,9 @@ use kube::discovery::{ApiCapabilities, ApiResource, Scope};
 use serde_json::Value;
 
 use super::builtin::label_selector;
-use super::{HealthCheckExprs, HealthError, NotReady, Status, StatusResult, group_of, pod_controller_status};
+use super::{
+    HealthCheckExprs, HealthError, NotReady, Status, StatusResult, group_of, pod_controller_status,
+};
 use crate::ObjectId;
 
 /// An object to wait for.
@@ -64,7 +66,12 @@ impl ObjectRef {
 
     /// Its [`ObjectId`].
     pub fn id(&self) -> ObjectId {
-        ObjectId::new(group_of(&self.api_version), &self.kind, &self.namespace, &self.name)
+        ObjectId::new(
+            group_of(&self.api_version),
+            &self.kind,
+            &self.namespace,
+            &self.name,
+        )
     }
 }
 
@@ -155,7 +162,8 @@ pub async fn wait_for_with(
         for obj in objects {
             let mut status = reader.status(obj, &opts.exprs).await;
             if status.result.status == Status::NotFound && opts.jobs_with_ttl.contains(obj) {
-                status.result = StatusResult::new(Status::Current, "Job deleted after it finished (TTL)");
+                status.result =
+                    StatusResult::new(Status::Current, "Job deleted after it finished (TTL)");
             }
             statuses.push(status);
         }
@@ -165,17 +173,27 @@ pub async fn wait_for_with(
             return Ok(());
         }
         let any_failed = statuses.iter().any(|s| s.result.status == Status::Failed);
-        let terminal = statuses.iter().all(|s| matches!(s.result.status, Status::Failed | Status::Current));
+        let terminal = statuses
+            .iter()
+            .all(|s| matches!(s.result.status, Status::Failed | Status::Current));
         if (opts.fail_fast && any_failed) || terminal {
-            let failed =
-                statuses.iter().filter(|s| s.result.status == Status::Failed).map(ObjectStatus::not_ready);
-            return Err(HealthError::Stalled { failed: failed.collect() });
+            let failed = statuses
+                .iter()
+                .filter(|s| s.result.status == Status::Failed)
+                .map(ObjectStatus::not_ready);
+            return Err(HealthError::Stalled {
+                failed: failed.collect(),
+            });
         }
         let now = tokio::time::Instant::now();
         if now >= deadline {
-            let pending =
-                statuses.iter().filter(|s| s.result.status != Status::Current).map(ObjectStatus::not_ready);
-            return Err(HealthError::Timeout { pending: pending.collect() });
+            let pending = statuses
+                .iter()
+                .filter(|s| s.result.status != Status::Current)
+                .map(ObjectStatus::not_ready);
+            return Err(HealthError::Timeout {
+                pending: pending.collect(),
+            });
         }
         tokio::time::sleep(opts.interval.min(deadline - now)).await;
     }
@@ -199,7 +217,10 @@ struct Reader<'c> {
 
 impl<'c> Reader<'c> {
     fn new(client: &'c kube::Client) -> Self {
-        Reader { client, resources: HashMap::new() }
+        Reader {
+            client,
+            resources: HashMap::new(),
+        }
     }
 
     async fn status(&mut self, object: &ObjectRef, exprs: &HealthCheckExprs) -> ObjectStatus {
@@ -225,7 +246,8 @@ impl<'c> Reader<'c> {
         };
         // cli-utils' StatefulSet and ReplicaSet readers also look at the Pods.
         let group = group_of(&object.api_version);
-        let pod_controller = group == "apps" && matches!(object.kind.as_str(), "StatefulSet" | "ReplicaSet");
+        let pod_controller =
+            group == "apps" && matches!(object.kind.as_str(), "StatefulSet" | "ReplicaSet");
         if result.status == Status::InProgress
             && pod_controller
             && !exprs.matches(&object.api_version, &object.kind)
@@ -235,7 +257,11 @@ impl<'c> Reader<'c> {
                 Err(e) => return unknown(e),
             }
         }
-        ObjectStatus { object: object.clone(), result, error: None }
+        ObjectStatus {
+            object: object.clone(),
+            result,
+            error: None,
+        }
     }
 
     /// The Pods selected by a controller's `spec.selector`, in its namespace.
@@ -251,22 +277,40 @@ impl<'c> Reader<'c> {
         };
         let ns = live["metadata"]["namespace"].as_str().unwrap_or_default();
         let api: Api<DynamicObject> = Api::namespaced_with(self.client.clone(), ns, &pods);
-        let list = api.list(&ListParams::default().labels(&selector)).await.map_err(|e| e.to_string())?;
-        list.items.iter().map(|p| serde_json::to_value(p).map_err(|e| e.to_string())).collect()
+        let list = api
+            .list(&ListParams::default().labels(&selector))
+            .await
+            .map_err(|e| e.to_string())?;
+        list.items
+            .iter()
+            .map(|p| serde_json::to_value(p).map_err(|e| e.to_string()))
+            .collect()
     }
 
-    async fn resource(&mut self, object: &ObjectRef) -> Result<(ApiResource, ApiCapabilities), String> {
+    async fn resource(
+        &mut self,
+        object: &ObjectRef,
+    ) -> Result<(ApiResource, ApiCapabilities), String> {
         let group = group_of(&object.api_version).to_string();
         let key = (group.clone(), object.kind.clone());
         if let Some(found) = self.resources.get(&key) {
             return Ok(found.clone());
         }
-        let no_match = || format!("no matches for kind \"{}\" in group \"{group}\"", object.kind);
-        let api_group = kube::discovery::group(self.client, &group).await.map_err(|e| match e {
-            kube::Error::Api(status) if status.is_not_found() => no_match(),
-            other => other.to_string(),
-        })?;
-        let found = api_group.recommended_kind(&object.kind).ok_or_else(no_match)?;
+        let no_match = || {
+            format!(
+                "no matches for kind \"{}\" in group \"{group}\"",
+                object.kind
+            )
+        };
+        let api_group = kube::discovery::group(self.client, &group)
+            .await
+            .map_err(|e| match e {
+                kube::Error::Api(status) if status.is_not_found() => no_match(),
+                other => other.to_string(),
+            })?;
+        let found = api_group
+            .recommended_kind(&object.kind)
+            .ok_or_else(no_match)?;
         self.resources.insert(key, found.clone());
         Ok(found)
     }
@@ -274,11 +318,15 @@ impl<'c> Reader<'c> {
     async fn get(&mut self, object: &ObjectRef) -> Result<Option<Value>, String> {
         let (resource, caps) = self.resource(object).await?;
         let api: Api<DynamicObject> = match caps.scope {
-            Scope::Namespaced => Api::namespaced_with(self.client.clone(), &object.namespace, &resource),
+            Scope::Namespaced => {
+                Api::namespaced_with(self.client.clone(), &object.namespace, &resource)
+            }
             Scope::Cluster => Api::all_with(self.client.clone(), &resource),
         };
         match api.get_opt(&object.name).await {
-            Ok(Some(live)) => serde_json::to_value(&live).map(Some).map_err(|e| e.to_string()),
+            Ok(Some(live)) => serde_json::to_value(&live)
+                .map(Some)
+                .map_err(|e| e.to_string()),
             Ok(None) => Ok(None),
             Err(e) => Err(e.to_string()),
         }

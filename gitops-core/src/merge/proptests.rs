@@ -60,21 +60,38 @@ fn value() -> impl Strategy<Value = Value> {
     scalar().prop_recursive(4, 48, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..5)
-                .prop_map(|fields| Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(|fields| {
+                Value::Object(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                )
+            }),
         ]
     })
 }
 
 /// A resource-like root: a map with `apiVersion`, `kind` and arbitrary fields.
 fn object() -> impl Strategy<Value = Value> {
-    let kinds = prop::sample::select(vec![("apps/v1", "Deployment"), ("v1", "Pod"), ("example.com/v1", "Foo")]);
-    (kinds, prop::collection::vec((prop::sample::select(KEYS), value()), 0..5)).prop_map(|((api, kind), fields)| {
-        let mut map: Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        map.insert("apiVersion".into(), api.into());
-        map.insert("kind".into(), kind.into());
-        Value::Object(map)
-    })
+    let kinds = prop::sample::select(vec![
+        ("apps/v1", "Deployment"),
+        ("v1", "Pod"),
+        ("example.com/v1", "Foo"),
+    ]);
+    (
+        kinds,
+        prop::collection::vec((prop::sample::select(KEYS), value()), 0..5),
+    )
+        .prop_map(|((api, kind), fields)| {
+            let mut map: Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            map.insert("apiVersion".into(), api.into());
+            map.insert("kind".into(), kind.into());
+            Value::Object(map)
+        })
 }
 
 /// A custom schema with merge keys, `additionalProperties`, a reference cycle and a

@@ -48,7 +48,11 @@ impl CustomDoc {
     pub fn parse(text: &str) -> Result<Self, SchemaError> {
         let docs = crate::yaml::load_documents(text, &Default::default())
             .map_err(|e| SchemaError::Syntax(e.to_string()))?;
-        let root = docs.into_iter().map(|d| d.value).find(|v| !v.is_null()).unwrap_or(Value::Null);
+        let root = docs
+            .into_iter()
+            .map(|d| d.value)
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Null);
         Self::from_value(root)
     }
 
@@ -66,15 +70,25 @@ impl CustomDoc {
         let mut by_short = HashMap::new();
         for (name, def) in &definitions {
             by_short.insert(short(name).to_string(), name.clone());
-            let gvks = def.get("x-kubernetes-group-version-kind").and_then(Value::as_array);
+            let gvks = def
+                .get("x-kubernetes-group-version-kind")
+                .and_then(Value::as_array);
             for gvk in gvks.into_iter().flatten() {
                 let field = |k: &str| gvk.get(k).and_then(Value::as_str).unwrap_or("");
                 let (group, version, kind) = (field("group"), field("version"), field("kind"));
-                let api_version = if group.is_empty() { version.to_string() } else { format!("{group}/{version}") };
+                let api_version = if group.is_empty() {
+                    version.to_string()
+                } else {
+                    format!("{group}/{version}")
+                };
                 by_type.insert((api_version, kind.to_string()), name.clone());
             }
         }
-        Ok(CustomDoc { definitions, by_type, by_short })
+        Ok(CustomDoc {
+            definitions,
+            by_type,
+            by_short,
+        })
     }
 
     /// The definition named `name`.
@@ -84,12 +98,16 @@ impl CustomDoc {
 
     /// The definition whose short name (the built-in table's naming) is `short_name`.
     pub fn definition_by_short(&self, short_name: &str) -> Option<&Value> {
-        self.by_short.get(short_name).and_then(|n| self.definitions.get(n))
+        self.by_short
+            .get(short_name)
+            .and_then(|n| self.definitions.get(n))
     }
 
     /// The definition of the resource type `api_version`, `kind`.
     pub fn resource(&self, api_version: &str, kind: &str) -> Option<&Value> {
-        let name = self.by_type.get(&(api_version.to_string(), kind.to_string()))?;
+        let name = self
+            .by_type
+            .get(&(api_version.to_string(), kind.to_string()))?;
         self.definitions.get(name)
     }
 }
@@ -139,20 +157,30 @@ impl Default for Schema {
 
 /// The short name the built-in table uses for a full definition name.
 fn short(name: &str) -> &str {
-    ["io.k8s.api.", "io.k8s.apimachinery.pkg.apis.", "io.k8s.", "io."]
-        .iter()
-        .find_map(|p| name.strip_prefix(p))
-        .unwrap_or(name)
+    [
+        "io.k8s.api.",
+        "io.k8s.apimachinery.pkg.apis.",
+        "io.k8s.",
+        "io.",
+    ]
+    .iter()
+    .find_map(|p| name.strip_prefix(p))
+    .unwrap_or(name)
 }
 
 fn builtin_type(short_name: &str) -> Option<&'static str> {
-    FIELDS.iter().find(|(t, ..)| *t == short_name).map(|(t, ..)| *t)
+    FIELDS
+        .iter()
+        .find(|(t, ..)| *t == short_name)
+        .map(|(t, ..)| *t)
 }
 
 impl Schema {
     /// The built-in Kubernetes schema alone.
     pub fn builtin() -> Self {
-        Schema { layers: vec![Layer::Builtin] }
+        Schema {
+            layers: vec![Layer::Builtin],
+        }
     }
 
     /// A schema of these layers, the last winning (none: no list merges by key, every
@@ -194,7 +222,8 @@ impl Schema {
         for layer in self.layers.iter().rev() {
             match layer {
                 Layer::Builtin => {
-                    if let Some((.., ty)) = KINDS.iter().find(|(g, k, _)| *g == group && *k == kind) {
+                    if let Some((.., ty)) = KINDS.iter().find(|(g, k, _)| *g == group && *k == kind)
+                    {
                         return Some(Node::Builtin(ty));
                     }
                 }
@@ -249,7 +278,9 @@ impl Schema {
     /// Follows `$ref`s (to `#/definitions/…`); `None` when one does not resolve.
     fn resolve<'s>(&'s self, mut v: &'s Value) -> Ty<'s> {
         for _ in 0..64 {
-            let Some(r) = v.get("$ref") else { return Some(Node::Custom(v)) };
+            let Some(r) = v.get("$ref") else {
+                return Some(Node::Custom(v));
+            };
             let name = r.as_str().and_then(|r| r.strip_prefix("#/definitions/"))?;
             match self.definition(&name.replace("~1", "/").replace("~0", "~"))? {
                 Node::Custom(next) => v = next,
@@ -264,24 +295,34 @@ impl Schema {
     pub(crate) fn field<'s>(&'s self, ty: Ty<'s>, field: &str) -> (Ty<'s>, Option<ListMerge<'s>>) {
         match ty {
             None => (None, None),
-            Some(Node::Builtin(t)) => match FIELDS.iter().find(|(ft, f, ..)| *ft == t && *f == field) {
-                Some((_, _, child, merge)) => {
-                    let child = if child.is_empty() { None } else { self.builtin_ref(child) };
-                    let merge = merge.map(|m| match m {
-                        StaticMerge::Keys(keys) => ListMerge::Keys(keys.to_vec()),
-                        StaticMerge::Primitive => ListMerge::Primitive,
-                    });
-                    (child, merge)
+            Some(Node::Builtin(t)) => {
+                match FIELDS.iter().find(|(ft, f, ..)| *ft == t && *f == field) {
+                    Some((_, _, child, merge)) => {
+                        let child = if child.is_empty() {
+                            None
+                        } else {
+                            self.builtin_ref(child)
+                        };
+                        let merge = merge.map(|m| match m {
+                            StaticMerge::Keys(keys) => ListMerge::Keys(keys.to_vec()),
+                            StaticMerge::Primitive => ListMerge::Primitive,
+                        });
+                        (child, merge)
+                    }
+                    None => (None, None),
                 }
-                None => (None, None),
-            },
+            }
             Some(Node::Custom(s)) => {
                 let prop = s
                     .get("properties")
                     .and_then(|p| p.get(field))
                     .or_else(|| s.get("additionalProperties").filter(|a| a.is_object()));
-                let Some(prop) = prop else { return (None, None) };
-                let Some(node) = self.resolve(prop) else { return (None, None) };
+                let Some(prop) = prop else {
+                    return (None, None);
+                };
+                let Some(node) = self.resolve(prop) else {
+                    return (None, None);
+                };
                 match node {
                     Node::Builtin(_) => (Some(node), None),
                     Node::Custom(fs) => (self.elements(fs).or(Some(node)), list_merge(fs)),
@@ -312,9 +353,17 @@ fn list_merge(s: &Value) -> Option<ListMerge<'_>> {
     }
     let keys: Vec<&str> = match s.get("x-kubernetes-list-map-keys") {
         Some(Value::Array(keys)) => keys.iter().filter_map(Value::as_str).collect(),
-        _ => s.get("x-kubernetes-patch-merge-key").and_then(Value::as_str).into_iter().collect(),
+        _ => s
+            .get("x-kubernetes-patch-merge-key")
+            .and_then(Value::as_str)
+            .into_iter()
+            .collect(),
     };
-    Some(if keys.is_empty() { ListMerge::Primitive } else { ListMerge::Keys(keys) })
+    Some(if keys.is_empty() {
+        ListMerge::Primitive
+    } else {
+        ListMerge::Keys(keys)
+    })
 }
 
 /// The list merge strategies of the generated table.

@@ -73,16 +73,27 @@ fn present(v: Option<&Value>) -> Option<&Value> {
 /// `dest` and of its embedded objects come from their `apiVersion` and `kind`.
 pub fn merge(dest: Value, patch: &Value, schema: &Schema) -> Result<Option<Value>, MergeError> {
     let mut path = Vec::new();
-    walk(schema, Some(dest), Some(patch.clone()), None, None, &mut path)
+    walk(
+        schema,
+        Some(dest),
+        Some(patch.clone()),
+        None,
+        None,
+        &mut path,
+    )
 }
 
 /// The type of a map without a known type: the resource type its `apiVersion` and `kind`
 /// name, as kyaml looks it up for any map.
 fn type_from_meta<'s>(schema: &'s Schema, sources: [Option<&Value>; 2]) -> Ty<'s> {
-    sources.into_iter().flatten().filter(|v| !v.is_null()).find_map(|v| {
-        let field = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
-        schema.root(field("apiVersion")?, field("kind")?)
-    })
+    sources
+        .into_iter()
+        .flatten()
+        .filter(|v| !v.is_null())
+        .find_map(|v| {
+            let field = |k: &str| v.get(k).and_then(Value::as_str).filter(|s| !s.is_empty());
+            schema.root(field("apiVersion")?, field("kind")?)
+        })
 }
 
 /// Merges one field. `None` in the result removes the field.
@@ -98,10 +109,16 @@ fn walk<'s>(
         Some(ty) => Some(ty),
         None => type_from_meta(schema, [dest.as_ref(), origin.as_ref()]),
     };
-    let kind_of = present(dest.as_ref()).or(present(origin.as_ref())).map(node_kind);
+    let kind_of = present(dest.as_ref())
+        .or(present(origin.as_ref()))
+        .map(node_kind);
     for v in [dest.as_ref(), origin.as_ref()].into_iter().flatten() {
         if let Some(expected) = kind_of.filter(|e| !v.is_null() && node_kind(v) != *e) {
-            return Err(MergeError::WrongKind { path: path.join("."), expected, found: node_kind(v) });
+            return Err(MergeError::WrongKind {
+                path: path.join("."),
+                expected,
+                found: node_kind(v),
+            });
         }
     }
     match kind_of {
@@ -117,14 +134,21 @@ fn walk<'s>(
 
 /// The `$patch` directive of a map, removed from it.
 fn map_directive(map: &mut Map<String, Value>, path: &[String]) -> Result<Directive, MergeError> {
-    let Some(value) = map.get(DIRECTIVE) else { return Ok(Directive::Merge) };
+    let Some(value) = map.get(DIRECTIVE) else {
+        return Ok(Directive::Merge);
+    };
     let directive = match value.as_str() {
         Some("merge") => Directive::Merge,
         Some("replace") => Directive::Replace,
         Some("delete") => Directive::Delete,
         _ => {
-            let value = value.as_str().map_or_else(|| value.to_string(), str::to_string);
-            return Err(MergeError::UnknownStrategy { path: path.join("."), value });
+            let value = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_string);
+            return Err(MergeError::UnknownStrategy {
+                path: path.join("."),
+                value,
+            });
         }
     };
     map.shift_remove(DIRECTIVE);
@@ -155,8 +179,12 @@ fn walk_map<'s>(
         },
         (true, Some(_)) => return Ok(dest),
     };
-    let Some(Value::Object(mut patch)) = origin else { return Ok(Some(result)) };
-    let Value::Object(map) = &mut result else { return Ok(Some(result)) };
+    let Some(Value::Object(mut patch)) = origin else {
+        return Ok(Some(result));
+    };
+    let Value::Object(map) = &mut result else {
+        return Ok(Some(result));
+    };
     let mut keys: Vec<String> = map.keys().chain(patch.keys()).cloned().collect();
     keys.sort();
     keys.dedup();
@@ -182,7 +210,9 @@ fn walk_map<'s>(
 
 /// The `$patch` directive of a list: an element that is a map of only `$patch`.
 fn list_directive(list: &mut Vec<Value>, path: &[String]) -> Result<Directive, MergeError> {
-    let Some(pos) = list.iter().position(|e| e.get(DIRECTIVE).is_some()) else { return Ok(Directive::Merge) };
+    let Some(pos) = list.iter().position(|e| e.get(DIRECTIVE).is_some()) else {
+        return Ok(Directive::Merge);
+    };
     let only = list[pos].as_object().is_some_and(|m| m.len() == 1);
     if !only {
         return Ok(Directive::Merge);
@@ -192,7 +222,10 @@ fn list_directive(list: &mut Vec<Value>, path: &[String]) -> Result<Directive, M
         Some("replace") => Directive::Replace,
         Some("delete") => Directive::Delete,
         other => {
-            return Err(MergeError::UnknownStrategy { path: path.join("."), value: other.unwrap_or("").to_string() });
+            return Err(MergeError::UnknownStrategy {
+                path: path.join("."),
+                value: other.unwrap_or("").to_string(),
+            });
         }
     };
     list.retain(|e| e.get(DIRECTIVE).is_none() || e.as_object().is_some_and(|m| m.len() != 1));
@@ -261,7 +294,9 @@ fn merge_primitive(dest: Vec<Value>, patch: Vec<Value>) -> Vec<Value> {
 }
 
 fn key_values(item: &Value, keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| item.get(*k).map(scalar_string).unwrap_or_default()).collect()
+    keys.iter()
+        .map(|k| item.get(*k).map(scalar_string).unwrap_or_default())
+        .collect()
 }
 
 /// Unites tuples that agree wherever both have a value and share at least one value.
@@ -283,7 +318,10 @@ fn unify(a: &[String], b: &[String]) -> Option<Vec<String>> {
 
 fn matches(item: &Value, keys: &[&str], values: &[String]) -> bool {
     item.is_object()
-        && keys.iter().zip(values).all(|(k, v)| item.get(*k).is_some_and(|f| scalar_string(f) == *v))
+        && keys
+            .iter()
+            .zip(values)
+            .all(|(k, v)| item.get(*k).is_some_and(|f| scalar_string(f) == *v))
 }
 
 fn merge_keyed<'s>(
@@ -311,7 +349,9 @@ fn merge_keyed<'s>(
             }
         }
     }
-    let used: Vec<bool> = (0..keys.len()).map(|i| entries.iter().any(|e| !e[i].is_empty())).collect();
+    let used: Vec<bool> = (0..keys.len())
+        .map(|i| entries.iter().any(|e| !e[i].is_empty()))
+        .collect();
     // The object's elements after merging: `None` once deleted.
     let mut merged_dest: Vec<Option<Value>> = dest.iter().cloned().map(Some).collect();
     let mut out: Vec<Value> = Vec::new();
@@ -343,8 +383,13 @@ fn merge_keyed<'s>(
             merged_dest[i] = Some(val.clone());
         }
         // Replace an element already added with the same keys, else append.
-        let (vk, vv): (Vec<&str>, Vec<String>) =
-            keys.iter().zip(entry).enumerate().filter(|(i, _)| used[*i]).map(|(_, (k, v))| (*k, v.clone())).unzip();
+        let (vk, vv): (Vec<&str>, Vec<String>) = keys
+            .iter()
+            .zip(entry)
+            .enumerate()
+            .filter(|(i, _)| used[*i])
+            .map(|(_, (k, v))| (*k, v.clone()))
+            .unzip();
         match out_ids.iter().position(|(k, v)| *k == vk && *v == vv) {
             Some(pos) => out[pos] = val,
             None => {
@@ -357,8 +402,10 @@ fn merge_keyed<'s>(
         // kyaml re-adds each of the object's elements at the end, in the object's order,
         // after removing the elements matching its key values.
         for item in merged_dest.into_iter().flatten() {
-            let present: Vec<String> =
-                keys.iter().filter_map(|k| item.get(*k).map(scalar_string)).collect();
+            let present: Vec<String> = keys
+                .iter()
+                .filter_map(|k| item.get(*k).map(scalar_string))
+                .collect();
             if !present.is_empty() {
                 let ks = &keys[..present.len()];
                 out.retain(|o| !matches(o, ks, &present));
@@ -368,6 +415,9 @@ fn merge_keyed<'s>(
         return Ok(out);
     }
     // Elements of the object without any merge key stay, at the end.
-    out.extend(dest.into_iter().filter(|i| !i.is_object() || key_values(i, keys).iter().all(String::is_empty)));
+    out.extend(
+        dest.into_iter()
+            .filter(|i| !i.is_object() || key_values(i, keys).iter().all(String::is_empty)),
+    );
     Ok(out)
 }

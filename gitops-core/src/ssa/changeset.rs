@@ -71,7 +71,12 @@ impl ChangeSetEntry {
     /// An entry for `id` at `version`.
     pub fn new(id: ObjectId, version: impl Into<String>, action: Action) -> Self {
         let subject = id.to_string();
-        ChangeSetEntry { id, version: version.into(), subject, action }
+        ChangeSetEntry {
+            id,
+            version: version.into(),
+            subject,
+            action,
+        }
     }
 
     /// The Flux inventory id of the object.
@@ -122,14 +127,21 @@ impl ChangeSet {
     /// The lines of the entries that changed the cluster: the message of
     /// kustomize-controller's apply and prune events (empty when nothing changed).
     pub fn changes_log(&self) -> String {
-        let lines: Vec<String> =
-            self.entries.iter().filter(|e| e.action.has_changed()).map(ToString::to_string).collect();
+        let lines: Vec<String> = self
+            .entries
+            .iter()
+            .filter(|e| e.action.has_changed())
+            .map(ToString::to_string)
+            .collect();
         lines.join("\n")
     }
 
     /// Subject → action (Flux's `ToMap`, logged after an apply).
     pub fn to_map(&self) -> BTreeMap<String, Action> {
-        self.entries.iter().map(|e| (e.subject.clone(), e.action)).collect()
+        self.entries
+            .iter()
+            .map(|e| (e.subject.clone(), e.action))
+            .collect()
     }
 
     /// Action → subjects (Flux's `ToGroupedMap`).
@@ -171,6 +183,8 @@ impl fmt::Display for ChangeSet {
 
 impl FromIterator<ChangeSetEntry> for ChangeSet {
     fn from_iter<I: IntoIterator<Item = ChangeSetEntry>>(iter: I) -> Self {
-        ChangeSet { entries: iter.into_iter().collect() }
+        ChangeSet {
+            entries: iter.into_iter().collect(),
+        }
     }
 }

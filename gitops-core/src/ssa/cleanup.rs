@@ -64,7 +64,11 @@ pub struct FieldManager {
 impl FieldManager {
     /// A prefix-matching manager.
     pub fn prefix(name: impl Into<String>, operation: Operation) -> Self {
-        FieldManager { name: name.into(), exact_match: false, operation }
+        FieldManager {
+            name: name.into(),
+            exact_match: false,
+            operation,
+        }
     }
 
     fn matches(&self, entry: &Map<String, Value>) -> bool {
@@ -72,7 +76,11 @@ impl FieldManager {
         if s("operation") != self.operation.as_str() || !s("subresource").is_empty() {
             return false;
         }
-        if self.exact_match { s("manager") == self.name } else { s("manager").starts_with(&self.name) }
+        if self.exact_match {
+            s("manager") == self.name
+        } else {
+            s("manager").starts_with(&self.name)
+        }
     }
 }
 
@@ -112,8 +120,10 @@ impl CleanupOptions {
 
     /// Also takes over `name`'s Apply and Update entries (`--override-manager`).
     pub fn disallow_manager(&mut self, name: &str) {
-        self.field_managers.push(FieldManager::prefix(name, Operation::Apply));
-        self.field_managers.push(FieldManager::prefix(name, Operation::Update));
+        self.field_managers
+            .push(FieldManager::prefix(name, Operation::Apply));
+        self.field_managers
+            .push(FieldManager::prefix(name, Operation::Update));
     }
 }
 
@@ -191,10 +201,15 @@ pub fn cleanup_patch(
     }
     let mut ops = Vec::new();
     for (field, keys) in [("annotations", &opts.annotations), ("labels", &opts.labels)] {
-        let present = live.pointer(&format!("/metadata/{field}")).and_then(Value::as_object);
+        let present = live
+            .pointer(&format!("/metadata/{field}"))
+            .and_then(Value::as_object);
         for key in keys {
             if present.is_some_and(|m| m.contains_key(key)) {
-                ops.push(PatchOp::Remove(format!("/metadata/{field}/{}", escape(key))));
+                ops.push(PatchOp::Remove(format!(
+                    "/metadata/{field}/{}",
+                    escape(key)
+                )));
             }
         }
     }
@@ -203,7 +218,11 @@ pub fn cleanup_patch(
     {
         ops.push(PatchOp::ReplaceManagedFields(entries));
     }
-    Ok(if ops.is_empty() { None } else { Some(CleanupPatch { ops }) })
+    Ok(if ops.is_empty() {
+        None
+    } else {
+        Some(CleanupPatch { ops })
+    })
 }
 
 fn subject(live: &Value) -> String {
@@ -223,7 +242,10 @@ fn replace_field_managers(
     managers: &[FieldManager],
     name: &str,
 ) -> Result<Option<Vec<Value>>, CleanupError> {
-    let Some(entries) = live.pointer("/metadata/managedFields").and_then(Value::as_array) else {
+    let Some(entries) = live
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+    else {
         return Ok(None);
     };
     let mut maps = Vec::with_capacity(entries.len());
@@ -235,8 +257,10 @@ fn replace_field_managers(
         })?;
         maps.push(m);
     }
-    let is_ours =
-        |m: &Map<String, Value>| m.get("manager").and_then(Value::as_str) == Some(name) && m.get("operation").and_then(Value::as_str) == Some("Apply");
+    let is_ours = |m: &Map<String, Value>| {
+        m.get("manager").and_then(Value::as_str) == Some(name)
+            && m.get("operation").and_then(Value::as_str) == Some("Apply")
+    };
     // Flux keeps the last Apply entry of ours as the one to merge into.
     let prev_index = maps.iter().rposition(|m| is_ours(m));
     let mut prev: Option<Map<String, Value>> = prev_index.map(|i| maps[i].clone());
@@ -262,7 +286,11 @@ fn replace_field_managers(
                 let theirs = m.get("fieldsV1").cloned().unwrap_or(Value::Null);
                 let ours = p.entry("fieldsV1").or_insert(Value::Null);
                 if !theirs.is_null() && !theirs.is_object() {
-                    return Err(CleanupError::InvalidEntry { subject: subject(live), index, reason: "fieldsV1 is not a map" });
+                    return Err(CleanupError::InvalidEntry {
+                        subject: subject(live),
+                        index,
+                        reason: "fieldsV1 is not a map",
+                    });
                 }
                 union_fields(ours, &theirs);
             }

@@ -40,14 +40,18 @@ fn is_builtin_kind(object: &Object, kind: &str) -> bool {
 /// `stringData` moves into `data` (base64), and `status` is dropped (except on CRDs).
 /// Role and ClusterRole objects are left as they are.
 pub fn normalize(object: &mut Object) {
-    if object.group() == "rbac.authorization.k8s.io" && matches!(object.kind(), "Role" | "ClusterRole") {
+    if object.group() == "rbac.authorization.k8s.io"
+        && matches!(object.kind(), "Role" | "ClusterRole")
+    {
         return;
     }
     for (kind, path) in POD_SPEC_PATHS {
         if !is_builtin_kind(object, kind) {
             continue;
         }
-        let containers = object.as_map_mut().pointer_mut(&format!("{path}/containers"));
+        let containers = object
+            .as_map_mut()
+            .pointer_mut(&format!("{path}/containers"));
         if let Some(containers) = containers.and_then(Value::as_array_mut) {
             for c in containers {
                 default_protocols(c.get_mut("ports"));
@@ -82,10 +86,15 @@ impl PointerMut for Map<String, Value> {
 }
 
 fn default_protocols(ports: Option<&mut Value>) {
-    let Some(ports) = ports.and_then(Value::as_array_mut) else { return };
+    let Some(ports) = ports.and_then(Value::as_array_mut) else {
+        return;
+    };
     for p in ports {
         if let Some(p) = p.as_object_mut() {
-            let empty = p.get("protocol").and_then(Value::as_str).is_none_or(str::is_empty);
+            let empty = p
+                .get("protocol")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty);
             if empty {
                 p.insert("protocol".into(), Value::String("TCP".into()));
             }
@@ -94,18 +103,25 @@ fn default_protocols(ports: Option<&mut Value>) {
 }
 
 fn move_string_data(map: &mut Map<String, Value>) {
-    let Some(Value::Object(string_data)) = map.shift_remove("stringData") else { return };
+    let Some(Value::Object(string_data)) = map.shift_remove("stringData") else {
+        return;
+    };
     if string_data.is_empty() {
         return;
     }
-    let data = map.entry("data").or_insert_with(|| Value::Object(Map::new()));
+    let data = map
+        .entry("data")
+        .or_insert_with(|| Value::Object(Map::new()));
     if !data.is_object() {
         *data = Value::Object(Map::new());
     }
     if let Some(data) = data.as_object_mut() {
         for (k, v) in string_data {
             let text = v.as_str().unwrap_or_default();
-            data.insert(k, Value::String(base64::engine::general_purpose::STANDARD.encode(text)));
+            data.insert(
+                k,
+                Value::String(base64::engine::general_purpose::STANDARD.encode(text)),
+            );
         }
     }
 }
@@ -116,10 +132,18 @@ pub fn normalize_dry_run(object: &mut Value) {
     if object.get("kind").and_then(Value::as_str) != Some("HorizontalPodAutoscaler") {
         return;
     }
-    let Some(metrics) = object.pointer_mut("/spec/metrics").and_then(Value::as_array_mut) else { return };
+    let Some(metrics) = object
+        .pointer_mut("/spec/metrics")
+        .and_then(Value::as_array_mut)
+    else {
+        return;
+    };
     let mut kept: Vec<Value> = Vec::with_capacity(metrics.len());
     for m in metrics.drain(..) {
-        let typed = m.get("type").and_then(Value::as_str).is_some_and(|t| !t.is_empty());
+        let typed = m
+            .get("type")
+            .and_then(Value::as_str)
+            .is_some_and(|t| !t.is_empty());
         if typed && !kept.contains(&m) {
             kept.push(m);
         }
@@ -128,7 +152,11 @@ pub fn normalize_dry_run(object: &mut Value) {
 }
 
 fn string_map(object: &Value, field: &str) -> Map<String, Value> {
-    object.pointer(&format!("/metadata/{field}")).and_then(Value::as_object).cloned().unwrap_or_default()
+    object
+        .pointer(&format!("/metadata/{field}"))
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }
 
 fn without_metadata_and_status(object: &Value) -> Value {
@@ -144,7 +172,10 @@ fn without_metadata_and_status(object: &Value) -> Value {
 /// Whether applying would change the live object: `dry_run` is the server's dry-run
 /// apply result, `live` the object read before it.
 pub fn has_drifted(live: &Value, dry_run: &Value) -> bool {
-    let rv = dry_run.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or("");
+    let rv = dry_run
+        .pointer("/metadata/resourceVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if rv.is_empty() {
         return true;
     }

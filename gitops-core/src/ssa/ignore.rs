@@ -51,7 +51,10 @@ enum Requirement {
 }
 
 fn parse_selector(s: &str, field: &'static str) -> Result<Vec<Requirement>, IgnoreError> {
-    let err = || IgnoreError::Selector { field, selector: s.to_string() };
+    let err = || IgnoreError::Selector {
+        field,
+        selector: s.to_string(),
+    };
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0, 0);
     for (i, c) in s.char_indices() {
@@ -67,7 +70,11 @@ fn parse_selector(s: &str, field: &'static str) -> Result<Vec<Requirement>, Igno
     }
     parts.push(&s[start..]);
     let set = |v: &str| -> Result<Vec<String>, IgnoreError> {
-        let inner = v.trim().strip_prefix('(').and_then(|v| v.strip_suffix(')')).ok_or_else(err)?;
+        let inner = v
+            .trim()
+            .strip_prefix('(')
+            .and_then(|v| v.strip_suffix(')'))
+            .ok_or_else(err)?;
         Ok(inner.split(',').map(|x| x.trim().to_string()).collect())
     };
     let mut reqs = Vec::new();
@@ -114,7 +121,13 @@ struct CompiledSelector {
 impl CompiledSelector {
     fn compile(s: &Selector) -> Result<Self, IgnoreError> {
         let mut fields = Vec::new();
-        for (field, pattern) in [("group", &s.group), ("version", &s.version), ("kind", &s.kind), ("name", &s.name), ("namespace", &s.namespace)] {
+        for (field, pattern) in [
+            ("group", &s.group),
+            ("version", &s.version),
+            ("kind", &s.kind),
+            ("name", &s.name),
+            ("namespace", &s.namespace),
+        ] {
             if let Some(p) = pattern.as_deref().filter(|p| !p.is_empty()) {
                 let re = Regex::new(&format!("^(?:{p})$")).map_err(|e| IgnoreError::Regex {
                     field,
@@ -124,8 +137,17 @@ impl CompiledSelector {
                 fields.push((field, re));
             }
         }
-        let sel = |v: &Option<String>, f| v.as_deref().filter(|v| !v.is_empty()).map(|v| parse_selector(v, f)).transpose();
-        Ok(CompiledSelector { fields, labels: sel(&s.label_selector, "label")?, annotations: sel(&s.annotation_selector, "annotation")? })
+        let sel = |v: &Option<String>, f| {
+            v.as_deref()
+                .filter(|v| !v.is_empty())
+                .map(|v| parse_selector(v, f))
+                .transpose()
+        };
+        Ok(CompiledSelector {
+            fields,
+            labels: sel(&s.label_selector, "label")?,
+            annotations: sel(&s.annotation_selector, "annotation")?,
+        })
     }
 
     fn matches(&self, obj: &Value) -> bool {
@@ -139,10 +161,19 @@ impl CompiledSelector {
             "name" => s("/metadata/name"),
             _ => s("/metadata/namespace"),
         };
-        let map = |f: &str| obj.pointer(&format!("/metadata/{f}")).and_then(Value::as_object);
+        let map = |f: &str| {
+            obj.pointer(&format!("/metadata/{f}"))
+                .and_then(Value::as_object)
+        };
         self.fields.iter().all(|(f, re)| re.is_match(value_of(f)))
-            && self.labels.as_ref().is_none_or(|r| selector_matches(r, map("labels")))
-            && self.annotations.as_ref().is_none_or(|r| selector_matches(r, map("annotations")))
+            && self
+                .labels
+                .as_ref()
+                .is_none_or(|r| selector_matches(r, map("labels")))
+            && self
+                .annotations
+                .as_ref()
+                .is_none_or(|r| selector_matches(r, map("annotations")))
     }
 }
 
@@ -164,7 +195,15 @@ impl IgnoreRules {
     pub fn compile(rules: &[IgnoreRule]) -> Result<Self, IgnoreError> {
         let compiled = rules
             .iter()
-            .map(|r| Ok((r.target.as_ref().map(CompiledSelector::compile).transpose()?, r.paths.clone())))
+            .map(|r| {
+                Ok((
+                    r.target
+                        .as_ref()
+                        .map(CompiledSelector::compile)
+                        .transpose()?,
+                    r.paths.clone(),
+                ))
+            })
             .collect::<Result<Vec<_>, IgnoreError>>()?;
         Ok(IgnoreRules(compiled))
     }
@@ -198,7 +237,12 @@ impl IgnoreRules {
 
     /// The resolutions of the ignored paths whose values differ between `live` and
     /// `dry_run`; `field_manager` is ours.
-    pub fn drifted_paths(&self, live: &Value, dry_run: &Value, field_manager: &str) -> Vec<Resolution> {
+    pub fn drifted_paths(
+        &self,
+        live: &Value,
+        dry_run: &Value,
+        field_manager: &str,
+    ) -> Vec<Resolution> {
         let mut out = Vec::new();
         for path in self.paths_for(dry_run) {
             let (l, d) = (live.pointer(path), dry_run.pointer(path));
@@ -219,7 +263,9 @@ impl IgnoreRules {
 pub fn resolve(payload: &mut Value, resolutions: &[Resolution]) {
     for r in resolutions {
         match r {
-            Resolution::Strip(p) | Resolution::Adopt(p, None) => remove_paths(payload, &[p.as_str()]),
+            Resolution::Strip(p) | Resolution::Adopt(p, None) => {
+                remove_paths(payload, &[p.as_str()])
+            }
             Resolution::Adopt(p, Some(v)) => {
                 if let Some(slot) = payload.pointer_mut(p) {
                     *slot = v.clone();
@@ -240,7 +286,9 @@ pub fn remove_paths(obj: &mut Value, paths: &[&str]) {
             *obj = Value::Null;
             continue;
         }
-        let Some((parent, last)) = p.rsplit_once('/') else { continue };
+        let Some((parent, last)) = p.rsplit_once('/') else {
+            continue;
+        };
         let last = unescape(last);
         match obj.pointer_mut(parent) {
             Some(Value::Object(m)) => {
@@ -266,7 +314,11 @@ fn owned_by_other_applier(obj: &Value, pointer: &str, field_manager: &str) -> bo
         .into_iter()
         .flatten()
         .filter(|e| e.get("operation").and_then(Value::as_str) == Some("Apply"))
-        .filter(|e| e.get("subresource").and_then(Value::as_str).is_none_or(str::is_empty))
+        .filter(|e| {
+            e.get("subresource")
+                .and_then(Value::as_str)
+                .is_none_or(str::is_empty)
+        })
         .filter_map(|e| Some((e.get("manager")?.as_str()?, e.get("fieldsV1")?)))
         .collect();
     let mut segments: Vec<String> = Vec::new();
@@ -278,7 +330,9 @@ fn owned_by_other_applier(obj: &Value, pointer: &str, field_manager: &str) -> bo
             other => other.get(&raw),
         });
         if let (Some(Value::Array(_)), Ok(_)) = (node, raw.parse::<usize>()) {
-            let Some(item) = cur.and_then(Value::as_object) else { return false };
+            let Some(item) = cur.and_then(Value::as_object) else {
+                return false;
+            };
             let key = appliers.iter().find_map(|(_, f)| {
                 let parent = segments.iter().try_fold(*f, |n, s| n.get(s))?;
                 parent.as_object()?.keys().find(|k| {

@@ -19,7 +19,9 @@ use super::order;
 #[non_exhaustive]
 pub enum InventoryError {
     /// An entry id does not have four `_`-separated fields.
-    #[error("unable to parse stored object metadata: '{0}' (expected '<namespace>_<name>_<group>_<kind>')")]
+    #[error(
+        "unable to parse stored object metadata: '{0}' (expected '<namespace>_<name>_<group>_<kind>')"
+    )]
     InvalidId(String),
 }
 
@@ -36,12 +38,18 @@ pub struct ObjectRef {
 impl ObjectRef {
     /// A reference from its parts.
     pub fn new(id: ObjectId, version: impl Into<String>) -> Self {
-        ObjectRef { id, version: version.into() }
+        ObjectRef {
+            id,
+            version: version.into(),
+        }
     }
 
     /// The reference of an object.
     pub fn of(object: &Object) -> Self {
-        ObjectRef { id: object.id(), version: object.version().to_string() }
+        ObjectRef {
+            id: object.id(),
+            version: object.version().to_string(),
+        }
     }
 
     /// `group/version`, or `version` for the core group.
@@ -55,19 +63,30 @@ impl ObjectRef {
 
     /// The inventory entry of this reference.
     pub fn to_entry(&self) -> ResourceRef {
-        ResourceRef { id: format_id(&self.id), version: self.version.clone() }
+        ResourceRef {
+            id: format_id(&self.id),
+            version: self.version.clone(),
+        }
     }
 }
 
 const RBAC_GROUP: &str = "rbac.authorization.k8s.io";
 
 fn is_rbac(id: &ObjectId) -> bool {
-    id.group == RBAC_GROUP && matches!(id.kind.as_str(), "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding")
+    id.group == RBAC_GROUP
+        && matches!(
+            id.kind.as_str(),
+            "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+        )
 }
 
 /// The inventory id of an object: `<namespace>_<name>_<group>_<kind>`.
 pub fn format_id(id: &ObjectId) -> String {
-    let name = if is_rbac(id) { id.name.replace(':', "__") } else { id.name.clone() };
+    let name = if is_rbac(id) {
+        id.name.replace(':', "__")
+    } else {
+        id.name.clone()
+    };
     format!("{}_{}_{}_{}", id.namespace, name, id.group, id.kind)
 }
 
@@ -77,38 +96,69 @@ pub fn parse_id(s: &str) -> Result<ObjectId, InventoryError> {
     let (namespace, rest) = s.split_once('_').ok_or_else(err)?;
     let (rest, kind) = rest.rsplit_once('_').ok_or_else(err)?;
     let (name, group) = rest.rsplit_once('_').ok_or_else(err)?;
-    Ok(ObjectId::new(group, kind, namespace, name.replace("__", ":")))
+    Ok(ObjectId::new(
+        group,
+        kind,
+        namespace,
+        name.replace("__", ":"),
+    ))
 }
 
 /// Parses one inventory entry.
 pub fn parse_entry(entry: &ResourceRef) -> Result<ObjectRef, InventoryError> {
-    Ok(ObjectRef { id: parse_id(&entry.id)?, version: entry.version.clone() })
+    Ok(ObjectRef {
+        id: parse_id(&entry.id)?,
+        version: entry.version.clone(),
+    })
 }
 
 /// The inventory of a set of objects, in their order.
 pub fn from_objects(objects: &[Object]) -> ResourceInventory {
-    ResourceInventory { entries: objects.iter().map(|o| ObjectRef::of(o).to_entry()).collect() }
+    ResourceInventory {
+        entries: objects
+            .iter()
+            .map(|o| ObjectRef::of(o).to_entry())
+            .collect(),
+    }
 }
 
 /// The inventory of a change set (kustomize-controller's `AddChangeSet`: every entry,
 /// skipped ones included, so that skipped objects are never pruned).
 pub fn from_change_set(set: &ChangeSet) -> ResourceInventory {
     ResourceInventory {
-        entries: set.entries.iter().map(|e| ResourceRef { id: e.inventory_id(), version: e.version.clone() }).collect(),
+        entries: set
+            .entries
+            .iter()
+            .map(|e| ResourceRef {
+                id: e.inventory_id(),
+                version: e.version.clone(),
+            })
+            .collect(),
     }
 }
 
 /// The entries as references, in Flux's apply order.
 pub fn list(inventory: &ResourceInventory) -> Result<Vec<ObjectRef>, InventoryError> {
-    let mut refs = inventory.entries.iter().map(parse_entry).collect::<Result<Vec<_>, _>>()?;
+    let mut refs = inventory
+        .entries
+        .iter()
+        .map(parse_entry)
+        .collect::<Result<Vec<_>, _>>()?;
     refs.sort_by(|a, b| order::compare_ids(&a.id, &b.id));
     Ok(refs)
 }
 
 /// The stale objects: entries of `old` whose object is not in `new`, in Flux's apply order
 /// (prune deletes them in reverse). Versions come from `old`.
-pub fn diff(old: &ResourceInventory, new: &ResourceInventory) -> Result<Vec<ObjectRef>, InventoryError> {
-    let keep: HashSet<ObjectId> = new.entries.iter().map(|e| parse_id(&e.id)).collect::<Result<_, _>>()?;
+pub fn diff(
+    old: &ResourceInventory,
+    new: &ResourceInventory,
+) -> Result<Vec<ObjectRef>, InventoryError> {
+    let keep: HashSet<ObjectId> = new
+        .entries
+        .iter()
+        .map(|e| parse_id(&e.id))
+        .collect::<Result<_, _>>()?;
     let mut stale = Vec::new();
     let mut seen = HashSet::new();
     for entry in &old.entries {
@@ -140,7 +190,12 @@ pub fn unsettled(stale: &[ObjectRef], prune: &ChangeSet) -> Vec<ObjectRef> {
     use super::changeset::Action;
     stale
         .iter()
-        .filter(|r| !prune.entries.iter().any(|e| e.id == r.id && matches!(e.action, Action::Deleted | Action::Skipped)))
+        .filter(|r| {
+            !prune
+                .entries
+                .iter()
+                .any(|e| e.id == r.id && matches!(e.action, Action::Deleted | Action::Skipped))
+        })
         .cloned()
         .collect()
 }
@@ -152,11 +207,25 @@ mod tests {
     #[test]
     fn ids_round_trip() {
         let cases = [
-            (ObjectId::new("apps", "Deployment", "default", "podinfo"), "default_podinfo_apps_Deployment"),
-            (ObjectId::new("", "Namespace", "", "apps"), "_apps__Namespace"),
-            (ObjectId::new("", "Service", "default", "web"), "default_web__Service"),
             (
-                ObjectId::new("rbac.authorization.k8s.io", "ClusterRole", "", "system:admin"),
+                ObjectId::new("apps", "Deployment", "default", "podinfo"),
+                "default_podinfo_apps_Deployment",
+            ),
+            (
+                ObjectId::new("", "Namespace", "", "apps"),
+                "_apps__Namespace",
+            ),
+            (
+                ObjectId::new("", "Service", "default", "web"),
+                "default_web__Service",
+            ),
+            (
+                ObjectId::new(
+                    "rbac.authorization.k8s.io",
+                    "ClusterRole",
+                    "",
+                    "system:admin",
+                ),
                 "_system__admin_rbac.authorization.k8s.io_ClusterRole",
             ),
         ];

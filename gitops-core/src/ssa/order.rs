@@ -42,7 +42,10 @@ pub const KIND_ORDER_FIRST: &[&str] = &[
 ];
 
 /// Kinds reconciled last, in this order (Flux's `ReconcileOrder.Last`).
-pub const KIND_ORDER_LAST: &[&str] = &["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+pub const KIND_ORDER_LAST: &[&str] = &[
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 /// Why a group/kind list could not be parsed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -65,7 +68,10 @@ pub struct GroupKind {
 impl GroupKind {
     /// A group/kind from its parts.
     pub fn new(group: impl Into<String>, kind: impl Into<String>) -> Self {
-        GroupKind { group: group.into(), kind: kind.into() }
+        GroupKind {
+            group: group.into(),
+            kind: kind.into(),
+        }
     }
 
     /// Parses `group1/Kind1,group2/Kind2` (a bare `Kind` is in the core group), the
@@ -92,7 +98,11 @@ impl GroupKind {
 
 impl fmt::Display for GroupKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.group.is_empty() { f.write_str(&self.kind) } else { write!(f, "{}/{}", self.group, self.kind) }
+        if self.group.is_empty() {
+            f.write_str(&self.kind)
+        } else {
+            write!(f, "{}/{}", self.group, self.kind)
+        }
     }
 }
 
@@ -116,12 +126,20 @@ impl Stage {
     }
 
     /// The four stages in apply order.
-    pub const ALL: [Stage; 4] = [Stage::Definitions, Stage::Classes, Stage::Custom, Stage::Resources];
+    pub const ALL: [Stage; 4] = [
+        Stage::Definitions,
+        Stage::Classes,
+        Stage::Custom,
+        Stage::Resources,
+    ];
 }
 
 /// Whether the object is a CustomResourceDefinition (`apiextensions.k8s.io/*`).
 pub fn is_crd(object: &Object) -> bool {
-    object.kind().eq_ignore_ascii_case("CustomResourceDefinition") && object.api_version().starts_with("apiextensions.k8s.io/")
+    object
+        .kind()
+        .eq_ignore_ascii_case("CustomResourceDefinition")
+        && object.api_version().starts_with("apiextensions.k8s.io/")
 }
 
 /// Whether the object is a Namespace (`v1`).
@@ -131,7 +149,10 @@ pub fn is_namespace(object: &Object) -> bool {
 
 /// Whether the object is a ClusterRole (`rbac.authorization.k8s.io/*`).
 pub fn is_cluster_role(object: &Object) -> bool {
-    object.kind().eq_ignore_ascii_case("ClusterRole") && object.api_version().starts_with("rbac.authorization.k8s.io/")
+    object.kind().eq_ignore_ascii_case("ClusterRole")
+        && object
+            .api_version()
+            .starts_with("rbac.authorization.k8s.io/")
 }
 
 /// The stage of an object.
@@ -167,7 +188,9 @@ pub fn compare_ids(a: &ObjectId, b: &ObjectId) -> Ordering {
             .then_with(|| a.group.cmp(&b.group))
             .then_with(|| a.kind.cmp(&b.kind));
     }
-    a.namespace.cmp(&b.namespace).then_with(|| a.name.cmp(&b.name))
+    a.namespace
+        .cmp(&b.namespace)
+        .then_with(|| a.name.cmp(&b.name))
 }
 
 /// Sorts objects in Flux's apply order.
@@ -201,8 +224,12 @@ impl Ord for SortKey {
 }
 
 /// Splits objects into their stages (empty stages left out), each sorted in apply order.
-pub fn staged(objects: &[Object], custom_stage_kinds: &BTreeSet<GroupKind>) -> Vec<(Stage, Vec<Object>)> {
-    let mut stages: Vec<(Stage, Vec<Object>)> = Stage::ALL.iter().map(|s| (*s, Vec::new())).collect();
+pub fn staged(
+    objects: &[Object],
+    custom_stage_kinds: &BTreeSet<GroupKind>,
+) -> Vec<(Stage, Vec<Object>)> {
+    let mut stages: Vec<(Stage, Vec<Object>)> =
+        Stage::ALL.iter().map(|s| (*s, Vec::new())).collect();
     for o in objects {
         let stage = stage_of(o, custom_stage_kinds);
         if let Some((_, list)) = stages.iter_mut().find(|(s, _)| *s == stage) {

@@ -91,7 +91,14 @@ impl PlanOptions {
     pub fn new(owner: Owner, name: &str, namespace: &str) -> Self {
         let apply = ApplyOptions::flux(&owner);
         let delete = DeleteOptions::flux(&owner, name, namespace);
-        PlanOptions { owner, name: name.into(), namespace: namespace.into(), apply, delete, prune: true }
+        PlanOptions {
+            owner,
+            name: name.into(),
+            namespace: namespace.into(),
+            apply,
+            delete,
+            prune: true,
+        }
     }
 }
 
@@ -169,18 +176,30 @@ impl Plan {
 
     /// The stale objects that will be deleted.
     pub fn deletions(&self) -> impl Iterator<Item = &ObjectRef> {
-        self.prune.iter().filter(|p| p.action == PruneAction::Delete).map(|p| &p.target)
+        self.prune
+            .iter()
+            .filter(|p| p.action == PruneAction::Delete)
+            .map(|p| &p.target)
     }
 }
 
 /// Validates the desired objects, rejects duplicates, sets the owner labels and
 /// normalises them: what kustomize-controller does before `ApplyAllStaged`.
-pub fn prepare(objects: &[Object], owner: &Owner, name: &str, namespace: &str) -> Result<Vec<Object>, PlanError> {
+pub fn prepare(
+    objects: &[Object],
+    owner: &Owner,
+    name: &str,
+    namespace: &str,
+) -> Result<Vec<Object>, PlanError> {
     let mut seen = HashSet::with_capacity(objects.len());
     let mut out = Vec::with_capacity(objects.len());
     for (index, o) in objects.iter().enumerate() {
         o.validate_identity()
-            .map_err(|source| PlanError::InvalidObject { index, subject: o.id().to_string(), source })?;
+            .map_err(|source| PlanError::InvalidObject {
+                index,
+                subject: o.id().to_string(),
+                source,
+            })?;
         if !seen.insert(o.id()) {
             return Err(PlanError::Duplicate(o.id()));
         }
@@ -202,13 +221,33 @@ pub fn plan_object(
     let live_value = live.map(Object::as_value);
     let recreate_on_immutable = opts.recreates(object.as_value(), live_value);
     if opts.skips(object.as_value(), live_value) {
-        return Ok(PlannedObject { object, action: PlannedAction::Skip, cleanup: None, recreate_on_immutable });
+        return Ok(PlannedObject {
+            object,
+            action: PlannedAction::Skip,
+            cleanup: None,
+            recreate_on_immutable,
+        });
     }
     let Some(live) = live else {
-        return Ok(PlannedObject { object, action: PlannedAction::Create, cleanup: None, recreate_on_immutable });
+        return Ok(PlannedObject {
+            object,
+            action: PlannedAction::Create,
+            cleanup: None,
+            recreate_on_immutable,
+        });
     };
-    let cleanup = cleanup::cleanup_patch(object.as_value(), live.as_value(), &opts.cleanup, field_manager)?;
-    Ok(PlannedObject { object, action: PlannedAction::Apply, cleanup, recreate_on_immutable })
+    let cleanup = cleanup::cleanup_patch(
+        object.as_value(),
+        live.as_value(),
+        &opts.cleanup,
+        field_manager,
+    )?;
+    Ok(PlannedObject {
+        object,
+        action: PlannedAction::Apply,
+        cleanup,
+        recreate_on_immutable,
+    })
 }
 
 /// What prune does to a stale object given its live state.
@@ -239,7 +278,10 @@ pub fn plan(
                 plan_object(o, l, &opts.apply, &opts.owner.field_manager)
             })
             .collect::<Result<Vec<_>, _>>()?;
-        stages.push(PlannedStage { stage, objects: planned });
+        stages.push(PlannedStage {
+            stage,
+            objects: planned,
+        });
     }
     let mut prune = Vec::new();
     if opts.prune
@@ -252,5 +294,9 @@ pub fn plan(
             prune.push(PlannedDelete { target, action });
         }
     }
-    Ok(Plan { stages, prune, inventory })
+    Ok(Plan {
+        stages,
+        prune,
+        inventory,
+    })
 }

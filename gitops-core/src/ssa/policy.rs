@@ -38,7 +38,10 @@ pub struct Owner {
 impl Owner {
     /// An owner from its parts.
     pub fn new(field_manager: impl Into<String>, group: impl Into<String>) -> Self {
-        Owner { field_manager: field_manager.into(), group: group.into() }
+        Owner {
+            field_manager: field_manager.into(),
+            group: group.into(),
+        }
     }
 
     /// kustomize-controller's owner.
@@ -78,19 +81,28 @@ pub struct Selector(pub Vec<(String, String)>);
 impl Selector {
     /// A selector from pairs.
     pub fn new<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
-        Selector(pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect())
+        Selector(
+            pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        )
     }
 
     /// Whether any pair is in the object's labels or annotations.
     pub fn matches(&self, object: &Value) -> bool {
         let meta = object.get("metadata");
         let get = |field: &str, key: &str| {
-            meta.and_then(|m| m.get(field)).and_then(|m| m.get(key)).and_then(Value::as_str).unwrap_or("")
+            meta.and_then(|m| m.get(field))
+                .and_then(|m| m.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or("")
         };
         self.0.iter().any(|(k, v)| {
             let l = get("labels", k);
             let a = get("annotations", k);
-            (!l.is_empty() && l.eq_ignore_ascii_case(v)) || (!a.is_empty() && a.eq_ignore_ascii_case(v))
+            (!l.is_empty() && l.eq_ignore_ascii_case(v))
+                || (!a.is_empty() && a.eq_ignore_ascii_case(v))
         })
     }
 }
@@ -125,7 +137,10 @@ impl ApplyOptions {
         ApplyOptions {
             force: false,
             force_selector: Selector::new([(owner.key("force"), "Enabled")]),
-            exclusion_selector: Selector::new([(owner.key("reconcile"), "disabled"), (owner.key("ssa"), "Ignore")]),
+            exclusion_selector: Selector::new([
+                (owner.key("reconcile"), "disabled"),
+                (owner.key("ssa"), "Ignore"),
+            ]),
             if_not_present_selector: Selector::new([(owner.key("ssa"), "IfNotPresent")]),
             custom_stage_kinds: Default::default(),
             cleanup: CleanupOptions::flux(owner),
@@ -137,7 +152,9 @@ impl ApplyOptions {
 
     /// Whether the object is skipped: excluded (desired or live), or `IfNotPresent` and live.
     pub fn skips(&self, desired: &Value, live: Option<&Value>) -> bool {
-        if self.exclusion_selector.matches(desired) || live.is_some_and(|l| self.exclusion_selector.matches(l)) {
+        if self.exclusion_selector.matches(desired)
+            || live.is_some_and(|l| self.exclusion_selector.matches(l))
+        {
             return true;
         }
         live.is_some() && self.if_not_present_selector.matches(desired)
@@ -145,7 +162,9 @@ impl ApplyOptions {
 
     /// Whether an immutable-field error may be resolved by recreating the object.
     pub fn recreates(&self, desired: &Value, live: Option<&Value>) -> bool {
-        self.force || self.force_selector.matches(desired) || live.is_some_and(|l| self.force_selector.matches(l))
+        self.force
+            || self.force_selector.matches(desired)
+            || live.is_some_and(|l| self.force_selector.matches(l))
     }
 }
 
@@ -178,10 +197,9 @@ impl DeleteOptions {
     /// no exclusion.
     pub fn may_delete(&self, live: &Value) -> bool {
         let labels = live.pointer("/metadata/labels");
-        let owned = self
-            .inclusions
-            .iter()
-            .all(|(k, v)| labels.and_then(|l| l.get(k)).and_then(Value::as_str) == Some(v.as_str()));
+        let owned = self.inclusions.iter().all(|(k, v)| {
+            labels.and_then(|l| l.get(k)).and_then(Value::as_str) == Some(v.as_str())
+        });
         owned && !self.exclusions.matches(live)
     }
 }

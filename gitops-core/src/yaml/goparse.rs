@@ -106,7 +106,10 @@ pub(crate) fn parse_float(s: &str) -> Option<f64> {
         s.replace('_', "").parse::<f64>().ok()?
     } else {
         // Rust accepts the same decimal grammar; it has no range error, Go does.
-        if !s.bytes().all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-')) {
+        if !s
+            .bytes()
+            .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+        {
             return None;
         }
         s.parse::<f64>().ok()?
@@ -165,13 +168,30 @@ impl Timestamp {
     /// The timestamp as Go's `time.Time` marshals to JSON (RFC 3339 with nanoseconds,
     /// trailing zeros trimmed, `Z` for a zero offset).
     pub(crate) fn to_rfc3339(&self) -> String {
-        let Timestamp { year, month, day, hour, minute, second, .. } = *self;
+        let Timestamp {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+            ..
+        } = *self;
         let digits: String = self.fraction.chars().take(9).collect();
         let digits = digits.trim_end_matches('0');
-        let fraction = if digits.is_empty() { String::new() } else { format!(".{digits}") };
+        let fraction = if digits.is_empty() {
+            String::new()
+        } else {
+            format!(".{digits}")
+        };
         let zone = match self.offset {
             None | Some(0) => "Z".to_string(),
-            Some(m) => format!("{}{:02}:{:02}", if m < 0 { '-' } else { '+' }, m.abs() / 60, m.abs() % 60),
+            Some(m) => format!(
+                "{}{:02}:{:02}",
+                if m < 0 { '-' } else { '+' },
+                m.abs() / 60,
+                m.abs() % 60
+            ),
         };
         format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}{fraction}{zone}")
     }
@@ -232,7 +252,16 @@ fn getnum(s: &[u8]) -> Option<(u32, &[u8])> {
 
 /// Go `time.Parse(layout, s)`.
 fn parse_layout(mut v: &[u8], layout: &[Part]) -> Option<Timestamp> {
-    let mut t = Timestamp { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0, fraction: String::new(), offset: None };
+    let mut t = Timestamp {
+        year: 0,
+        month: 0,
+        day: 0,
+        hour: 0,
+        minute: 0,
+        second: 0,
+        fraction: String::new(),
+        offset: None,
+    };
     for part in layout {
         match *part {
             Year => {
@@ -296,7 +325,8 @@ fn parse_zone(v: &[u8]) -> Option<(i32, &[u8])> {
         return None;
     }
     let two = |a: u8, b: u8| {
-        (a.is_ascii_digit() && b.is_ascii_digit()).then(|| i32::from(a - b'0') * 10 + i32::from(b - b'0'))
+        (a.is_ascii_digit() && b.is_ascii_digit())
+            .then(|| i32::from(a - b'0') * 10 + i32::from(b - b'0'))
     };
     let hours = two(v[1], v[2])?;
     let minutes = two(v[4], v[5])?;
@@ -310,7 +340,9 @@ fn parse_zone(v: &[u8]) -> Option<(i32, &[u8])> {
 /// Days in `month` (1–12) of `year` (Gregorian).
 fn days_in(month: u32, year: u32) -> u32 {
     match month {
-        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -327,17 +359,39 @@ mod tests {
 
     #[test]
     fn timestamps_marshal_like_go() {
-        assert_eq!(rfc3339("2001-12-14").as_deref(), Some("2001-12-14T00:00:00Z"));
+        assert_eq!(
+            rfc3339("2001-12-14").as_deref(),
+            Some("2001-12-14T00:00:00Z")
+        );
         assert_eq!(rfc3339("2001-1-2").as_deref(), Some("2001-01-02T00:00:00Z"));
-        assert_eq!(rfc3339("2001-12-14 21:59:43.10").as_deref(), Some("2001-12-14T21:59:43.1Z"));
-        assert_eq!(rfc3339("2001-12-14t21:59:43.10-05:00").as_deref(), Some("2001-12-14T21:59:43.1-05:00"));
-        assert_eq!(rfc3339("2001-12-14T21:59:43.10Z").as_deref(), Some("2001-12-14T21:59:43.1Z"));
-        assert_eq!(rfc3339("2001-12-14T21:59:43+00:00").as_deref(), Some("2001-12-14T21:59:43Z"));
+        assert_eq!(
+            rfc3339("2001-12-14 21:59:43.10").as_deref(),
+            Some("2001-12-14T21:59:43.1Z")
+        );
+        assert_eq!(
+            rfc3339("2001-12-14t21:59:43.10-05:00").as_deref(),
+            Some("2001-12-14T21:59:43.1-05:00")
+        );
+        assert_eq!(
+            rfc3339("2001-12-14T21:59:43.10Z").as_deref(),
+            Some("2001-12-14T21:59:43.1Z")
+        );
+        assert_eq!(
+            rfc3339("2001-12-14T21:59:43+00:00").as_deref(),
+            Some("2001-12-14T21:59:43Z")
+        );
     }
 
     #[test]
     fn not_timestamps() {
-        for t in ["2001-13-14", "2001-12-14T21:59", "2001-12-14 21:59:43.10 -5", "20011214", "2001-02-30", "2001-12-14T21:59:43"] {
+        for t in [
+            "2001-13-14",
+            "2001-12-14T21:59",
+            "2001-12-14 21:59:43.10 -5",
+            "20011214",
+            "2001-02-30",
+            "2001-12-14T21:59:43",
+        ] {
             assert_eq!(parse_timestamp(t), None, "{t}");
         }
     }

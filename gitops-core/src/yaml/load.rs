@@ -53,14 +53,21 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        LoadOptions { schema: Schema::GoYamlV3, max_alias_nodes: 1_000_000, max_depth: 512 }
+        LoadOptions {
+            schema: Schema::GoYamlV3,
+            max_alias_nodes: 1_000_000,
+            max_depth: 512,
+        }
     }
 }
 
 impl LoadOptions {
     /// Options with the given schema and default budgets.
     pub fn with_schema(schema: Schema) -> Self {
-        LoadOptions { schema, ..LoadOptions::default() }
+        LoadOptions {
+            schema,
+            ..LoadOptions::default()
+        }
     }
 }
 
@@ -117,16 +124,18 @@ impl Error {
     /// The line the error is on, from 1.
     pub fn line(&self) -> usize {
         match self {
-            Error::Syntax { line, .. } | Error::Value { line, .. } | Error::Budget { line, .. } => *line,
+            Error::Syntax { line, .. } | Error::Value { line, .. } | Error::Budget { line, .. } => {
+                *line
+            }
         }
     }
 
     /// The document the error is in, from 1.
     pub fn document(&self) -> usize {
         match self {
-            Error::Syntax { document, .. } | Error::Value { document, .. } | Error::Budget { document, .. } => {
-                *document
-            }
+            Error::Syntax { document, .. }
+            | Error::Value { document, .. }
+            | Error::Budget { document, .. } => *document,
         }
     }
 }
@@ -159,8 +168,16 @@ pub fn load_documents(text: &str, options: &LoadOptions) -> Result<Vec<Document>
 
 /// A collection under construction.
 enum Frame {
-    Seq { items: Vec<Value>, anchor: usize },
-    Map { map: Map<String, Value>, pending_key: Option<(Value, usize)>, merges: Vec<Value>, anchor: usize },
+    Seq {
+        items: Vec<Value>,
+        anchor: usize,
+    },
+    Map {
+        map: Map<String, Value>,
+        pending_key: Option<(Value, usize)>,
+        merges: Vec<Value>,
+        anchor: usize,
+    },
 }
 
 struct Loader<'o> {
@@ -194,7 +211,11 @@ impl<'o> Loader<'o> {
     }
 
     fn value_error(&self, line: usize, message: impl Into<String>) -> Error {
-        Error::Value { document: self.document, line, message: message.into() }
+        Error::Value {
+            document: self.document,
+            line,
+            message: message.into(),
+        }
     }
 
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Error> {
@@ -208,27 +229,50 @@ impl<'o> Loader<'o> {
             }
             Event::DocumentEnd => {
                 let value = self.root.take().unwrap_or(Value::Null);
-                let line = if self.document_line == 0 { line } else { self.document_line };
-                self.documents.push(Document { value, index: self.document, line });
+                let line = if self.document_line == 0 {
+                    line
+                } else {
+                    self.document_line
+                };
+                self.documents.push(Document {
+                    value,
+                    index: self.document,
+                    line,
+                });
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
                 let text = match self.unterminated_end {
-                    Some(end) if block && span.end.index() == end => text.strip_suffix('\n').unwrap_or(&text).to_string().into(),
+                    Some(end) if block && span.end.index() == end => {
+                        text.strip_suffix('\n').unwrap_or(&text).to_string().into()
+                    }
                     _ => text,
                 };
                 let value = self.scalar(&text, style, tag.as_deref(), line)?;
                 self.remember(anchor, &value);
                 self.push_value(value, line)?;
             }
-            Event::SequenceStart(_, anchor, _) => self.open(Frame::Seq { items: Vec::new(), anchor }, line)?,
+            Event::SequenceStart(_, anchor, _) => self.open(
+                Frame::Seq {
+                    items: Vec::new(),
+                    anchor,
+                },
+                line,
+            )?,
             Event::MappingStart(_, anchor, _) => self.open(
-                Frame::Map { map: Map::new(), pending_key: None, merges: Vec::new(), anchor },
+                Frame::Map {
+                    map: Map::new(),
+                    pending_key: None,
+                    merges: Vec::new(),
+                    anchor,
+                },
                 line,
             )?,
             Event::SequenceEnd | Event::MappingEnd => self.close(line)?,
             Event::Alias(id) => {
-                let Some((_, value, size)) = self.anchors.iter().rev().find(|(a, ..)| *a == id).cloned() else {
+                let Some((_, value, size)) =
+                    self.anchors.iter().rev().find(|(a, ..)| *a == id).cloned()
+                else {
                     return Err(self.value_error(line, "unknown anchor"));
                 };
                 self.alias_nodes = self.alias_nodes.saturating_add(size);
@@ -265,13 +309,20 @@ impl<'o> Loader<'o> {
     }
 
     fn close(&mut self, line: usize) -> Result<(), Error> {
-        let Some(frame) = self.stack.pop() else { return Ok(()) };
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
         let (value, anchor) = match frame {
             Frame::Seq { mut items, anchor } => {
                 items.shrink_to_fit();
                 (Value::Array(items), anchor)
             }
-            Frame::Map { mut map, merges, anchor, .. } => {
+            Frame::Map {
+                mut map,
+                merges,
+                anchor,
+                ..
+            } => {
                 // Merged keys never override explicit ones; earlier merge sources win.
                 for source in merges {
                     if let Value::Object(src) = source {
@@ -293,7 +344,8 @@ impl<'o> Loader<'o> {
 
     fn remember(&mut self, anchor: usize, value: &Value) {
         if anchor != 0 {
-            self.anchors.push((anchor, value.clone(), node_count(value)));
+            self.anchors
+                .push((anchor, value.clone(), node_count(value)));
         }
     }
 
@@ -308,7 +360,12 @@ impl<'o> Loader<'o> {
         };
         match top {
             Frame::Seq { items, .. } => items.push(value),
-            Frame::Map { map, pending_key, merges, .. } => match pending_key.take() {
+            Frame::Map {
+                map,
+                pending_key,
+                merges,
+                ..
+            } => match pending_key.take() {
                 None => *pending_key = Some((value, line)),
                 Some((key, key_line)) => {
                     if key.as_str() == Some(MERGE_KEY) {
@@ -339,7 +396,10 @@ impl<'o> Loader<'o> {
                         Err(message) => return Err(self.value_error(key_line, message)),
                     };
                     if schema == Schema::GoYamlV3 && map.contains_key(&key) {
-                        return Err(self.value_error(key_line, format!("mapping key \"{key}\" already defined")));
+                        return Err(self.value_error(
+                            key_line,
+                            format!("mapping key \"{key}\" already defined"),
+                        ));
                     }
                     map.insert(key, value);
                 }
@@ -348,7 +408,13 @@ impl<'o> Loader<'o> {
         Ok(())
     }
 
-    fn scalar(&self, text: &str, style: ScalarStyle, tag: Option<&Tag>, line: usize) -> Result<Value, Error> {
+    fn scalar(
+        &self,
+        text: &str,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        line: usize,
+    ) -> Result<Value, Error> {
         let resolved = match tag {
             Some(tag) if tag.handle() == CORE => self.tagged(text, tag.suffix(), line)?,
             // A custom tag keeps the text as a string, as go-yaml does.
@@ -402,7 +468,13 @@ impl<'o> Loader<'o> {
             Scalar::Float(f) => match Number::from_f64(f) {
                 Some(n) => Value::Number(n),
                 None => {
-                    let shown = if f.is_nan() { "NaN" } else if f > 0.0 { "+Inf" } else { "-Inf" };
+                    let shown = if f.is_nan() {
+                        "NaN"
+                    } else if f > 0.0 {
+                        "+Inf"
+                    } else {
+                        "-Inf"
+                    };
                     return Err(self.value_error(line, format!("json: unsupported value: {shown}")));
                 }
             },
@@ -456,12 +528,18 @@ mod tests {
     use serde_json::json;
 
     fn load(text: &str) -> Vec<Value> {
-        load_documents(text, &LoadOptions::default()).expect("valid").into_iter().map(|d| d.value).collect()
+        load_documents(text, &LoadOptions::default())
+            .expect("valid")
+            .into_iter()
+            .map(|d| d.value)
+            .collect()
     }
 
     #[test]
     fn styles_and_tags() {
-        let docs = load("a: 'single'\nb: \"1.0\"\nc: !!str 123\nd: !!int \"5\"\ne: !custom foo\nf: !!binary aGVsbG8=\ng: 1.0\nh: yes\ni: ~\nj:\n");
+        let docs = load(
+            "a: 'single'\nb: \"1.0\"\nc: !!str 123\nd: !!int \"5\"\ne: !custom foo\nf: !!binary aGVsbG8=\ng: 1.0\nh: yes\ni: ~\nj:\n",
+        );
         assert_eq!(
             docs[0],
             json!({"a": "single", "b": "1.0", "c": "123", "d": 5, "e": "foo", "f": "hello", "g": 1.0, "h": "yes", "i": null, "j": null})
@@ -470,8 +548,15 @@ mod tests {
 
     #[test]
     fn v2_schema_reads_yaml_1_1() {
-        let docs = load_documents("on: yes\n1: one\noff: n\n", &LoadOptions::with_schema(Schema::GoYamlV2)).expect("valid");
-        assert_eq!(docs[0].value, json!({"true": true, "1": "one", "false": false}));
+        let docs = load_documents(
+            "on: yes\n1: one\noff: n\n",
+            &LoadOptions::with_schema(Schema::GoYamlV2),
+        )
+        .expect("valid");
+        assert_eq!(
+            docs[0].value,
+            json!({"true": true, "1": "one", "false": false})
+        );
     }
 
     /// go-yaml gives a block scalar that ends the input without a line break none of its
@@ -492,7 +577,11 @@ mod tests {
 
     #[test]
     fn documents_are_numbered_with_lines() {
-        let docs = load_documents("---\na: 1\n---\n# only a comment\n---\n\nb: 2\n", &LoadOptions::default()).expect("valid");
+        let docs = load_documents(
+            "---\na: 1\n---\n# only a comment\n---\n\nb: 2\n",
+            &LoadOptions::default(),
+        )
+        .expect("valid");
         assert_eq!(docs.len(), 3);
         assert_eq!((docs[0].index, docs[0].line), (1, 2));
         assert_eq!(docs[1].value, Value::Null);
@@ -501,11 +590,15 @@ mod tests {
 
     #[test]
     fn errors_name_document_and_line() {
-        let err = load_documents("a: 1\n---\nb: [1\nc: 2\n", &LoadOptions::default()).expect_err("invalid");
+        let err = load_documents("a: 1\n---\nb: [1\nc: 2\n", &LoadOptions::default())
+            .expect_err("invalid");
         assert_eq!(err.document(), 2);
         assert!(err.line() >= 3, "{err}");
         let err = load_documents("a: 1\na: 2\n", &LoadOptions::default()).expect_err("duplicate");
-        assert_eq!(err.to_string(), "document 1, line 2: mapping key \"a\" already defined");
+        assert_eq!(
+            err.to_string(),
+            "document 1, line 2: mapping key \"a\" already defined"
+        );
         let err = load_documents("1: one\n", &LoadOptions::default()).expect_err("int key");
         assert_eq!(err.line(), 1);
         let err = load_documents("x: .inf\n", &LoadOptions::default()).expect_err("inf");
@@ -517,7 +610,10 @@ mod tests {
         let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for i in 1..10 {
             let prev = format!("*a{}", i - 1);
-            text.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev.as_str(); 10].join(", ")));
+            text.push_str(&format!(
+                "a{i}: &a{i} [{}]\n",
+                vec![prev.as_str(); 10].join(", ")
+            ));
         }
         let err = load_documents(&text, &LoadOptions::default()).expect_err("bomb");
         assert!(matches!(err, Error::Budget { .. }), "{err}");

@@ -26,8 +26,12 @@ pub enum Scalar {
     Str(String),
 }
 
-const V2_TRUE: &[&str] = &["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"];
-const V2_FALSE: &[&str] = &["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"];
+const V2_TRUE: &[&str] = &[
+    "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+];
+const V2_FALSE: &[&str] = &[
+    "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF",
+];
 const V3_TRUE: &[&str] = &["true", "True", "TRUE"];
 const V3_FALSE: &[&str] = &["false", "False", "FALSE"];
 const NULLS: &[&str] = &["", "~", "null", "Null", "NULL"];
@@ -51,7 +55,9 @@ pub fn resolve_plain(text: &str, schema: Schema) -> Scalar {
         return Scalar::Float(f);
     }
     match text.as_bytes().first() {
-        Some(b'.') => goparse::parse_float(text).map_or_else(|| Scalar::Str(text.to_string()), Scalar::Float),
+        Some(b'.') => {
+            goparse::parse_float(text).map_or_else(|| Scalar::Str(text.to_string()), Scalar::Float)
+        }
         Some(b'0'..=b'9' | b'+' | b'-') => resolve_number(text, schema),
         _ => Scalar::Str(text.to_string()),
     }
@@ -112,7 +118,8 @@ fn resolve_number(text: &str, schema: Schema) -> Scalar {
 /// string — the question its emitter asks before writing a string unquoted. Timestamps
 /// count: v2 resolves them, although it decodes them into strings.
 pub(crate) fn v2_resolves_to_non_string(text: &str) -> bool {
-    !matches!(resolve_plain(text, Schema::GoYamlV2), Scalar::Str(_)) || goparse::parse_timestamp(text).is_some()
+    !matches!(resolve_plain(text, Schema::GoYamlV2), Scalar::Str(_))
+        || goparse::parse_timestamp(text).is_some()
 }
 
 #[cfg(test)]
@@ -155,7 +162,10 @@ mod tests {
         assert_eq!(v3(".5"), Scalar::Float(0.5));
         assert_eq!(v3("08"), Scalar::Float(8.0));
         assert_eq!(v3("1.10"), Scalar::Float(1.1));
-        for t in ["0o8", "0x", "0xG", "1e", "123abc", "0.1.2", "1.2.3", "_1", "1,000", "-1a", "+Inf", "inf", "1:20", "."] {
+        for t in [
+            "0o8", "0x", "0xG", "1e", "123abc", "0.1.2", "1.2.3", "_1", "1,000", "-1a", "+Inf",
+            "inf", "1:20", ".",
+        ] {
             assert_eq!(v3(t), s(t), "{t}");
         }
         assert_eq!(v3(".inf"), Scalar::Float(f64::INFINITY));

@@ -71,7 +71,9 @@ pub fn describe(id: &str) -> String {
 /// Whether a request's `managedFields` asks for a reset (`[]` or `[{}]`).
 pub fn is_reset(managed_fields: Option<&Value>) -> bool {
     match managed_fields {
-        Some(Value::Array(a)) => a.is_empty() || (a.len() == 1 && a[0].as_object().is_some_and(Map::is_empty)),
+        Some(Value::Array(a)) => {
+            a.is_empty() || (a.len() == 1 && a[0].as_object().is_some_and(Map::is_empty))
+        }
         _ => false,
     }
 }
@@ -80,28 +82,46 @@ pub fn is_reset(managed_fields: Option<&Value>) -> bool {
 pub fn decode(obj: &Value) -> Result<(Managers, Times), ManagedError> {
     let mut managers = Managers::new();
     let mut times = Times::new();
-    let Some(entries) = obj.pointer("/metadata/managedFields").and_then(Value::as_array) else {
+    let Some(entries) = obj
+        .pointer("/metadata/managedFields")
+        .and_then(Value::as_array)
+    else {
         return Ok((managers, times));
     };
     for (i, e) in entries.iter().enumerate() {
-        let m = e.as_object().ok_or_else(|| ManagedError::FieldsV1(format!("managedFields[{i}]: not an object")))?;
+        let m = e
+            .as_object()
+            .ok_or_else(|| ManagedError::FieldsV1(format!("managedFields[{i}]: not an object")))?;
         let op = field(m, "operation");
         if !matches!(op, "Apply" | "Update") {
-            return Err(ManagedError::FieldsV1(format!("managedFields[{i}]: operation {op:?} is not Apply or Update")));
+            return Err(ManagedError::FieldsV1(format!(
+                "managedFields[{i}]: operation {op:?} is not Apply or Update"
+            )));
         }
         let fields_type = field(m, "fieldsType");
         if fields_type != "FieldsV1" {
-            return Err(ManagedError::FieldsV1(format!("managedFields[{i}]: fieldsType {fields_type:?} is not FieldsV1")));
+            return Err(ManagedError::FieldsV1(format!(
+                "managedFields[{i}]: fieldsType {fields_type:?} is not FieldsV1"
+            )));
         }
         let set = match m.get("fieldsV1") {
             Some(v) => Set::from_fields_v1(v)?,
             None => Set::new(),
         };
-        let id = identifier(field(m, "manager"), op, field(m, "apiVersion"), field(m, "subresource"));
+        let id = identifier(
+            field(m, "manager"),
+            op,
+            field(m, "apiVersion"),
+            field(m, "subresource"),
+        );
         if let Some(t) = m.get("time").and_then(Value::as_str) {
             times.insert(id.clone(), t.to_string());
         }
-        let vs = VersionedSet { set, api_version: field(m, "apiVersion").to_string(), applied: op == "Apply" };
+        let vs = VersionedSet {
+            set,
+            api_version: field(m, "apiVersion").to_string(),
+            applied: op == "Apply",
+        };
         match managers.get_mut(&id) {
             Some(prev) => prev.set.union_with(&vs.set),
             None => {
@@ -219,7 +239,10 @@ mod tests {
         let u = identifier("kubectl-client-side-apply", "Update", "apps/v1", "");
         assert_eq!(describe(&u), "\"kubectl-client-side-apply\" using apps/v1");
         let s = identifier("ctrl", "Update", "v1", "status");
-        assert_eq!(describe(&s), "\"ctrl\" with subresource \"status\" using v1");
+        assert_eq!(
+            describe(&s),
+            "\"ctrl\" with subresource \"status\" using v1"
+        );
     }
 
     #[test]
@@ -247,7 +270,14 @@ mod tests {
             let id = identifier(&format!("m{i:02}"), "Update", "v1", "");
             let mut set = Set::new();
             set.insert(&[PathElement::Field(format!("f{i}"))]);
-            m.insert(id.clone(), VersionedSet { set, api_version: "v1".into(), applied: false });
+            m.insert(
+                id.clone(),
+                VersionedSet {
+                    set,
+                    api_version: "v1".into(),
+                    applied: false,
+                },
+            );
             t.insert(id, format!("2026-01-01T00:00:{i:02}Z"));
         }
         cap_updaters(&mut m, &mut t);

@@ -213,7 +213,8 @@ impl Set {
     }
 
     fn collect(&self, prefix: &mut Path, out: &mut Vec<Path>) {
-        let keys: BTreeSet<&PathElement> = self.members.iter().chain(self.children.keys()).collect();
+        let keys: BTreeSet<&PathElement> =
+            self.members.iter().chain(self.children.keys()).collect();
         for pe in keys {
             prefix.push(pe.clone());
             if self.members.contains(pe) {
@@ -229,7 +230,8 @@ impl Set {
     /// The `FieldsV1` JSON object of the set.
     pub fn to_fields_v1(&self) -> Value {
         let mut m = Map::new();
-        let keys: BTreeSet<&PathElement> = self.members.iter().chain(self.children.keys()).collect();
+        let keys: BTreeSet<&PathElement> =
+            self.members.iter().chain(self.children.keys()).collect();
         for pe in keys {
             let child = self.children.get(pe).filter(|c| !c.is_empty());
             let v = match child {
@@ -288,19 +290,30 @@ mod tests {
             "f:spec": {"f:containers": {"k:{\"name\":\"a\"}": {".": {}, "f:image": {}}},
                 "f:finalizers": {"v:\"x\"": {}}, "f:ports": {"i:0": {}}}});
         let set = Set::from_fields_v1(&doc).expect("parses");
-        assert!(set.has(&[PathElement::Field("metadata".into()), PathElement::Field("labels".into())]));
+        assert!(set.has(&[
+            PathElement::Field("metadata".into()),
+            PathElement::Field("labels".into())
+        ]));
         assert!(!set.has(&[PathElement::Field("spec".into())]));
         assert_eq!(set.to_fields_v1(), doc);
         let paths: Vec<String> = set.paths().iter().map(|p| path_string(p)).collect();
-        assert!(paths.contains(&".spec.containers[name=\"a\"].image".to_string()), "{paths:?}");
+        assert!(
+            paths.contains(&".spec.containers[name=\"a\"].image".to_string()),
+            "{paths:?}"
+        );
         assert!(paths.contains(&".spec.finalizers[=\"x\"]".to_string()));
     }
 
     #[test]
     fn keys_are_canonical_and_set_algebra_works() {
-        let a = PathElement::from_fields_key("k:{\"protocol\":\"TCP\",\"containerPort\":80}").expect("key");
-        assert_eq!(a.to_fields_key(), "k:{\"containerPort\":80,\"protocol\":\"TCP\"}");
-        let p = |s: &[&str]| -> Path { s.iter().map(|f| PathElement::Field((*f).into())).collect() };
+        let a = PathElement::from_fields_key("k:{\"protocol\":\"TCP\",\"containerPort\":80}")
+            .expect("key");
+        assert_eq!(
+            a.to_fields_key(),
+            "k:{\"containerPort\":80,\"protocol\":\"TCP\"}"
+        );
+        let p =
+            |s: &[&str]| -> Path { s.iter().map(|f| PathElement::Field((*f).into())).collect() };
         let mut x = Set::new();
         x.insert(&p(&["a", "b"]));
         x.insert(&p(&["a", "c"]));

@@ -54,20 +54,22 @@ impl ManagedError {
     pub fn to_status(&self, what: &str) -> Status {
         match self {
             ManagedError::Conflicts(c) => {
-                let causes = c
-                    .0
-                    .iter()
-                    .map(|x| StatusCause {
-                        reason: "FieldManagerConflict".into(),
-                        message: format!("conflict with {}", entries::describe(&x.manager)),
-                        field: fieldpath::path_string(&x.path),
-                    })
-                    .collect();
+                let causes =
+                    c.0.iter()
+                        .map(|x| StatusCause {
+                            reason: "FieldManagerConflict".into(),
+                            message: format!("conflict with {}", entries::describe(&x.manager)),
+                            field: fieldpath::path_string(&x.path),
+                        })
+                        .collect();
                 Status {
                     code: 409,
                     reason: Reason::Conflict,
                     message: c.message(entries::describe),
-                    details: Some(StatusDetails { causes, ..Default::default() }),
+                    details: Some(StatusDetails {
+                        causes,
+                        ..Default::default()
+                    }),
                 }
             }
             ManagedError::Typed(m) => Status {
@@ -108,8 +110,13 @@ impl Endpoint {
     fn filter(self, set: Set) -> Set {
         let status = PathElement::Field("status".into());
         match self {
-            Endpoint::Main { status_subresource: false } => set,
-            Endpoint::Main { status_subresource: true } | Endpoint::Scale => {
+            Endpoint::Main {
+                status_subresource: false,
+            } => set,
+            Endpoint::Main {
+                status_subresource: true,
+            }
+            | Endpoint::Scale => {
                 let mut s = set;
                 s.members.remove(&status);
                 s.children.remove(&status);
@@ -158,8 +165,12 @@ fn set_managed_fields(obj: &mut Value, managers: &mut Managers, times: &mut entr
     managers.retain(|_, vs| !vs.set.is_empty());
     times.retain(|k, _| managers.contains_key(k));
     entries::cap_updaters(managers, times);
-    let Some(root) = obj.as_object_mut() else { return };
-    let meta = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
+    let Some(root) = obj.as_object_mut() else {
+        return;
+    };
+    let meta = root
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Map::new()));
     if let Some(m) = meta.as_object_mut() {
         if managers.is_empty() {
             m.remove("managedFields");
@@ -172,8 +183,15 @@ fn set_managed_fields(obj: &mut Value, managers: &mut Managers, times: &mut entr
 /// The managers an update starts from: the request's own `managedFields` when it sets
 /// them (a reset when `[]`), else the live object's (subresources always use the live
 /// object's).
-fn managers_for_update(ctx: &Context<'_>, live: Option<&Value>, new: &Value) -> (Managers, entries::Times) {
-    let from_live = || live.and_then(|l| entries::decode(l).ok()).unwrap_or_default();
+fn managers_for_update(
+    ctx: &Context<'_>,
+    live: Option<&Value>,
+    new: &Value,
+) -> (Managers, entries::Times) {
+    let from_live = || {
+        live.and_then(|l| entries::decode(l).ok())
+            .unwrap_or_default()
+    };
     if ctx.endpoint == Endpoint::Status {
         return from_live();
     }
@@ -188,13 +206,28 @@ fn managers_for_update(ctx: &Context<'_>, live: Option<&Value>, new: &Value) -> 
 }
 
 /// Records an update (create, replace, patch) by `manager` in `new`'s `managedFields`.
-pub fn track_update(ctx: &Context<'_>, live: Option<&Value>, new: &mut Value, manager: &str) -> Result<(), ManagedError> {
+pub fn track_update(
+    ctx: &Context<'_>,
+    live: Option<&Value>,
+    new: &mut Value,
+    manager: &str,
+) -> Result<(), ManagedError> {
     let (mut managers, mut times) = managers_for_update(ctx, live, new);
-    let old = live.map(without_managed_fields).unwrap_or_else(|| Value::Object(Map::new()));
+    let old = live
+        .map(without_managed_fields)
+        .unwrap_or_else(|| Value::Object(Map::new()));
     let stripped = without_managed_fields(new);
-    let id = entries::identifier(manager, "Update", ctx.api_version, ctx.endpoint.subresource());
+    let id = entries::identifier(
+        manager,
+        "Update",
+        ctx.api_version,
+        ctx.endpoint.subresource(),
+    );
     let ignore = |s: Set| ctx.endpoint.filter(s);
-    let updater = Updater { typed: ctx.typed, ignore: &ignore };
+    let updater = Updater {
+        typed: ctx.typed,
+        ignore: &ignore,
+    };
     if updater.update(&old, &stripped, ctx.api_version, &mut managers, &id)? {
         times.insert(id, ctx.now.clone());
     }
@@ -211,12 +244,24 @@ pub fn apply(
     manager: &str,
     force: bool,
 ) -> Result<Value, ManagedError> {
-    let (managers, mut times) = live.and_then(|l| entries::decode(l).ok()).unwrap_or_default();
-    let old = live.map(without_managed_fields).unwrap_or_else(|| Value::Object(Map::new()));
+    let (managers, mut times) = live
+        .and_then(|l| entries::decode(l).ok())
+        .unwrap_or_default();
+    let old = live
+        .map(without_managed_fields)
+        .unwrap_or_else(|| Value::Object(Map::new()));
     let config = without_managed_fields(config);
-    let id = entries::identifier(manager, "Apply", ctx.api_version, ctx.endpoint.subresource());
+    let id = entries::identifier(
+        manager,
+        "Apply",
+        ctx.api_version,
+        ctx.endpoint.subresource(),
+    );
     let ignore = |s: Set| ctx.endpoint.filter(s);
-    let updater = Updater { typed: ctx.typed, ignore: &ignore };
+    let updater = Updater {
+        typed: ctx.typed,
+        ignore: &ignore,
+    };
     let mut result = managers.clone();
     let mut new = match updater.apply(&old, &config, ctx.api_version, &mut result, &id, force) {
         Err(ManagedError::Conflicts(c)) if manager == "kubectl" => {
@@ -232,7 +277,12 @@ pub fn apply(
     };
     // lastAppliedUpdater looks at the applied result, not the live object: an annotation
     // the configuration brings (or the apply removed) decides.
-    if manager == "kubectl" && new.pointer("/metadata/annotations").and_then(|a| a.get(LAST_APPLIED)).is_some() {
+    if manager == "kubectl"
+        && new
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.get(LAST_APPLIED))
+            .is_some()
+    {
         sync_last_applied(&mut new, &config);
     }
     if new != old || !times.contains_key(&id) {
@@ -257,11 +307,17 @@ fn last_applied_set(ctx: &Context<'_>, live: Option<&Value>) -> Set {
 /// Writes `config` (without the annotation itself) into the last-applied annotation.
 fn sync_last_applied(obj: &mut Value, config: &Value) {
     let mut cfg = config.clone();
-    if let Some(a) = cfg.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+    if let Some(a) = cfg
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
         a.remove(LAST_APPLIED);
     }
     let text = cfg.to_string();
-    if let Some(a) = obj.pointer_mut("/metadata/annotations").and_then(Value::as_object_mut) {
+    if let Some(a) = obj
+        .pointer_mut("/metadata/annotations")
+        .and_then(Value::as_object_mut)
+    {
         a.insert(LAST_APPLIED.into(), Value::String(text));
     }
 }

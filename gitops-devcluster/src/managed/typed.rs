@@ -47,7 +47,11 @@ fn shape_of<'t>(types: &'t Types, id: TypeId, v: Option<&Value>) -> Shape<'t> {
     let is_obj = v.is_none_or(Value::is_object);
     let is_arr = v.is_none_or(Value::is_array);
     if id == DEDUCED {
-        return if v.is_some_and(Value::is_object) { Shape::Map(None) } else { Shape::Leaf };
+        return if v.is_some_and(Value::is_object) {
+            Shape::Map(None)
+        } else {
+            Shape::Leaf
+        };
     }
     match types.atom(id) {
         Atom::Deduced => {
@@ -87,8 +91,16 @@ impl<'t> Typed<'t> {
     }
 
     /// The path element of a list item.
-    fn item_pe(&self, l: &ListType, item: &Value, path: &Path, index: usize) -> Result<PathElement, ManagedError> {
-        let err = |msg: String| ManagedError::Typed(format!("{}: element {index}: {msg}", path_string(path)));
+    fn item_pe(
+        &self,
+        l: &ListType,
+        item: &Value,
+        path: &Path,
+        index: usize,
+    ) -> Result<PathElement, ManagedError> {
+        let err = |msg: String| {
+            ManagedError::Typed(format!("{}: element {index}: {msg}", path_string(path)))
+        };
         match &l.kind {
             ListKind::Set => {
                 if item.is_object() || item.is_array() {
@@ -98,7 +110,9 @@ impl<'t> Typed<'t> {
             }
             ListKind::Map(keys) => {
                 let Some(obj) = item.as_object() else {
-                    return Err(err("associative list with keys has an element that is not a map".into()));
+                    return Err(err(
+                        "associative list with keys has an element that is not a map".into(),
+                    ));
                 };
                 let elem = match self.types.atom(l.elem) {
                     Atom::Map(m) => Some(m),
@@ -138,7 +152,13 @@ impl<'t> Typed<'t> {
         Ok(out)
     }
 
-    fn set_walk(&self, id: TypeId, v: &Value, path: &mut Path, out: &mut Set) -> Result<(), ManagedError> {
+    fn set_walk(
+        &self,
+        id: TypeId,
+        v: &Value,
+        path: &mut Path,
+        out: &mut Set,
+    ) -> Result<(), ManagedError> {
         match shape_of(self.types, id, Some(v)) {
             Shape::Leaf => out.insert(path),
             Shape::Map(m) => {
@@ -199,13 +219,21 @@ impl<'t> Typed<'t> {
         if is_empty_container(Some(l)) && is_empty_container(Some(r)) {
             return Ok(Some(r.clone()));
         }
-        match (shape_of(self.types, id, Some(l)), shape_of(self.types, id, Some(r))) {
+        match (
+            shape_of(self.types, id, Some(l)),
+            shape_of(self.types, id, Some(r)),
+        ) {
             (Shape::Map(m), Shape::Map(_)) => {
                 let (lm, rm) = (l.as_object(), r.as_object());
                 let mut out = Map::new();
                 for (k, lv) in lm.into_iter().flatten() {
                     path.push(PathElement::Field(k.clone()));
-                    let merged = self.merge_walk(field_type(m, k), Some(lv), rm.and_then(|m| m.get(k)), path)?;
+                    let merged = self.merge_walk(
+                        field_type(m, k),
+                        Some(lv),
+                        rm.and_then(|m| m.get(k)),
+                        path,
+                    )?;
                     path.pop();
                     if let Some(v) = merged {
                         out.insert(k.clone(), v);
@@ -224,26 +252,45 @@ impl<'t> Typed<'t> {
         }
     }
 
-    fn merge_list(&self, lt: &ListType, l: &Value, r: &Value, path: &mut Path) -> Result<Value, ManagedError> {
+    fn merge_list(
+        &self,
+        lt: &ListType,
+        l: &Value,
+        r: &Value,
+        path: &mut Path,
+    ) -> Result<Value, ManagedError> {
         let li = l.as_array().map(Vec::as_slice).unwrap_or_default();
         let ri = r.as_array().map(Vec::as_slice).unwrap_or_default();
-        let lpes = li.iter().enumerate().map(|(i, v)| self.item_pe(lt, v, path, i)).collect::<Result<Vec<_>, _>>()?;
+        let lpes = li
+            .iter()
+            .enumerate()
+            .map(|(i, v)| self.item_pe(lt, v, path, i))
+            .collect::<Result<Vec<_>, _>>()?;
         let mut rpes = Vec::with_capacity(ri.len());
         let mut robserved = std::collections::HashMap::new();
         for (i, v) in ri.iter().enumerate() {
             let pe = self.item_pe(lt, v, path, i)?;
             if robserved.insert(pe.clone(), v).is_some() {
-                return Err(ManagedError::Typed(format!("{}: duplicate entries for key {pe}", path_string(path))));
+                return Err(ManagedError::Typed(format!(
+                    "{}: duplicate entries for key {pe}",
+                    path_string(path)
+                )));
             }
             rpes.push(pe);
         }
         // Items of lhs: the first occurrence of each key; duplicates merge as null.
-        let mut lobserved: std::collections::HashMap<PathElement, Option<&Value>> = std::collections::HashMap::new();
+        let mut lobserved: std::collections::HashMap<PathElement, Option<&Value>> =
+            std::collections::HashMap::new();
         for (pe, v) in lpes.iter().zip(li) {
-            lobserved.entry(pe.clone()).and_modify(|e| *e = None).or_insert(Some(v));
+            lobserved
+                .entry(pe.clone())
+                .and_modify(|e| *e = None)
+                .or_insert(Some(v));
         }
-        let mut shared: std::collections::VecDeque<&PathElement> =
-            rpes.iter().filter(|pe| lobserved.contains_key(*pe)).collect();
+        let mut shared: std::collections::VecDeque<&PathElement> = rpes
+            .iter()
+            .filter(|pe| lobserved.contains_key(*pe))
+            .collect();
         let mut next_shared = shared.pop_front();
         let mut merged_rhs = std::collections::HashSet::new();
         let mut out = Vec::with_capacity(li.len().max(ri.len()));
@@ -254,7 +301,12 @@ impl<'t> Typed<'t> {
                 if *pe == rpes[y] {
                     merged_rhs.insert(pe.clone());
                     path.push(pe.clone());
-                    let m = self.merge_walk(lt.elem, lobserved.get(pe).copied().flatten(), robserved.get(pe).copied(), path)?;
+                    let m = self.merge_walk(
+                        lt.elem,
+                        lobserved.get(pe).copied().flatten(),
+                        robserved.get(pe).copied(),
+                        path,
+                    )?;
                     path.pop();
                     out.extend(m);
                     x += 1;
@@ -284,7 +336,12 @@ impl<'t> Typed<'t> {
                 let pe = &rpes[y];
                 merged_rhs.insert(pe.clone());
                 path.push(pe.clone());
-                let m = self.merge_walk(lt.elem, lobserved.get(pe).copied().flatten(), robserved.get(pe).copied(), path)?;
+                let m = self.merge_walk(
+                    lt.elem,
+                    lobserved.get(pe).copied().flatten(),
+                    robserved.get(pe).copied(),
+                    path,
+                )?;
                 path.pop();
                 out.extend(m);
                 y += 1;
@@ -297,7 +354,11 @@ impl<'t> Typed<'t> {
     }
 
     /// What changed from `lhs` to `rhs` (either may be absent: create, delete).
-    pub fn compare(&self, lhs: Option<&Value>, rhs: Option<&Value>) -> Result<Comparison, ManagedError> {
+    pub fn compare(
+        &self,
+        lhs: Option<&Value>,
+        rhs: Option<&Value>,
+    ) -> Result<Comparison, ManagedError> {
         let mut c = Comparison::default();
         self.compare_walk(self.root, lhs, rhs, &mut Vec::new(), &mut c)?;
         Ok(c)
@@ -319,7 +380,11 @@ impl<'t> Typed<'t> {
         let rs = r.map(|v| shape_of(self.types, id, Some(v)));
         let leaf = both_empty
             || matches!((&ls, &rs), (Some(Shape::Leaf), _) | (_, Some(Shape::Leaf)))
-            || matches!((&ls, &rs), (Some(Shape::Map(_)), Some(Shape::List(_))) | (Some(Shape::List(_)), Some(Shape::Map(_))));
+            || matches!(
+                (&ls, &rs),
+                (Some(Shape::Map(_)), Some(Shape::List(_)))
+                    | (Some(Shape::List(_)), Some(Shape::Map(_)))
+            );
         if leaf {
             match (l, r) {
                 (None, _) => c.added.insert(path),
@@ -334,7 +399,13 @@ impl<'t> Typed<'t> {
                 let (lm, rm) = (l.and_then(Value::as_object), r.and_then(Value::as_object));
                 for (k, lv) in lm.into_iter().flatten() {
                     path.push(PathElement::Field(k.clone()));
-                    self.compare_walk(field_type(*m, k), Some(lv), rm.and_then(|m| m.get(k)), path, c)?;
+                    self.compare_walk(
+                        field_type(*m, k),
+                        Some(lv),
+                        rm.and_then(|m| m.get(k)),
+                        path,
+                        c,
+                    )?;
                     path.pop();
                 }
                 for (k, rv) in rm.into_iter().flatten() {
@@ -365,11 +436,19 @@ impl<'t> Typed<'t> {
         path: &mut Path,
         c: &mut Comparison,
     ) -> Result<(), ManagedError> {
-        let li = l.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        let ri = r.and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
+        let li = l
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let ri = r
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut order: Vec<PathElement> = Vec::new();
-        let mut lvals: std::collections::HashMap<PathElement, Vec<&Value>> = std::collections::HashMap::new();
-        let mut rvals: std::collections::HashMap<PathElement, Vec<&Value>> = std::collections::HashMap::new();
+        let mut lvals: std::collections::HashMap<PathElement, Vec<&Value>> =
+            std::collections::HashMap::new();
+        let mut rvals: std::collections::HashMap<PathElement, Vec<&Value>> =
+            std::collections::HashMap::new();
         for (i, v) in li.iter().enumerate() {
             let pe = self.item_pe(lt, v, path, i)?;
             let e = lvals.entry(pe.clone()).or_default();
@@ -391,7 +470,9 @@ impl<'t> Typed<'t> {
             let rv = rvals.get(&pe).map(Vec::as_slice).unwrap_or_default();
             path.push(pe);
             match (lv.len(), rv.len()) {
-                (0..=1, 0..=1) => self.compare_walk(lt.elem, lv.first().copied(), rv.first().copied(), path, c)?,
+                (0..=1, 0..=1) => {
+                    self.compare_walk(lt.elem, lv.first().copied(), rv.first().copied(), path, c)?
+                }
                 (a, b) if a >= 2 && b >= 2 => {
                     if lv != rv {
                         c.modified.insert(path);
@@ -418,7 +499,8 @@ impl<'t> Typed<'t> {
     /// `v` without the fields in `set` (a member removes its whole subtree). A map or
     /// list emptied by the removal is dropped from its parent.
     pub fn remove(&self, v: &Value, set: &Set) -> Value {
-        self.remove_walk(self.root, v, set).unwrap_or(Value::Object(Map::new()))
+        self.remove_walk(self.root, v, set)
+            .unwrap_or(Value::Object(Map::new()))
     }
 
     fn remove_walk(&self, id: TypeId, v: &Value, set: &Set) -> Option<Value> {
@@ -476,13 +558,20 @@ impl<'t> Typed<'t> {
     }
 
     fn named_walk(&self, id: TypeId, set: &Set) -> Set {
-        let atom = if id == DEDUCED { &Atom::Deduced } else { self.types.atom(id) };
+        let atom = if id == DEDUCED {
+            &Atom::Deduced
+        } else {
+            self.types.atom(id)
+        };
         let (map, list) = match atom {
             Atom::Map(m) => (Some(m), None),
             Atom::List(l) => (None, Some(l)),
             _ => (None, None),
         };
-        let mut out = Set { members: set.members.clone(), children: Default::default() };
+        let mut out = Set {
+            members: set.members.clone(),
+            children: Default::default(),
+        };
         for (pe, child) in &set.children {
             let child_ty = match pe {
                 PathElement::Field(f) => {
@@ -493,7 +582,8 @@ impl<'t> Typed<'t> {
                 }
                 _ => list.map_or(DEDUCED, |l| l.elem),
             };
-            out.children.insert(pe.clone(), self.named_walk(child_ty, child));
+            out.children
+                .insert(pe.clone(), self.named_walk(child_ty, child));
         }
         out
     }

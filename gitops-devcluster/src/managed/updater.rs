@@ -14,9 +14,9 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use super::ManagedError;
 use super::fieldpath::{Path, Set, path_string};
 use super::typed::{Comparison, Typed};
-use super::ManagedError;
 
 /// The fields one manager owns and the API version it wrote them in.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,7 +50,10 @@ impl Conflicts {
         let mut out = Vec::new();
         for (manager, vs) in conflicts {
             for path in vs.set.paths() {
-                out.push(Conflict { manager: manager.clone(), path });
+                out.push(Conflict {
+                    manager: manager.clone(),
+                    path,
+                });
             }
         }
         Conflicts(out)
@@ -58,7 +61,13 @@ impl Conflicts {
 
     /// The conflicts whose paths are not in `allowed`.
     pub fn without(&self, allowed: &Set) -> Conflicts {
-        Conflicts(self.0.iter().filter(|c| !allowed.has(&c.path)).cloned().collect())
+        Conflicts(
+            self.0
+                .iter()
+                .filter(|c| !allowed.has(&c.path))
+                .cloned()
+                .collect(),
+        )
     }
 
     /// The conflicting paths as a set.
@@ -74,7 +83,11 @@ impl Conflicts {
     /// per manager (sorted) `conflicts with "m":` and `- .a.b` lines.
     pub fn message(&self, describe: impl Fn(&str) -> String) -> String {
         if let [c] = self.0.as_slice() {
-            return format!("Apply failed with 1 conflict: conflict with {}: {}", describe(&c.manager), path_string(&c.path));
+            return format!(
+                "Apply failed with 1 conflict: conflict with {}: {}",
+                describe(&c.manager),
+                path_string(&c.path)
+            );
         }
         let mut by_manager: BTreeMap<&str, Vec<&Path>> = BTreeMap::new();
         for c in &self.0 {
@@ -85,7 +98,11 @@ impl Conflicts {
             lines.push(format!("conflicts with {}:", describe(m)));
             lines.extend(paths.into_iter().map(|p| format!("- {}", path_string(p))));
         }
-        format!("Apply failed with {} conflicts: {}", self.0.len(), lines.join("\n"))
+        format!(
+            "Apply failed with {} conflicts: {}",
+            self.0.len(),
+            lines.join("\n")
+        )
     }
 }
 
@@ -121,11 +138,19 @@ impl Updater<'_> {
             }
             let c = vs.set.intersection(&changed);
             if !c.is_empty() {
-                conflicts.insert(manager.clone(), VersionedSet { set: c, ..vs.clone() });
+                conflicts.insert(
+                    manager.clone(),
+                    VersionedSet {
+                        set: c,
+                        ..vs.clone()
+                    },
+                );
             }
         }
         if !force && !conflicts.is_empty() {
-            return Err(ManagedError::Conflicts(Conflicts::from_managers(&conflicts)));
+            return Err(ManagedError::Conflicts(Conflicts::from_managers(
+                &conflicts,
+            )));
         }
         for (manager, c) in &conflicts {
             if let Some(vs) = managers.get_mut(manager) {
@@ -156,10 +181,20 @@ impl Updater<'_> {
     ) -> Result<bool, ManagedError> {
         let compare = self.update_managers(old, new, managers, manager, true)?;
         let gained = compare.modified.union(&compare.added);
-        let prev = managers.remove(manager).map(|vs| vs.set).unwrap_or_default();
+        let prev = managers
+            .remove(manager)
+            .map(|vs| vs.set)
+            .unwrap_or_default();
         let set = (self.ignore)(prev.difference(&compare.removed).union(&gained));
         if !set.is_empty() {
-            managers.insert(manager.to_string(), VersionedSet { set, api_version: api_version.to_string(), applied: false });
+            managers.insert(
+                manager.to_string(),
+                VersionedSet {
+                    set,
+                    api_version: api_version.to_string(),
+                    applied: false,
+                },
+            );
         }
         Ok(!gained.is_empty())
     }
@@ -178,7 +213,14 @@ impl Updater<'_> {
         let merged = self.typed.merge(live, config)?;
         let last = managers.get(manager).map(|vs| vs.set.clone());
         let set = (self.ignore)(self.typed.to_set(config)?);
-        managers.insert(manager.to_string(), VersionedSet { set, api_version: api_version.to_string(), applied: true });
+        managers.insert(
+            manager.to_string(),
+            VersionedSet {
+                set,
+                api_version: api_version.to_string(),
+                applied: true,
+            },
+        );
         let new = match last.filter(|l| !l.is_empty()) {
             Some(last) => self.prune(&merged, managers, &last)?,
             None => merged,
@@ -192,7 +234,12 @@ impl Updater<'_> {
     /// Removes the fields `last` (the manager's previous applied set) had and nobody owns
     /// any more (structured-merge-diff `prune`, `addBackOwnedItems`,
     /// `addBackDanglingItems`).
-    fn prune(&self, merged: &Value, managers: &Managers, last: &Set) -> Result<Value, ManagedError> {
+    fn prune(
+        &self,
+        merged: &Value,
+        managers: &Managers,
+        last: &Set,
+    ) -> Result<Value, ManagedError> {
         let t = &self.typed;
         let last = t.with_named_fields(last);
         let pruned = t.remove(merged, &last);
@@ -205,6 +252,9 @@ impl Updater<'_> {
         let owned = t.with_named_fields(&owned);
         let pruned = t.remove(merged, &merged_set.difference(&pruned_set.union(&owned)));
         let pruned_set = t.with_named_fields(&t.to_set(&pruned)?);
-        Ok(t.remove(merged, &merged_set.difference(&pruned_set).intersection(&last)))
+        Ok(t.remove(
+            merged,
+            &merged_set.difference(&pruned_set).intersection(&last),
+        ))
     }
 }

@@ -326,7 +326,12 @@ impl OpenApi {
     }
 
     /// The object type of a kind: built-in, or compiled from a registered CRD's schema.
-    pub fn kind_type(&self, group: &str, version: &str, kind: &str) -> Option<crate::typeschema::TypeRef> {
+    pub fn kind_type(
+        &self,
+        group: &str,
+        version: &str,
+        kind: &str,
+    ) -> Option<crate::typeschema::TypeRef> {
         if let Some(t) = crate::typeschema::builtin(group, version, kind) {
             return Some(t);
         }

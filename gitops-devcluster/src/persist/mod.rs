@@ -442,7 +442,11 @@ mod tests {
     fn a_failed_append_leaves_no_partial_record_before_later_ones() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(LOG);
-        let mut file = OpenOptions::new().create(true).append(true).open(&path).expect("opens");
+        let mut file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("opens");
         assert!(append_durably(&mut file, &rec(2), |f, b| f.write_all(b)).is_ok());
         // A short write (disk full) fails after writing part of the record.
         let failed = append_durably(&mut file, &rec(3), |f, b| {

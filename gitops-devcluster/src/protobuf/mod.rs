@@ -45,7 +45,9 @@ const MAX_DEPTH: usize = 64;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum Error {
     /// The body lacks the `k8s\0` prefix.
-    #[error("the protobuf body does not start with the Kubernetes magic bytes 6b 38 73 00 (\"k8s\\0\")")]
+    #[error(
+        "the protobuf body does not start with the Kubernetes magic bytes 6b 38 73 00 (\"k8s\\0\")"
+    )]
     Magic,
     /// Broken wire data.
     #[error("malformed protobuf body: {context}: {reason}")]
@@ -90,9 +92,12 @@ impl Error {
     /// The Kubernetes `Status` for this error (415 UnsupportedMediaType or 400 BadRequest).
     pub fn to_status(&self) -> Status {
         match self {
-            Error::UnsupportedKind { .. } => {
-                Status { code: 415, reason: Reason::UnsupportedMediaType, message: self.to_string(), details: None }
-            }
+            Error::UnsupportedKind { .. } => Status {
+                code: 415,
+                reason: Reason::UnsupportedMediaType,
+                message: self.to_string(),
+                details: None,
+            },
             _ => Status::bad_request(self.to_string()),
         }
     }
@@ -100,7 +105,10 @@ impl Error {
 
 /// `true` when a `Content-Type` header names the Kubernetes protobuf media type.
 pub fn is_protobuf(content_type: &str) -> bool {
-    content_type.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case(MEDIA_TYPE))
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case(MEDIA_TYPE))
 }
 
 /// The (apiVersion, kind) pairs [`decode_body`] and [`encode_object`] understand.
@@ -113,17 +121,24 @@ fn schema_for(api_version: &str, kind: &str) -> Result<&'static Msg, Error> {
         .iter()
         .find(|(av, k, _)| *av == api_version && *k == kind)
         .map(|(_, _, m)| *m)
-        .ok_or_else(|| Error::UnsupportedKind { api_version: api_version.into(), kind: kind.into() })
+        .ok_or_else(|| Error::UnsupportedKind {
+            api_version: api_version.into(),
+            kind: kind.into(),
+        })
 }
 
 fn malformed(context: &str, reason: impl Into<String>) -> Error {
-    Error::Malformed { context: context.into(), reason: reason.into() }
+    Error::Malformed {
+        context: context.into(),
+        reason: reason.into(),
+    }
 }
 
 /// Decodes a protobuf request body into the JSON object (with `apiVersion` and `kind`).
 pub fn decode_body(bytes: &[u8]) -> Result<Value, Error> {
     let rest = bytes.strip_prefix(&MAGIC[..]).ok_or(Error::Magic)?;
-    let (mut api_version, mut kind, mut raw, mut encoding) = (String::new(), String::new(), &[][..], String::new());
+    let (mut api_version, mut kind, mut raw, mut encoding) =
+        (String::new(), String::new(), &[][..], String::new());
     let mut r = Reader::new(rest);
     while !r.done() {
         let (tag, w) = r.field().map_err(|e| malformed("runtime.Unknown", e))?;
@@ -132,7 +147,9 @@ pub fn decode_body(bytes: &[u8]) -> Result<Value, Error> {
                 let mut t = Reader::new(b);
                 while !t.done() {
                     match t.field().map_err(|e| malformed("runtime.TypeMeta", e))? {
-                        (1, Wire::Bytes(s)) => api_version = utf8(s, "runtime.TypeMeta.apiVersion")?,
+                        (1, Wire::Bytes(s)) => {
+                            api_version = utf8(s, "runtime.TypeMeta.apiVersion")?
+                        }
                         (2, Wire::Bytes(s)) => kind = utf8(s, "runtime.TypeMeta.kind")?,
                         _ => {}
                     }
@@ -169,31 +186,46 @@ fn is_zero(v: &Value) -> bool {
 }
 
 /// Decodes `bytes` as `msg`, adding its fields to `out`.
-fn decode_msg(msg: &Msg, bytes: &[u8], depth: usize, out: &mut Map<String, Value>) -> Result<(), Error> {
+fn decode_msg(
+    msg: &Msg,
+    bytes: &[u8],
+    depth: usize,
+    out: &mut Map<String, Value>,
+) -> Result<(), Error> {
     if depth > MAX_DEPTH {
         return Err(malformed(msg.name, "messages nested too deeply"));
     }
     let mut r = Reader::new(bytes);
     while !r.done() {
         let (tag, w) = r.field().map_err(|e| malformed(msg.name, e))?;
-        let Some(f) = msg.fields.iter().find(|f| f.tag == tag) else { continue };
+        let Some(f) = msg.fields.iter().find(|f| f.tag == tag) else {
+            continue;
+        };
         let ctx = || format!("{}.{}", msg.name, f.json);
         match (f.mode, f.ty) {
             (Mode::Inline, Ty::Msg(m)) => {
-                let Wire::Bytes(b) = w else { return Err(malformed(&ctx(), "expected a length-delimited message")) };
+                let Wire::Bytes(b) = w else {
+                    return Err(malformed(&ctx(), "expected a length-delimited message"));
+                };
                 decode_msg(m, b, depth + 1, out)?;
             }
             (_, Ty::Map(v)) => {
-                let Wire::Bytes(b) = w else { return Err(malformed(&ctx(), "expected a map entry")) };
+                let Wire::Bytes(b) = w else {
+                    return Err(malformed(&ctx(), "expected a map entry"));
+                };
                 let (k, val) = decode_entry(v, b).map_err(|e| malformed(&ctx(), e))?;
-                let map = out.entry(f.json).or_insert_with(|| Value::Object(Map::new()));
+                let map = out
+                    .entry(f.json)
+                    .or_insert_with(|| Value::Object(Map::new()));
                 if let Value::Object(m) = map {
                     m.insert(k, val);
                 }
             }
             _ if f.rep => {
                 let items = decode_repeated(f, w, depth).map_err(|e| e.with_context(&ctx()))?;
-                let arr = out.entry(f.json).or_insert_with(|| Value::Array(Vec::new()));
+                let arr = out
+                    .entry(f.json)
+                    .or_insert_with(|| Value::Array(Vec::new()));
                 if let Value::Array(a) = arr {
                     a.extend(items);
                 }
@@ -207,7 +239,9 @@ fn decode_msg(msg: &Msg, bytes: &[u8], depth: usize, out: &mut Map<String, Value
                 };
                 if omit {
                     out.remove(f.json);
-                } else if let (Value::Object(new), Some(Value::Object(old))) = (&v, out.get_mut(f.json)) {
+                } else if let (Value::Object(new), Some(Value::Object(old))) =
+                    (&v, out.get_mut(f.json))
+                {
                     // A repeated occurrence of a singular message merges (protobuf semantics).
                     old.extend(new.clone());
                 } else {
@@ -222,9 +256,10 @@ fn decode_msg(msg: &Msg, bytes: &[u8], depth: usize, out: &mut Map<String, Value
 impl Error {
     fn with_context(self, context: &str) -> Error {
         match self {
-            Error::Malformed { context: c, reason } if c.is_empty() => {
-                Error::Malformed { context: context.into(), reason }
-            }
+            Error::Malformed { context: c, reason } if c.is_empty() => Error::Malformed {
+                context: context.into(),
+                reason,
+            },
             e => e,
         }
     }
@@ -249,7 +284,9 @@ fn decode_entry(v: V, b: &[u8]) -> Result<(String, Value), String> {
     let (mut key, mut val) = (String::new(), None);
     while !r.done() {
         match r.field()? {
-            (1, Wire::Bytes(s)) => key = String::from_utf8(s.to_vec()).map_err(|_| "map key is not UTF-8")?,
+            (1, Wire::Bytes(s)) => {
+                key = String::from_utf8(s.to_vec()).map_err(|_| "map key is not UTF-8")?
+            }
             (2, w) => {
                 let ty = match v {
                     V::Str => Ty::Str,
@@ -271,7 +308,9 @@ fn decode_entry(v: V, b: &[u8]) -> Result<(String, Value), String> {
 
 /// Sub-fields of a small message as (tag, wire value) pairs.
 fn sub_fields<'a>(w: Wire<'a>, name: &str) -> Result<Vec<(u32, Wire<'a>)>, Error> {
-    let Wire::Bytes(b) = w else { return Err(malformed(name, "expected a length-delimited message")) };
+    let Wire::Bytes(b) = w else {
+        return Err(malformed(name, "expected a length-delimited message"));
+    };
     let mut r = Reader::new(b);
     let mut out = Vec::new();
     while !r.done() {
@@ -304,7 +343,9 @@ fn decode_value(ty: Ty, w: Wire<'_>, depth: usize) -> Result<Value, Error> {
             _ => return Err(wrong()),
         },
         Ty::F64 => match w {
-            Wire::Fixed64(v) => serde_json::Number::from_f64(f64::from_bits(v)).map_or(Value::Null, Value::Number),
+            Wire::Fixed64(v) => {
+                serde_json::Number::from_f64(f64::from_bits(v)).map_or(Value::Null, Value::Number)
+            }
             _ => return Err(wrong()),
         },
         Ty::Time | Ty::MicroTime => {
@@ -321,7 +362,9 @@ fn decode_value(ty: Ty, w: Wire<'_>, depth: usize) -> Result<Value, Error> {
                 }
             }
             let micro = matches!(ty, Ty::MicroTime);
-            Value::String(wire::format_time(secs, nanos, micro).map_err(|e| malformed("metav1.Time", e))?)
+            Value::String(
+                wire::format_time(secs, nanos, micro).map_err(|e| malformed("metav1.Time", e))?,
+            )
         }
         Ty::Duration => {
             let mut nanos = 0i64;
@@ -355,7 +398,11 @@ fn decode_value(ty: Ty, w: Wire<'_>, depth: usize) -> Result<Value, Error> {
                     _ => {}
                 }
             }
-            if kind == 1 { Value::String(text) } else { Value::from(int) }
+            if kind == 1 {
+                Value::String(text)
+            } else {
+                Value::from(int)
+            }
         }
         Ty::Quantity => {
             let mut text = String::new();
@@ -367,7 +414,9 @@ fn decode_value(ty: Ty, w: Wire<'_>, depth: usize) -> Result<Value, Error> {
             Value::String(text)
         }
         Ty::Msg(m) => {
-            let Wire::Bytes(b) = w else { return Err(wrong()) };
+            let Wire::Bytes(b) = w else {
+                return Err(wrong());
+            };
             let mut obj = Map::new();
             decode_msg(m, b, depth + 1, &mut obj)?;
             Value::Object(obj)
@@ -378,8 +427,13 @@ fn decode_value(ty: Ty, w: Wire<'_>, depth: usize) -> Result<Value, Error> {
 
 /// Encodes a JSON object (with `apiVersion` and `kind`) as a Kubernetes protobuf body.
 pub fn encode_object(value: &Value) -> Result<Vec<u8>, Error> {
-    let obj = value.as_object().ok_or_else(|| enc("$", "expected a JSON object"))?;
-    let api_version = obj.get("apiVersion").and_then(Value::as_str).unwrap_or_default();
+    let obj = value
+        .as_object()
+        .ok_or_else(|| enc("$", "expected a JSON object"))?;
+    let api_version = obj
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default();
     let msg = schema_for(api_version, kind)?;
     let mut raw = Writer::default();
@@ -387,7 +441,9 @@ pub fn encode_object(value: &Value) -> Result<Vec<u8>, Error> {
     let mut type_meta = Writer::default();
     type_meta.bytes(1, api_version.as_bytes());
     type_meta.bytes(2, kind.as_bytes());
-    let mut unknown = Writer { buf: MAGIC.to_vec() };
+    let mut unknown = Writer {
+        buf: MAGIC.to_vec(),
+    };
     unknown.bytes(1, &type_meta.buf);
     unknown.bytes(2, &raw.buf);
     unknown.bytes(3, b"");
@@ -396,10 +452,22 @@ pub fn encode_object(value: &Value) -> Result<Vec<u8>, Error> {
 }
 
 fn enc(path: &str, reason: &str) -> Error {
-    Error::Encode { path: if path.is_empty() { "$".into() } else { path.into() }, reason: reason.into() }
+    Error::Encode {
+        path: if path.is_empty() {
+            "$".into()
+        } else {
+            path.into()
+        },
+        reason: reason.into(),
+    }
 }
 
-fn encode_msg(msg: &Msg, obj: &Map<String, Value>, path: &str, w: &mut Writer) -> Result<(), Error> {
+fn encode_msg(
+    msg: &Msg,
+    obj: &Map<String, Value>,
+    path: &str,
+    w: &mut Writer,
+) -> Result<(), Error> {
     let mut fields: Vec<&F> = msg.fields.iter().collect();
     fields.sort_by_key(|f| f.tag);
     for f in fields {
@@ -441,16 +509,32 @@ fn encode_msg(msg: &Msg, obj: &Map<String, Value>, path: &str, w: &mut Writer) -
 }
 
 fn encode_value(ty: Ty, tag: u32, v: &Value, p: &str, w: &mut Writer) -> Result<(), Error> {
-    let text = |what: &str| v.as_str().ok_or_else(|| enc(p, &format!("expected {what}")));
+    let text = |what: &str| {
+        v.as_str()
+            .ok_or_else(|| enc(p, &format!("expected {what}")))
+    };
     match ty {
         Ty::Str => w.bytes(tag, text("a string")?.as_bytes()),
         Ty::Bytes => {
-            let b = B64.decode(text("a base64 string")?).map_err(|_| enc(p, "invalid base64"))?;
+            let b = B64
+                .decode(text("a base64 string")?)
+                .map_err(|_| enc(p, "invalid base64"))?;
             w.bytes(tag, &b);
         }
-        Ty::Bool => w.uint(tag, u64::from(v.as_bool().ok_or_else(|| enc(p, "expected a boolean"))?)),
-        Ty::I32 | Ty::I64 => w.uint(tag, v.as_i64().ok_or_else(|| enc(p, "expected an integer"))? as u64),
-        Ty::F64 => w.fixed64(tag, v.as_f64().ok_or_else(|| enc(p, "expected a number"))?.to_bits()),
+        Ty::Bool => w.uint(
+            tag,
+            u64::from(v.as_bool().ok_or_else(|| enc(p, "expected a boolean"))?),
+        ),
+        Ty::I32 | Ty::I64 => w.uint(
+            tag,
+            v.as_i64().ok_or_else(|| enc(p, "expected an integer"))? as u64,
+        ),
+        Ty::F64 => w.fixed64(
+            tag,
+            v.as_f64()
+                .ok_or_else(|| enc(p, "expected a number"))?
+                .to_bits(),
+        ),
         Ty::Time | Ty::MicroTime => {
             let parsed = wire::parse_time(text("an RFC 3339 time")?);
             let (secs, nanos) = parsed.ok_or_else(|| enc(p, "invalid RFC 3339 time"))?;
@@ -460,7 +544,8 @@ fn encode_value(ty: Ty, tag: u32, v: &Value, p: &str, w: &mut Writer) -> Result<
             w.bytes(tag, &sub.buf);
         }
         Ty::Duration => {
-            let nanos = wire::parse_duration(text("a duration")?).ok_or_else(|| enc(p, "invalid duration"))?;
+            let nanos = wire::parse_duration(text("a duration")?)
+                .ok_or_else(|| enc(p, "invalid duration"))?;
             let mut sub = Writer::default();
             sub.uint(1, nanos as u64);
             w.bytes(tag, &sub.buf);
@@ -480,7 +565,9 @@ fn encode_value(ty: Ty, tag: u32, v: &Value, p: &str, w: &mut Writer) -> Result<
                     sub.bytes(3, s.as_bytes());
                 }
                 _ => {
-                    let i = v.as_i64().ok_or_else(|| enc(p, "expected an integer or a string"))?;
+                    let i = v
+                        .as_i64()
+                        .ok_or_else(|| enc(p, "expected an integer or a string"))?;
                     sub.uint(1, 0);
                     sub.uint(2, i as u64);
                     sub.bytes(3, b"");

@@ -26,7 +26,10 @@ impl<'a> Reader<'a> {
     pub(crate) fn varint(&mut self) -> Result<u64, String> {
         let mut out: u64 = 0;
         for i in 0..10 {
-            let b = *self.buf.get(self.pos).ok_or_else(|| "truncated varint".to_string())?;
+            let b = *self
+                .buf
+                .get(self.pos)
+                .ok_or_else(|| "truncated varint".to_string())?;
             self.pos += 1;
             out |= u64::from(b & 0x7f) << (7 * i);
             if b & 0x80 == 0 {
@@ -38,7 +41,8 @@ impl<'a> Reader<'a> {
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
         let end = self.pos.checked_add(n).filter(|e| *e <= self.buf.len());
-        let end = end.ok_or_else(|| format!("field of {n} bytes runs past the end of the message"))?;
+        let end =
+            end.ok_or_else(|| format!("field of {n} bytes runs past the end of the message"))?;
         let out = &self.buf[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -47,7 +51,8 @@ impl<'a> Reader<'a> {
     /// Next field: (field number, value).
     pub(crate) fn field(&mut self) -> Result<(u32, Wire<'a>), String> {
         let key = self.varint()?;
-        let tag = u32::try_from(key >> 3).map_err(|_| format!("field number {} too large", key >> 3))?;
+        let tag =
+            u32::try_from(key >> 3).map_err(|_| format!("field number {} too large", key >> 3))?;
         if tag == 0 {
             return Err("field number 0".into());
         }
@@ -55,10 +60,13 @@ impl<'a> Reader<'a> {
             0 => Wire::Varint(self.varint()?),
             1 => {
                 let b = self.take(8)?;
-                Wire::Fixed64(u64::from_le_bytes(b.try_into().map_err(|_| "short fixed64".to_string())?))
+                Wire::Fixed64(u64::from_le_bytes(
+                    b.try_into().map_err(|_| "short fixed64".to_string())?,
+                ))
             }
             2 => {
-                let n = usize::try_from(self.varint()?).map_err(|_| "length too large".to_string())?;
+                let n =
+                    usize::try_from(self.varint()?).map_err(|_| "length too large".to_string())?;
                 Wire::Bytes(self.take(n)?)
             }
             5 => {
@@ -137,8 +145,17 @@ pub(crate) fn format_time(seconds: i64, nanos: i32, micro: bool) -> Result<Strin
     }
     let (y, mo, d) = civil_from_days(seconds.div_euclid(86_400));
     let s = seconds.rem_euclid(86_400);
-    let base = format!("{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
-    Ok(if micro { format!("{base}.{:06}Z", nanos.clamp(0, 999_999_999) / 1000) } else { format!("{base}Z") })
+    let base = format!(
+        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}",
+        s / 3600,
+        s / 60 % 60,
+        s % 60
+    );
+    Ok(if micro {
+        format!("{base}.{:06}Z", nanos.clamp(0, 999_999_999) / 1000)
+    } else {
+        format!("{base}Z")
+    })
 }
 
 /// RFC 3339 (`Z` or `±hh:mm`, optional fraction) → (Unix seconds, nanos).
@@ -148,7 +165,14 @@ pub(crate) fn parse_time(text: &str) -> Option<(i64, i32)> {
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't') {
         return None;
     }
-    let (y, mo, d, h, mi, s) = (num(0..4)?, num(5..7)?, num(8..10)?, num(11..13)?, num(14..16)?, num(17..19)?);
+    let (y, mo, d, h, mi, s) = (
+        num(0..4)?,
+        num(5..7)?,
+        num(8..10)?,
+        num(11..13)?,
+        num(14..16)?,
+        num(17..19)?,
+    );
     let mut rest = &text[19..];
     let mut nanos = 0i32;
     if let Some(frac) = rest.strip_prefix('.') {
@@ -168,11 +192,15 @@ pub(crate) fn parse_time(text: &str) -> Option<(i64, i32)> {
                 b'-' => -1,
                 _ => return None,
             };
-            sign * (rest.get(1..3)?.parse::<i64>().ok()? * 3600 + rest.get(4..6)?.parse::<i64>().ok()? * 60)
+            sign * (rest.get(1..3)?.parse::<i64>().ok()? * 3600
+                + rest.get(4..6)?.parse::<i64>().ok()? * 60)
         }
         _ => return None,
     };
-    Some((days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset, nanos))
+    Some((
+        days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset,
+        nanos,
+    ))
 }
 
 /// Nanoseconds → Go's `time.Duration.String()` (`1h2m3s`, `1.5s`, `100ms`, `0s`).
@@ -221,10 +249,16 @@ pub(crate) fn parse_duration(text: &str) -> Option<i64> {
     }
     let mut total: f64 = 0.0;
     while !rest.is_empty() {
-        let n = rest.bytes().take_while(|c| c.is_ascii_digit() || *c == b'.').count();
+        let n = rest
+            .bytes()
+            .take_while(|c| c.is_ascii_digit() || *c == b'.')
+            .count();
         let value: f64 = rest.get(..n)?.parse().ok()?;
         rest = &rest[n..];
-        let u = rest.chars().take_while(|c| !c.is_ascii_digit() && *c != '.').collect::<String>();
+        let u = rest
+            .chars()
+            .take_while(|c| !c.is_ascii_digit() && *c != '.')
+            .collect::<String>();
         rest = &rest[u.len()..];
         let scale = match u.as_str() {
             "ns" => 1.0,

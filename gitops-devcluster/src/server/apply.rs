@@ -10,7 +10,9 @@
 use hyper::Response;
 use serde_json::Value;
 
-use super::handlers::{check_type_meta, crd_status, err, is_crd, lock_store, prepare_create, write_opts};
+use super::handlers::{
+    check_type_meta, crd_status, err, is_crd, lock_store, prepare_create, write_opts,
+};
 use super::{Body, Meta, State, json_response, status_response};
 use crate::field_error::FieldError;
 use crate::managed::{self, Context, Endpoint, Typed};
@@ -59,7 +61,9 @@ fn endpoint(info: &ResourceInfo, sub: &str) -> Endpoint {
     } else if sub == "scale" {
         Endpoint::Scale
     } else {
-        Endpoint::Main { status_subresource: info.subresources.iter().any(|s| s == "status") }
+        Endpoint::Main {
+            status_subresource: info.subresources.iter().any(|s| s == "status"),
+        }
     }
 }
 
@@ -69,7 +73,11 @@ fn now() -> String {
 
 fn what(info: &ResourceInfo, ns: &str, name: &str) -> String {
     let gv = info.group_version();
-    let obj = if ns.is_empty() { format!("/{name}") } else { format!("{ns}/{name}") };
+    let obj = if ns.is_empty() {
+        format!("/{name}")
+    } else {
+        format!("{ns}/{name}")
+    };
     format!("{obj}; {gv}, Kind={}", info.kind)
 }
 
@@ -85,10 +93,18 @@ pub(crate) fn track(
 ) -> Result<(), Status> {
     let t = typed_for(state, info);
     let gv = info.group_version();
-    let ctx = Context { typed: Typed::new(&t.types, t.root), endpoint: endpoint(info, sub), api_version: &gv, now: now() };
+    let ctx = Context {
+        typed: Typed::new(&t.types, t.root),
+        endpoint: endpoint(info, sub),
+        api_version: &gv,
+        now: now(),
+    };
     let manager = manager_name(q, meta);
     if manager.len() > MAX_MANAGER_LEN {
-        return Err(invalid_options("must be no more than 128 characters", Some(&manager)));
+        return Err(invalid_options(
+            "must be no more than 128 characters",
+            Some(&manager),
+        ));
     }
     match managed::track_update(&ctx, live, new, &manager) {
         Ok(()) => Ok(()),
@@ -157,13 +173,19 @@ fn apply_inner(
         return Err(invalid_options("is required for apply patch", None));
     }
     if manager.len() > MAX_MANAGER_LEN {
-        return Err(invalid_options("must be no more than 128 characters", Some(&manager)));
+        return Err(invalid_options(
+            "must be no more than 128 characters",
+            Some(&manager),
+        ));
     }
     let mut opts = write_opts(q)?;
     opts.keep_generation = sub == "status";
     let config = parse_config(meta)?;
     let gv = info.group_version();
-    let given = config.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    let given = config
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
     if given != gv {
         return Err(Status::bad_request(format!(
             "Incorrect version specified in apply patch. Specified patch version: {given}, expected: {gv}"
@@ -172,7 +194,12 @@ fn apply_inner(
     let mut config = check_type_meta(config, info)?;
     let warnings = super::decode::decode_apply_config(state, info, q, &mut config)?;
     let t = typed_for(state, info);
-    let ctx = Context { typed: Typed::new(&t.types, t.root), endpoint: endpoint(info, sub), api_version: &gv, now: now() };
+    let ctx = Context {
+        typed: Typed::new(&t.types, t.root),
+        endpoint: endpoint(info, sub),
+        api_version: &gv,
+        now: now(),
+    };
     let force = q.force.unwrap_or(false);
 
     let mut store = lock_store(state);
@@ -212,10 +239,22 @@ fn apply_inner(
     } else if is_crd(info) && obj.get("status").is_none_or(Value::is_null) {
         crd_status(&mut obj);
     }
-    crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj).map_err(|e| e.to_status())?;
+    crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj)
+        .map_err(|e| e.to_status())?;
     let (stored, code) = match live {
-        None => (store.create(rt, ns, obj, &opts).map_err(|e| e.to_status())?, 201),
-        Some(_) => (store.update(rt, ns, name, obj, &opts).map_err(|e| e.to_status())?.0, 200),
+        None => (
+            store
+                .create(rt, ns, obj, &opts)
+                .map_err(|e| e.to_status())?,
+            201,
+        ),
+        Some(_) => (
+            store
+                .update(rt, ns, name, obj, &opts)
+                .map_err(|e| e.to_status())?
+                .0,
+            200,
+        ),
     };
     if !opts.dry_run && stored.pointer("/metadata/deletionTimestamp").is_some() {
         super::delete::run_gc(state, &mut store);
@@ -224,5 +263,8 @@ fn apply_inner(
     if is_crd(info) && !opts.dry_run {
         state.register_crd(&stored);
     }
-    Ok(super::decode::add_warnings(json_response(code, &stored), &warnings))
+    Ok(super::decode::add_warnings(
+        json_response(code, &stored),
+        &warnings,
+    ))
 }

@@ -146,8 +146,11 @@ pub(crate) fn delete(
 /// Runs the owner-reference garbage collector ([`crate::gc`]) over every registered type.
 /// A failure leaves garbage for the next run but never fails the request.
 pub(crate) fn run_gc(state: &State, store: &mut Store) {
-    let types: Vec<ResourceType> =
-        super::read_registry(state).entries().iter().map(ResourceInfo::resource_type).collect();
+    let types: Vec<ResourceType> = super::read_registry(state)
+        .entries()
+        .iter()
+        .map(ResourceInfo::resource_type)
+        .collect();
     let _ = crate::gc::collect(store, &types);
 }
 

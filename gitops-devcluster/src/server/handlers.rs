@@ -401,7 +401,10 @@ fn update(
             if !opts.dry_run && o.pointer("/metadata/deletionTimestamp").is_some() {
                 super::delete::run_gc(state, &mut store);
             }
-            super::decode::add_warnings(json_response(if created { 201 } else { 200 }, &o), &warnings)
+            super::decode::add_warnings(
+                json_response(if created { 201 } else { 200 }, &o),
+                &warnings,
+            )
         }
         Err(e) => err(&e),
     }

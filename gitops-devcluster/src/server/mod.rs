@@ -67,7 +67,12 @@ impl State {
     }
 
     /// The object type of a kind (built-in or from a registered CRD), for apply and decoding.
-    pub fn kind_type(&self, group: &str, version: &str, kind: &str) -> Option<crate::typeschema::TypeRef> {
+    pub fn kind_type(
+        &self,
+        group: &str,
+        version: &str,
+        kind: &str,
+    ) -> Option<crate::typeschema::TypeRef> {
         self.openapi
             .read()
             .unwrap_or_else(PoisonError::into_inner)
@@ -239,15 +244,24 @@ fn faults_endpoint(state: &State, rest: &str, meta: &Meta) -> Response<Body> {
         return status_response(&Status::not_found_path());
     }
     match meta.method.as_str() {
-        "GET" => json_response(200, &serde_json::to_value(state.faults.list()).unwrap_or_default()),
+        "GET" => json_response(
+            200,
+            &serde_json::to_value(state.faults.list()).unwrap_or_default(),
+        ),
         "DELETE" => {
             state.faults.clear();
-            json_response(200, &serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Success"}))
+            json_response(
+                200,
+                &serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Success"}),
+            )
         }
         "POST" => match serde_json::from_slice::<crate::faults::Fault>(&meta.body) {
             Ok(f) => {
                 state.faults.add(f);
-                json_response(201, &serde_json::to_value(state.faults.list()).unwrap_or_default())
+                json_response(
+                    201,
+                    &serde_json::to_value(state.faults.list()).unwrap_or_default(),
+                )
             }
             Err(e) => status_response(&Status::bad_request(format!("fault: {e}"))),
         },

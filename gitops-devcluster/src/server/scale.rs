@@ -328,9 +328,14 @@ mod tests {
 
     #[test]
     fn wanted_replicas_decode_as_go_int32() {
-        assert_eq!(wanted_replicas(&json!({"spec": {"replicas": 3}})).ok(), Some(3));
+        assert_eq!(
+            wanted_replicas(&json!({"spec": {"replicas": 3}})).ok(),
+            Some(3)
+        );
         assert_eq!(wanted_replicas(&json!({"spec": {}})).ok(), Some(0));
-        let msg = |v: Value| wanted_replicas(&json!({"spec": {"replicas": v}})).map_err(|e| e.to_string());
+        let msg = |v: Value| {
+            wanted_replicas(&json!({"spec": {"replicas": v}})).map_err(|e| e.to_string())
+        };
         assert_eq!(
             msg(json!("3")),
             Err("Scale in version \"v1\" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleSpec.spec.replicas of type int32".into())

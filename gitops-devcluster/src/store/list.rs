@@ -74,7 +74,12 @@ impl ListResult {
 }
 
 fn invalid_list_options(errors: Vec<FieldError>) -> StoreError {
-    StoreError::Invalid { group: "meta.k8s.io".into(), kind: "ListOptions".into(), name: String::new(), errors }
+    StoreError::Invalid {
+        group: "meta.k8s.io".into(),
+        kind: "ListOptions".into(),
+        name: String::new(),
+        errors,
+    }
 }
 
 /// Validates `resourceVersionMatch` and `sendInitialEvents` as apimachinery's
@@ -91,7 +96,10 @@ pub(crate) fn validate_list_options(
     let rv = rv.unwrap_or("");
     if send_initial_events.is_some() {
         if !watch {
-            errs.push(FieldError::forbidden("sendInitialEvents", "sendInitialEvents is forbidden for list"));
+            errs.push(FieldError::forbidden(
+                "sendInitialEvents",
+                "sendInitialEvents is forbidden for list",
+            ));
         } else {
             if rvm != Some("NotOlderThan") {
                 errs.push(FieldError::forbidden(
@@ -136,13 +144,21 @@ pub(crate) fn validate_list_options(
             });
         }
     }
-    if errs.is_empty() { Ok(()) } else { Err(invalid_list_options(errs)) }
+    if errs.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid_list_options(errs))
+    }
 }
 
 impl ListParams {
     /// Builds list parameters from a parsed query: parses the selectors (400 on errors,
     /// field selectors checked against `support`) and rejects `sendInitialEvents` on a list.
-    pub fn from_query(q: &Query, namespace: Option<&str>, support: FieldSupport) -> Result<Self, StoreError> {
+    pub fn from_query(
+        q: &Query,
+        namespace: Option<&str>,
+        support: FieldSupport,
+    ) -> Result<Self, StoreError> {
         let labels = LabelSelector::parse(q.label_selector.as_deref().unwrap_or(""))
             .map_err(|e| StoreError::BadRequest(e.to_string()))?;
         let fields = FieldSelector::parse_for(q.field_selector.as_deref().unwrap_or(""), support)
@@ -160,10 +176,12 @@ impl ListParams {
 
     /// Whether an object passes the namespace and both selectors.
     pub fn matches(&self, obj: &Value) -> bool {
-        let ns_ok = self
-            .namespace
-            .as_deref()
-            .is_none_or(|ns| obj.pointer("/metadata/namespace").and_then(Value::as_str).unwrap_or("") == ns);
+        let ns_ok = self.namespace.as_deref().is_none_or(|ns| {
+            obj.pointer("/metadata/namespace")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                == ns
+        });
         ns_ok && self.labels.matches_object(obj) && self.fields.matches_object(obj)
     }
 }
@@ -172,14 +190,24 @@ const CONTINUE_EXPIRED: &str = "The provided continue parameter is too old to di
 const LIST_TOO_OLD: &str = "The resourceVersion for the provided list is too old.";
 
 fn encode_continue(rv: u64, key: &ObjKey) -> String {
-    let start = if key.0.is_empty() { format!("{}\u{0}", key.1) } else { format!("{}/{}\u{0}", key.0, key.1) };
+    let start = if key.0.is_empty() {
+        format!("{}\u{0}", key.1)
+    } else {
+        format!("{}/{}\u{0}", key.0, key.1)
+    };
     let body = json!({"v": "meta.k8s.io/v1", "rv": rv, "start": start});
     URL_SAFE_NO_PAD.encode(body.to_string())
 }
 
 fn decode_continue(token: &str, namespaced: bool) -> Result<(u64, ObjKey), StoreError> {
-    let bad = |why: &str| StoreError::BadRequest(format!("invalid continue token: continue key is not valid: {why}"));
-    let bytes = URL_SAFE_NO_PAD.decode(token.trim_end_matches('=')).map_err(|_| bad("illegal base64 data"))?;
+    let bad = |why: &str| {
+        StoreError::BadRequest(format!(
+            "invalid continue token: continue key is not valid: {why}"
+        ))
+    };
+    let bytes = URL_SAFE_NO_PAD
+        .decode(token.trim_end_matches('='))
+        .map_err(|_| bad("illegal base64 data"))?;
     let v: Value = serde_json::from_slice(&bytes).map_err(|_| bad("the token is not JSON"))?;
     if v.get("v").and_then(Value::as_str) != Some("meta.k8s.io/v1") {
         return Err(bad("server does not recognize this encoded key"));
@@ -235,7 +263,10 @@ impl Store {
             match requested {
                 None => (self.rv, None),
                 Some(n) if n > self.rv => {
-                    return Err(StoreError::TooLargeResourceVersion { requested: n, current: self.rv });
+                    return Err(StoreError::TooLargeResourceVersion {
+                        requested: n,
+                        current: self.rv,
+                    });
                 }
                 Some(n) => {
                     let exact = match p.resource_version_match.as_deref() {
@@ -254,7 +285,10 @@ impl Store {
             }
         };
         let empty = Default::default();
-        let map = self.data.get(&(rt.group.clone(), rt.resource.clone())).unwrap_or(&empty);
+        let map = self
+            .data
+            .get(&(rt.group.clone(), rt.resource.clone()))
+            .unwrap_or(&empty);
         let lower = match &start {
             Some(k) => Bound::Excluded(k.clone()),
             None => match &p.namespace {
@@ -288,6 +322,11 @@ impl Store {
                 }
             }
         }
-        Ok(ListResult { items, resource_version: snapshot.to_string(), continue_token, remaining_item_count })
+        Ok(ListResult {
+            items,
+            resource_version: snapshot.to_string(),
+            continue_token,
+            remaining_item_count,
+        })
     }
 }

@@ -100,7 +100,10 @@ impl ResourceType {
 
     /// A cluster-scoped type without generation.
     pub fn cluster(group: &str, version: &str, resource: &str, kind: &str) -> Self {
-        Self { namespaced: false, ..Self::namespaced(group, version, resource, kind) }
+        Self {
+            namespaced: false,
+            ..Self::namespaced(group, version, resource, kind)
+        }
     }
 
     /// Sets the generation policy.
@@ -111,7 +114,11 @@ impl ResourceType {
 
     /// `group/version` or `version` for the core group.
     pub fn api_version(&self) -> String {
-        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+        if self.group.is_empty() {
+            self.version.clone()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
     }
 
     /// The group-resource used in error messages (`deployments.apps`).
@@ -199,7 +206,12 @@ impl StoreError {
             Self::AlreadyExists { gr, name } => Status::already_exists(gr, name),
             Self::Conflict { gr, name, cause } => Status::conflict(gr, name, cause),
             Self::Forbidden { gr, name, cause } => Status::forbidden(gr, name, cause),
-            Self::Invalid { group, kind, name, errors } => Status::invalid(group, kind, name, errors),
+            Self::Invalid {
+                group,
+                kind,
+                name,
+                errors,
+            } => Status::invalid(group, kind, name, errors),
             Self::BadRequest(m) => Status::bad_request(m.clone()),
             Self::Expired(m) => Status::expired(m.clone()),
             Self::Internal(m) => Status::internal(m),
@@ -227,7 +239,12 @@ pub struct StoreOptions {
 
 impl Default for StoreOptions {
     fn default() -> Self {
-        Self { history: 10_000, require_namespaces: false, clock: system_clock, seed: 0 }
+        Self {
+            history: 10_000,
+            require_namespaces: false,
+            clock: system_clock,
+            seed: 0,
+        }
     }
 }
 
@@ -264,13 +281,21 @@ impl Default for Store {
 
 /// The version of `versions` visible at revision `rv`.
 pub(crate) fn version_at(versions: &[Version], rv: u64) -> Option<&Arc<Value>> {
-    versions.iter().rev().find(|v| v.rv <= rv).and_then(|v| v.object.as_ref())
+    versions
+        .iter()
+        .rev()
+        .find(|v| v.rv <= rv)
+        .and_then(|v| v.object.as_ref())
 }
 
 impl Store {
     /// An empty store at revision 1 (as if one write happened, so `"0"` never names a state).
     pub fn new(opts: StoreOptions) -> Self {
-        let seed = if opts.seed == 0 { meta::clock_seed() } else { opts.seed };
+        let seed = if opts.seed == 0 {
+            meta::clock_seed()
+        } else {
+            opts.seed
+        };
         let history = opts.history.max(1);
         Self {
             rv: 1,
@@ -313,15 +338,26 @@ impl Store {
         if let Some(rv) = parse_rv(resource_version)?
             && rv > self.rv
         {
-            return Err(StoreError::TooLargeResourceVersion { requested: rv, current: self.rv });
+            return Err(StoreError::TooLargeResourceVersion {
+                requested: rv,
+                current: self.rv,
+            });
         }
         self.current(rt, namespace, name)
             .map(|o| Value::clone(o))
-            .ok_or_else(|| StoreError::NotFound { gr: rt.group_resource(), name: name.into() })
+            .ok_or_else(|| StoreError::NotFound {
+                gr: rt.group_resource(),
+                name: name.into(),
+            })
     }
 
     /// The current object, shared.
-    pub(crate) fn current(&self, rt: &ResourceType, namespace: &str, name: &str) -> Option<&Arc<Value>> {
+    pub(crate) fn current(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+    ) -> Option<&Arc<Value>> {
         let ns = if rt.namespaced { namespace } else { "" };
         self.data
             .get(&(rt.group.clone(), rt.resource.clone()))?
@@ -335,7 +371,11 @@ impl Store {
     pub fn count(&self, rt: &ResourceType) -> usize {
         self.data
             .get(&(rt.group.clone(), rt.resource.clone()))
-            .map(|m| m.values().filter(|v| v.last().is_some_and(|v| v.object.is_some())).count())
+            .map(|m| {
+                m.values()
+                    .filter(|v| v.last().is_some_and(|v| v.object.is_some()))
+                    .count()
+            })
             .unwrap_or(0)
     }
 
@@ -354,10 +394,18 @@ impl Store {
         self.journal_append(rv, rt, &key, &object, event)?;
         self.rv = rv;
         let object = Arc::new(object);
-        let versions =
-            self.data.entry((rt.group.clone(), rt.resource.clone())).or_default().entry(key.clone()).or_default();
+        let versions = self
+            .data
+            .entry((rt.group.clone(), rt.resource.clone()))
+            .or_default()
+            .entry(key.clone())
+            .or_default();
         let prev = versions.last().and_then(|v| v.object.clone());
-        let stored = if event == EventType::Deleted { None } else { Some(object.clone()) };
+        let stored = if event == EventType::Deleted {
+            None
+        } else {
+            Some(object.clone())
+        };
         versions.push(Version { rv, object: stored });
         let popped = self.log.push(crate::watch::LoggedEvent {
             rv,
@@ -381,11 +429,21 @@ impl Store {
     /// Drops versions no reader can ask for any more.
     fn prune(&mut self, group: &str, resource: &str, key: ObjKey, compacted: u64) {
         let gr = (group.to_string(), resource.to_string());
-        let Some(map) = self.data.get_mut(&gr) else { return };
-        let Some(versions) = map.get_mut(&key) else { return };
-        let keep_from = versions.iter().rposition(|v| v.rv <= compacted).unwrap_or(0);
+        let Some(map) = self.data.get_mut(&gr) else {
+            return;
+        };
+        let Some(versions) = map.get_mut(&key) else {
+            return;
+        };
+        let keep_from = versions
+            .iter()
+            .rposition(|v| v.rv <= compacted)
+            .unwrap_or(0);
         versions.drain(..keep_from);
-        if versions.first().is_some_and(|v| v.rv <= compacted && v.object.is_none()) {
+        if versions
+            .first()
+            .is_some_and(|v| v.rv <= compacted && v.object.is_none())
+        {
             versions.remove(0);
         }
         if versions.is_empty() {

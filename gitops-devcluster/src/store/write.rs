@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
-use super::meta::{generate_name, get_str, has_finalizers, metadata_mut, rfc3339, set_str, uuid_v4};
+use super::meta::{
+    generate_name, get_str, has_finalizers, metadata_mut, rfc3339, set_str, uuid_v4,
+};
 use super::{GenerationPolicy, ListParams, ObjKey, ResourceType, Store, StoreError};
 use crate::status::{FieldError, GroupResource, OPTIMISTIC_LOCK_MSG};
 use crate::watch::EventType;
@@ -51,7 +53,8 @@ impl DeleteOutcome {
     }
 }
 
-const NS_MISMATCH: &str = "the namespace of the provided object does not match the namespace sent on the request";
+const NS_MISMATCH: &str =
+    "the namespace of the provided object does not match the namespace sent on the request";
 
 fn generation_changed(policy: GenerationPolicy, old: &Value, new: &Value) -> bool {
     let spec = || old.get("spec") != new.get("spec");
@@ -64,7 +67,12 @@ fn generation_changed(policy: GenerationPolicy, old: &Value, new: &Value) -> boo
         GenerationPolicy::NonMetadata => {
             let strip = |v: &Value| -> Map<String, Value> {
                 v.as_object()
-                    .map(|m| m.iter().filter(|(k, _)| *k != "metadata").map(|(k, v)| (k.clone(), v.clone())).collect())
+                    .map(|m| {
+                        m.iter()
+                            .filter(|(k, _)| *k != "metadata")
+                            .map(|(k, v)| (k.clone(), v.clone()))
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             strip(old) != strip(new)
@@ -74,18 +82,30 @@ fn generation_changed(policy: GenerationPolicy, old: &Value, new: &Value) -> boo
 
 impl Store {
     fn key_for(rt: &ResourceType, namespace: &str, name: &str) -> ObjKey {
-        (if rt.namespaced { namespace.to_string() } else { String::new() }, name.to_string())
+        (
+            if rt.namespaced {
+                namespace.to_string()
+            } else {
+                String::new()
+            },
+            name.to_string(),
+        )
     }
 
     /// Checks the request namespace against the body and scope, and fixes `metadata.namespace`.
     fn place(rt: &ResourceType, namespace: &str, obj: &mut Value) -> Result<(), StoreError> {
         if !obj.is_object() {
-            return Err(StoreError::BadRequest(format!("the body of the request must be a {} object", rt.kind)));
+            return Err(StoreError::BadRequest(format!(
+                "the body of the request must be a {} object",
+                rt.kind
+            )));
         }
         let meta = metadata_mut(obj);
         if rt.namespaced {
             if namespace.is_empty() {
-                return Err(StoreError::BadRequest("the server could not find the requested resource".into()));
+                return Err(StoreError::BadRequest(
+                    "the server could not find the requested resource".into(),
+                ));
             }
             let body_ns = meta.get("namespace").and_then(Value::as_str).unwrap_or("");
             if !body_ns.is_empty() && body_ns != namespace {
@@ -98,18 +118,30 @@ impl Store {
         Ok(())
     }
 
-    fn check_namespace(&self, rt: &ResourceType, namespace: &str, name: &str) -> Result<(), StoreError> {
+    fn check_namespace(
+        &self,
+        rt: &ResourceType,
+        namespace: &str,
+        name: &str,
+    ) -> Result<(), StoreError> {
         if !self.opts.require_namespaces || !rt.namespaced {
             return Ok(());
         }
         let ns_type = ResourceType::cluster("", "v1", "namespaces", "Namespace");
         match self.current(&ns_type, "", namespace) {
-            None => Err(StoreError::NotFound { gr: GroupResource::new("", "namespaces"), name: namespace.into() }),
-            Some(ns) if !get_str(ns, "deletionTimestamp").is_empty() => Err(StoreError::Forbidden {
-                gr: rt.group_resource(),
-                name: name.into(),
-                cause: format!("unable to create new content in namespace {namespace} because it is being terminated"),
+            None => Err(StoreError::NotFound {
+                gr: GroupResource::new("", "namespaces"),
+                name: namespace.into(),
             }),
+            Some(ns) if !get_str(ns, "deletionTimestamp").is_empty() => {
+                Err(StoreError::Forbidden {
+                    gr: rt.group_resource(),
+                    name: name.into(),
+                    cause: format!(
+                        "unable to create new content in namespace {namespace} because it is being terminated"
+                    ),
+                })
+            }
             Some(_) => Ok(()),
         }
     }
@@ -126,7 +158,9 @@ impl Store {
     ) -> Result<Value, StoreError> {
         Self::place(rt, namespace, &mut obj)?;
         if !get_str(&obj, "resourceVersion").is_empty() {
-            return Err(StoreError::Internal("resourceVersion should not be set on objects to be created".into()));
+            return Err(StoreError::Internal(
+                "resourceVersion should not be set on objects to be created".into(),
+            ));
         }
         let mut name = get_str(&obj, "name").to_string();
         let prefix = get_str(&obj, "generateName").to_string();
@@ -135,7 +169,10 @@ impl Store {
                 group: rt.group.clone(),
                 kind: rt.kind.clone(),
                 name: String::new(),
-                errors: vec![FieldError::required("metadata.name", "name or generateName is required")],
+                errors: vec![FieldError::required(
+                    "metadata.name",
+                    "name or generateName is required",
+                )],
             });
         }
         if name.is_empty() {
@@ -148,14 +185,25 @@ impl Store {
             set_str(&mut obj, "name", &name);
         }
         if self.current(rt, namespace, &name).is_some() {
-            return Err(StoreError::AlreadyExists { gr: rt.group_resource(), name });
+            return Err(StoreError::AlreadyExists {
+                gr: rt.group_resource(),
+                name,
+            });
         }
         self.check_namespace(rt, namespace, &name)?;
         let now = rfc3339((self.opts.clock)());
-        let pending = self.pending_uid.take().filter(|u| u == get_str(&obj, "uid"));
+        let pending = self
+            .pending_uid
+            .take()
+            .filter(|u| u == get_str(&obj, "uid"));
         let uid = pending.unwrap_or_else(|| uuid_v4(&mut self.rng));
         let meta = metadata_mut(&mut obj);
-        for f in ["deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "resourceVersion"] {
+        for f in [
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "selfLink",
+            "resourceVersion",
+        ] {
             meta.remove(f);
         }
         meta.insert("uid".into(), json!(uid));
@@ -207,7 +255,10 @@ impl Store {
                 metadata_mut(&mut obj).remove("resourceVersion");
                 return self.create(rt, namespace, obj, opts).map(|o| (o, true));
             }
-            return Err(StoreError::NotFound { gr: rt.group_resource(), name: name.into() });
+            return Err(StoreError::NotFound {
+                gr: rt.group_resource(),
+                name: name.into(),
+            });
         };
         let live_rv = get_str(&old, "resourceVersion").to_string();
         let body_rv = get_str(&obj, "resourceVersion");
@@ -223,13 +274,25 @@ impl Store {
             return Err(StoreError::Conflict {
                 gr: rt.group_resource(),
                 name: name.into(),
-                cause: format!("Precondition failed: UID in precondition: {body_uid}, UID in object meta: {live_uid}"),
+                cause: format!(
+                    "Precondition failed: UID in precondition: {body_uid}, UID in object meta: {live_uid}"
+                ),
             });
         }
         let bump = !opts.keep_generation && generation_changed(rt.generation, &old, &obj);
-        let old_meta = old.get("metadata").and_then(Value::as_object).cloned().unwrap_or_default();
+        let old_meta = old
+            .get("metadata")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         let meta = metadata_mut(&mut obj);
-        for f in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+        for f in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
             match old_meta.get(f) {
                 Some(v) => meta.insert(f.into(), v.clone()),
                 None => meta.remove(f),
@@ -238,7 +301,10 @@ impl Store {
         meta.remove("selfLink");
         meta.insert("resourceVersion".into(), json!(live_rv));
         if bump {
-            let g = old_meta.get("generation").and_then(Value::as_i64).unwrap_or(0);
+            let g = old_meta
+                .get("generation")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             meta.insert("generation".into(), json!(g + 1));
         }
         if obj == *old || opts.dry_run {
@@ -246,7 +312,11 @@ impl Store {
         }
         let key = Self::key_for(rt, namespace, name);
         let finishing = !get_str(&obj, "deletionTimestamp").is_empty() && !has_finalizers(&obj);
-        let event = if finishing { EventType::Deleted } else { EventType::Modified };
+        let event = if finishing {
+            EventType::Deleted
+        } else {
+            EventType::Modified
+        };
         Ok(((*self.commit(rt, key, obj, event)?).clone(), false))
     }
 
@@ -261,7 +331,10 @@ impl Store {
         opts: &DeleteOptions,
     ) -> Result<DeleteOutcome, StoreError> {
         let Some(old) = self.current(rt, namespace, name).cloned() else {
-            return Err(StoreError::NotFound { gr: rt.group_resource(), name: name.into() });
+            return Err(StoreError::NotFound {
+                gr: rt.group_resource(),
+                name: name.into(),
+            });
         };
         let kind_gr = GroupResource::new(&rt.group, &rt.kind);
         if let Some(uid) = &opts.precondition_uid {
@@ -301,7 +374,8 @@ impl Store {
                         kind: crate::status::FieldErrorType::NotSupported,
                         field: "propagationPolicy".into(),
                         bad_value: Some(crate::status::go_quote(other)),
-                        detail: "supported values: \"Foreground\", \"Background\", \"Orphan\"".into(),
+                        detail: "supported values: \"Foreground\", \"Background\", \"Orphan\""
+                            .into(),
                     }],
                 });
             }
@@ -331,7 +405,9 @@ impl Store {
             if opts.dry_run {
                 return Ok(DeleteOutcome::Pending(obj));
             }
-            return Ok(DeleteOutcome::Pending((*self.commit(rt, key, obj, EventType::Modified)?).clone()));
+            return Ok(DeleteOutcome::Pending(
+                (*self.commit(rt, key, obj, EventType::Modified)?).clone(),
+            ));
         }
         if opts.dry_run {
             return Ok(DeleteOutcome::Deleted(obj));
@@ -356,10 +432,17 @@ impl Store {
             ..params.clone()
         };
         let items = self.list(rt, &all)?.items;
-        let opts = DeleteOptions { precondition_uid: None, precondition_resource_version: None, ..opts.clone() };
+        let opts = DeleteOptions {
+            precondition_uid: None,
+            precondition_resource_version: None,
+            ..opts.clone()
+        };
         let mut out = Vec::with_capacity(items.len());
         for item in items {
-            let (ns, name) = (get_str(&item, "namespace").to_string(), get_str(&item, "name").to_string());
+            let (ns, name) = (
+                get_str(&item, "namespace").to_string(),
+                get_str(&item, "name").to_string(),
+            );
             out.push(self.delete(rt, &ns, &name, &opts)?);
         }
         Ok(out)

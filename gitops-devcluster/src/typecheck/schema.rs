@@ -252,7 +252,8 @@ impl<'t> Validator<'t> {
             && pattern_matches(pattern, s) == Some(false)
         {
             let msg = format!("{path} in body should match '{pattern}'");
-            self.errors.push(SchemaError::invalid(path, &go_quote(s), &msg));
+            self.errors
+                .push(SchemaError::invalid(path, &go_quote(s), &msg));
         }
     }
 
@@ -338,7 +339,11 @@ impl<'t> Validator<'t> {
 /// a JSON integer up to a relative error of 1e-9 (go-openapi `IsFloat64AJSONInteger`), so
 /// `0.07` is a multiple of `0.01` although `0.07 / 0.01` is `7.000000000000001`.
 fn is_multiple_of(data: f64, factor: f64) -> bool {
-    let mult = if factor < 1.0 { 1.0 / factor * data } else { data / factor };
+    let mult = if factor < 1.0 {
+        1.0 / factor * data
+    } else {
+        data / factor
+    };
     const MAX_JSON_FLOAT: f64 = 9_007_199_254_740_991.0;
     if !mult.is_finite() || mult.abs() > MAX_JSON_FLOAT {
         return false;
@@ -362,7 +367,9 @@ fn pattern_matches(pattern: &str, s: &str) -> Option<bool> {
     use std::sync::{Mutex, OnceLock};
     static CACHE: OnceLock<Mutex<HashMap<String, Option<regex_lite::Regex>>>> = OnceLock::new();
     let cache = CACHE.get_or_init(|| Mutex::new(HashMap::new()));
-    let mut cache = cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if cache.len() > 4096 {
         cache.clear();
     }

@@ -335,7 +335,9 @@ fn custom_pattern_is_checked() {
     assert!(validate(&t, json!({"spec": {"interval": "1m30s"}})).is_empty());
     assert_eq!(
         validate(&t, json!({"spec": {"interval": "soon"}})),
-        ["spec.interval: Invalid value: \"soon\": spec.interval in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'"]
+        [
+            "spec.interval: Invalid value: \"soon\": spec.interval in body should match '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$'"
+        ]
     );
 }
 
@@ -347,7 +349,13 @@ fn custom_multiple_of_tolerates_float_rounding_as_kube_openapi() {
             "ratio": {"type": "number", "multipleOf": 0.1},
             "even": {"type": "integer", "multipleOf": 2}}}}}));
     // 0.07 / 0.01 == 7.000000000000001 and 0.3 / 0.1 == 2.9999999999999996 in f64.
-    assert!(validate(&t, json!({"spec": {"price": 0.07, "ratio": 0.3, "even": 4}})).is_empty());
+    assert!(
+        validate(
+            &t,
+            json!({"spec": {"price": 0.07, "ratio": 0.3, "even": 4}})
+        )
+        .is_empty()
+    );
     assert!(validate(&t, json!({"spec": {"price": 2.5, "ratio": -0.7}})).is_empty());
     assert_eq!(
         validate(&t, json!({"spec": {"price": 0.075}})),
@@ -375,7 +383,11 @@ fn many_unknown_fields_are_dropped_in_linear_time() {
     spec.insert("size".into(), json!(3));
     let (v, unknown) = prune(&widget(), json!({"spec": Value::Object(spec)}));
     assert_eq!(v["spec"]["size"], 3);
-    assert_eq!(v["spec"].as_object().map(|m| m.len()), Some(3), "size plus defaults");
+    assert_eq!(
+        v["spec"].as_object().map(|m| m.len()),
+        Some(3),
+        "size plus defaults"
+    );
     assert_eq!(unknown.len(), MAX_UNKNOWN_FIELDS);
     let took = started.elapsed();
     assert!(took < std::time::Duration::from_secs(20), "took {took:?}");

@@ -69,16 +69,28 @@ impl Env {
     /// Runs kubectl, asserting success; returns stdout and stderr.
     pub fn ok_both(&self, args: &[&str]) -> (String, String) {
         let out = self.run(args);
-        let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(out.status.success(), "kubectl {args:?} failed\nstdout: {so}\nstderr: {se}");
+        let (so, se) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            out.status.success(),
+            "kubectl {args:?} failed\nstdout: {so}\nstderr: {se}"
+        );
         (so.into_owned(), se.into_owned())
     }
 
     /// Runs kubectl, asserting failure; returns stdout followed by stderr.
     pub fn fail(&self, args: &[&str]) -> String {
         let out = self.run(args);
-        let (so, se) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-        assert!(!out.status.success(), "kubectl {args:?} should fail\nstdout: {so}\nstderr: {se}");
+        let (so, se) = (
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+        assert!(
+            !out.status.success(),
+            "kubectl {args:?} should fail\nstdout: {so}\nstderr: {se}"
+        );
         format!("{so}{se}")
     }
 

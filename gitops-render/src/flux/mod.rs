@@ -57,24 +57,42 @@ const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kusto
 pub fn build(fs: &dyn Fs, spec: &KustomizationSpec) -> Result<ResourceSet, FluxBuildError> {
     let dir = kfs::clean(spec.path.as_deref().unwrap_or("")).unwrap_or_default();
     if !dir.is_empty() && !fs.is_dir(&dir) {
-        return Err(FluxBuildError::PathNotFound(spec.path.clone().unwrap_or_default()));
+        return Err(FluxBuildError::PathNotFound(
+            spec.path.clone().unwrap_or_default(),
+        ));
     }
     let text = generate(fs, &dir, spec)?;
-    let overlay = Overlay { inner: fs, dir: dir.clone(), file: kfs::join(&dir, FILE_NAMES[0]).unwrap_or_default(), text };
+    let overlay = Overlay {
+        inner: fs,
+        dir: dir.clone(),
+        file: kfs::join(&dir, FILE_NAMES[0]).unwrap_or_default(),
+        text,
+    };
     Ok(kustomize::build(&overlay, &dir, &Options::flux())?)
 }
 
 /// The kustomization file Flux writes into `dir` for `spec` (YAML).
-pub fn generate(fs: &dyn Fs, dir: &str, spec: &KustomizationSpec) -> Result<String, FluxBuildError> {
+pub fn generate(
+    fs: &dyn Fs,
+    dir: &str,
+    spec: &KustomizationSpec,
+) -> Result<String, FluxBuildError> {
     let (mut k, existing) = match find(fs, dir) {
         Some(path) => (read_kustomization(fs, &path)?, true),
         None => (generated(fs, dir)?, false),
     };
-    let no_resources = k.get("resources").and_then(Value::as_array).is_none_or(Vec::is_empty);
+    let no_resources = k
+        .get("resources")
+        .and_then(Value::as_array)
+        .is_none_or(Vec::is_empty);
     if existing && no_resources {
         k.insert("buildMetadata".into(), json!(["originAnnotations"]));
     }
-    for (field, value) in [("namespace", &spec.target_namespace), ("namePrefix", &spec.name_prefix), ("nameSuffix", &spec.name_suffix)] {
+    for (field, value) in [
+        ("namespace", &spec.target_namespace),
+        ("namePrefix", &spec.name_prefix),
+        ("nameSuffix", &spec.name_suffix),
+    ] {
         if let Some(v) = value {
             k.insert(field.into(), json!(v));
         }
@@ -100,7 +118,10 @@ pub fn generate(fs: &dyn Fs, dir: &str, spec: &KustomizationSpec) -> Result<Stri
         merge_image(&mut k, image);
     }
     if let Some(bm) = spec.build_metadata.as_ref().filter(|b| !b.is_empty()) {
-        k.insert("buildMetadata".into(), serde_json::to_value(bm).unwrap_or(Value::Null));
+        k.insert(
+            "buildMetadata".into(),
+            serde_json::to_value(bm).unwrap_or(Value::Null),
+        );
     }
     Ok(gitops_core::yaml::to_string(&Value::Object(k)))
 }
@@ -120,7 +141,9 @@ fn push(k: &mut Map<String, Value>, field: &str, v: Value) {
 fn merge_image(k: &mut Map<String, Value>, image: &gitops_core::api::kustomize::Image) {
     let images = k.entry("images").or_insert_with(|| json!([]));
     let Value::Array(list) = images else { return };
-    let found = list.iter_mut().find(|i| i.get("name").and_then(Value::as_str) == Some(image.name.as_str()));
+    let found = list
+        .iter_mut()
+        .find(|i| i.get("name").and_then(Value::as_str) == Some(image.name.as_str()));
     match found {
         Some(Value::Object(existing)) => {
             if let Some(n) = image.new_name.as_ref().filter(|n| !n.is_empty()) {
@@ -145,21 +168,37 @@ fn merge_image(k: &mut Map<String, Value>, image: &gitops_core::api::kustomize::
 /// Flux's `IsLocalRelativePath`.
 fn is_local_relative(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    let remote = ["git::", "gh:", "ssh://", "https://", "http://", "git@", "github.com:", "github.com/"]
-        .iter()
-        .any(|p| p.len() < lower.len() && lower.starts_with(p));
+    let remote = [
+        "git::",
+        "gh:",
+        "ssh://",
+        "https://",
+        "http://",
+        "git@",
+        "github.com:",
+        "github.com/",
+    ]
+    .iter()
+    .any(|p| p.len() < lower.len() && lower.starts_with(p));
     !remote && !path.starts_with('/') && !lower.trim_start_matches("file://").starts_with('/')
 }
 
 fn find(fs: &dyn Fs, dir: &str) -> Option<String> {
-    FILE_NAMES.iter().filter_map(|n| kfs::join(dir, n)).find(|p| fs.exists(p) && !fs.is_dir(p))
+    FILE_NAMES
+        .iter()
+        .filter_map(|n| kfs::join(dir, n))
+        .find(|p| fs.exists(p) && !fs.is_dir(p))
 }
 
 fn read_kustomization(fs: &dyn Fs, path: &str) -> Result<Map<String, Value>, FluxBuildError> {
-    let err = |message: String| FluxBuildError::Kustomization { file: path.to_string(), message };
+    let err = |message: String| FluxBuildError::Kustomization {
+        file: path.to_string(),
+        message,
+    };
     let bytes = fs.read(path).map_err(|e| err(e.to_string()))?;
     let text = String::from_utf8(bytes).map_err(|e| err(e.to_string()))?;
-    let docs = gitops_core::yaml::load_documents(&text, &Default::default()).map_err(|e| err(e.to_string()))?;
+    let docs = gitops_core::yaml::load_documents(&text, &Default::default())
+        .map_err(|e| err(e.to_string()))?;
     match docs.into_iter().map(|d| d.value).find(|v| !v.is_null()) {
         Some(Value::Object(m)) => Ok(m),
         None => Ok(Map::new()),
@@ -174,7 +213,10 @@ fn generated(fs: &dyn Fs, dir: &str) -> Result<Map<String, Value>, FluxBuildErro
     let mut resources = Vec::new();
     scan(fs, dir, "", &mut resources)?;
     let mut k = Map::new();
-    k.insert("apiVersion".into(), json!("kustomize.config.k8s.io/v1beta1"));
+    k.insert(
+        "apiVersion".into(),
+        json!("kustomize.config.k8s.io/v1beta1"),
+    );
     k.insert("kind".into(), json!("Kustomization"));
     if resources.is_empty() {
         k.insert("namespace".into(), json!("_placeholder"));
@@ -185,9 +227,17 @@ fn generated(fs: &dyn Fs, dir: &str) -> Result<Map<String, Value>, FluxBuildErro
 }
 
 fn scan(fs: &dyn Fs, root: &str, rel: &str, out: &mut Vec<String>) -> Result<(), FluxBuildError> {
-    let dir = if rel.is_empty() { root.to_string() } else { kfs::join(root, rel).unwrap_or_default() };
+    let dir = if rel.is_empty() {
+        root.to_string()
+    } else {
+        kfs::join(root, rel).unwrap_or_default()
+    };
     for name in fs.read_dir(&dir).unwrap_or_default() {
-        let child_rel = if rel.is_empty() { name.clone() } else { format!("{rel}/{name}") };
+        let child_rel = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
         let path = kfs::join(&dir, &name).unwrap_or_default();
         if fs.is_dir(&path) {
             if find(fs, &path).is_some() {
@@ -200,9 +250,15 @@ fn scan(fs: &dyn Fs, root: &str, rel: &str, out: &mut Vec<String>) -> Result<(),
         if !(name.ends_with(".yaml") || name.ends_with(".yml")) {
             continue;
         }
-        let text = fs.read(&path).ok().and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
-        ResourceSet::from_yaml_str(&text, &path)
-            .map_err(|e| FluxBuildError::Manifest { file: path.clone(), message: e.to_string() })?;
+        let text = fs
+            .read(&path)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default();
+        ResourceSet::from_yaml_str(&text, &path).map_err(|e| FluxBuildError::Manifest {
+            file: path.clone(),
+            message: e.to_string(),
+        })?;
         out.push(format!("./{child_rel}"));
     }
     Ok(())
@@ -219,7 +275,10 @@ struct Overlay<'a> {
 
 impl Overlay<'_> {
     fn hidden(&self, path: &str) -> bool {
-        path != self.file && FILE_NAMES.iter().any(|n| kfs::join(&self.dir, n).as_deref() == Some(path))
+        path != self.file
+            && FILE_NAMES
+                .iter()
+                .any(|n| kfs::join(&self.dir, n).as_deref() == Some(path))
     }
 }
 

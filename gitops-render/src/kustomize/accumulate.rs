@@ -56,15 +56,26 @@ impl Accumulator {
 
 /// Builds `dir` into the final resource set.
 pub fn build(fs: &dyn fs::Fs, dir: &str, options: &Options) -> Result<ResourceSet, Error> {
-    let dir = fs::clean(dir).ok_or_else(|| loader::Error::Escapes { referrer: String::new(), path: dir.to_string() })?;
+    let dir = fs::clean(dir).ok_or_else(|| loader::Error::Escapes {
+        referrer: String::new(),
+        path: dir.to_string(),
+    })?;
     let mut stack = Vec::new();
     let mut acc = Accumulator::new();
-    let dir = Dir { fs, path: &dir, options };
+    let dir = Dir {
+        fs,
+        path: &dir,
+        options,
+    };
     let loaded = load_kustomization(dir)?;
     // kustomize tracks origins through the whole build when the top kustomization lists
     // any `buildMetadata` option (nested kustomizations inherit the top's list).
     let build_metadata = loaded.0.build_metadata.clone().unwrap_or_default();
-    let origin = if build_metadata.is_empty() { None } else { Some("") };
+    let origin = if build_metadata.is_empty() {
+        None
+    } else {
+        Some("")
+    };
     let k = accumulate_loaded(dir, loaded, &mut acc, &mut stack, false, origin)?;
     generate::add_hash_suffixes(&mut acc.resmap)?;
     transform::fix_name_references(&mut acc)?;
@@ -89,7 +100,11 @@ thread_local! {
 /// `transformers:` holds: kustomize accumulates it like a base (no hash suffixes, no
 /// name-reference fixes, local-config objects kept), in input order. `origin` is the
 /// directory relative to the build's root when origins are tracked.
-pub(crate) fn plugin_configs(dir: Dir<'_>, path: &str, origin: Option<&str>) -> Result<Vec<Value>, Error> {
+pub(crate) fn plugin_configs(
+    dir: Dir<'_>,
+    path: &str,
+    origin: Option<&str>,
+) -> Result<Vec<Value>, Error> {
     let depth = CONFIG_DEPTH.with(std::cell::Cell::get);
     if depth >= MAX_CONFIG_DEPTH {
         return Err(Error::Cycle(path.to_string()));
@@ -99,7 +114,12 @@ pub(crate) fn plugin_configs(dir: Dir<'_>, path: &str, origin: Option<&str>) -> 
     let built = accumulate_target(dir.sub(path), &mut acc, &mut Vec::new(), false, origin);
     CONFIG_DEPTH.with(|d| d.set(depth));
     built?;
-    Ok(acc.resmap.into_resources().into_iter().map(|r| r.object.into_value()).collect())
+    Ok(acc
+        .resmap
+        .into_resources()
+        .into_iter()
+        .map(|r| r.object.into_value())
+        .collect())
 }
 
 /// `config.kubernetes.io/local-config: "true"` objects are not part of the output.
@@ -143,10 +163,19 @@ fn accumulate_loaded(
         )));
     }
     if !is_component && k.is_component() {
-        return Err(Error::Unsupported(format!("expected kind != 'Component' for path '{}'", dir.label())));
+        return Err(Error::Unsupported(format!(
+            "expected kind != 'Component' for path '{}'",
+            dir.label()
+        )));
     }
     acc.openapi.configure(&k, dir, stack.len() == 1)?;
-    let resources: Vec<String> = k.bases.iter().flatten().chain(k.resources.iter().flatten()).cloned().collect();
+    let resources: Vec<String> = k
+        .bases
+        .iter()
+        .flatten()
+        .chain(k.resources.iter().flatten())
+        .cloned()
+        .collect();
     accumulate_resources(dir, &resources, acc, stack, origin)?;
     let configured = TransformerConfig::load(dir, &k)?;
     acc.config.merge(configured);
@@ -172,7 +201,10 @@ fn accumulate_loaded(
 /// origins are tracked, each transformer instance kustomize would configure is recorded
 /// in the transformations annotation of every resource.
 fn run_transformers(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
-    let configured_in = acc.origin.as_deref().map(|o| build_metadata::join(o, &acc.kust_file));
+    let configured_in = acc
+        .origin
+        .as_deref()
+        .map(|o| build_metadata::join(o, &acc.kust_file));
     let note = |acc: &mut Accumulator, kind: &str, count: usize| {
         if let Some(at) = &configured_in {
             build_metadata::add_builtin_transformations(&mut acc.resmap, at, kind, count);
@@ -183,7 +215,11 @@ fn run_transformers(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> R
     let merged = patch::strategic_merge_stage_with(k, dir, acc, &mut openapi);
     acc.openapi = openapi;
     merged?;
-    note(acc, "PatchStrategicMergeTransformer", usize::from(len(&k.patches_strategic_merge) > 0));
+    note(
+        acc,
+        "PatchStrategicMergeTransformer",
+        usize::from(len(&k.patches_strategic_merge) > 0),
+    );
     note(acc, "PatchTransformer", len(&k.patches));
     transform::namespace(k, acc)?;
     note(acc, "NamespaceTransformer", set(&k.namespace));
@@ -192,18 +228,34 @@ fn run_transformers(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> R
     note(acc, "SuffixTransformer", set(&k.name_suffix));
     transform::labels(k, acc)?;
     let common_labels = k.common_labels.as_ref().is_some_and(|m| !m.is_empty());
-    let label_runs = if len(&k.labels) > 0 || common_labels { len(&k.labels) + 1 } else { 0 };
+    let label_runs = if len(&k.labels) > 0 || common_labels {
+        len(&k.labels) + 1
+    } else {
+        0
+    };
     note(acc, "LabelTransformer", label_runs);
     transform::annotations(k, acc)?;
-    note(acc, "AnnotationsTransformer", usize::from(k.common_annotations.as_ref().is_some_and(|m| !m.is_empty())));
+    note(
+        acc,
+        "AnnotationsTransformer",
+        usize::from(k.common_annotations.as_ref().is_some_and(|m| !m.is_empty())),
+    );
     patch::json6902_stage(k, dir, acc)?;
     note(acc, "PatchJson6902Transformer", len(&k.patches_json6902));
     transform::replicas(k, acc)?;
     note(acc, "ReplicaCountTransformer", len(&k.replicas));
     transform::images(k, acc)?;
-    note(acc, "ImageTagTransformer", len(&k.images) + len(&k.image_tags));
+    note(
+        acc,
+        "ImageTagTransformer",
+        len(&k.images) + len(&k.image_tags),
+    );
     replacement::replacements_stage(k, dir, acc)?;
-    note(acc, "ReplacementTransformer", usize::from(len(&k.replacements) > 0));
+    note(
+        acc,
+        "ReplacementTransformer",
+        usize::from(len(&k.replacements) > 0),
+    );
     transform::plugins(k, dir, acc)?;
     Ok(())
 }
@@ -219,8 +271,13 @@ fn len<T>(list: &Option<Vec<T>>) -> usize {
 /// built-in configs can run here; others are refused as `kubectl kustomize` refuses
 /// external plugins.
 fn run_validators(k: &Kustomization, dir: Dir<'_>, acc: &Accumulator) -> Result<(), Error> {
-    let Some(validators) = k.validators.as_ref().filter(|v| !v.is_empty()) else { return Ok(()) };
-    let only = Kustomization { transformers: Some(validators.clone()), ..Kustomization::default() };
+    let Some(validators) = k.validators.as_ref().filter(|v| !v.is_empty()) else {
+        return Ok(());
+    };
+    let only = Kustomization {
+        transformers: Some(validators.clone()),
+        ..Kustomization::default()
+    };
     let mut copy = Accumulator {
         resmap: acc.resmap.clone(),
         config: acc.config.clone(),
@@ -231,15 +288,25 @@ fn run_validators(k: &Kustomization, dir: Dir<'_>, acc: &Accumulator) -> Result<
     };
     transform::plugins(&only, dir, &mut copy)?;
     for r in copy.resmap.resources_mut() {
-        let Some(Value::Object(meta)) = r.object.as_map_mut().get_mut("metadata") else { continue };
+        let Some(Value::Object(meta)) = r.object.as_map_mut().get_mut("metadata") else {
+            continue;
+        };
         if let Some(Value::Object(labels)) = meta.get_mut("labels") {
             labels.shift_remove("validated-by");
         }
     }
     let changed = copy.resmap.len() != acc.resmap.len()
-        || copy.resmap.resources().iter().zip(acc.resmap.resources()).any(|(a, b)| a.object != b.object);
+        || copy
+            .resmap
+            .resources()
+            .iter()
+            .zip(acc.resmap.resources())
+            .any(|(a, b)| a.object != b.object);
     if changed {
-        return Err(Error::Unsupported(format!("{}: validator shouldn't modify the resource map", dir.label())));
+        return Err(Error::Unsupported(format!(
+            "{}: validator shouldn't modify the resource map",
+            dir.label()
+        )));
     }
     Ok(())
 }
@@ -248,16 +315,24 @@ fn load_kustomization(dir: Dir<'_>) -> Result<(Kustomization, String), Error> {
     let found: Vec<&str> = kustomization::FILE_NAMES
         .iter()
         .copied()
-        .filter(|name| fs::join(dir.path, name).is_some_and(|p| dir.fs.exists(&p) && !dir.fs.is_dir(&p)))
+        .filter(|name| {
+            fs::join(dir.path, name).is_some_and(|p| dir.fs.exists(&p) && !dir.fs.is_dir(&p))
+        })
         .collect();
     match found.as_slice() {
         [name] => {
             let (path, text) = dir.read(name)?;
             Ok((Kustomization::parse(&text, &path)?, name.to_string()))
         }
-        [] if dir.options.generate_if_missing => Ok((generated_kustomization(dir)?, kustomization::FILE_NAMES[0].to_string())),
+        [] if dir.options.generate_if_missing => Ok((
+            generated_kustomization(dir)?,
+            kustomization::FILE_NAMES[0].to_string(),
+        )),
         [] => Err(Error::MissingKustomization(dir.label())),
-        _ => Err(Error::Unsupported(format!("Found multiple kustomization files under: {}", dir.label()))),
+        _ => Err(Error::Unsupported(format!(
+            "Found multiple kustomization files under: {}",
+            dir.label()
+        ))),
     }
 }
 
@@ -267,7 +342,11 @@ fn generated_kustomization(dir: Dir<'_>) -> Result<Kustomization, Error> {
     let entries = dir
         .fs
         .read_dir(dir.path)
-        .map_err(|source| loader::Error::Fs { referrer: dir.label(), path: ".".into(), source })?;
+        .map_err(|source| loader::Error::Fs {
+            referrer: dir.label(),
+            path: ".".into(),
+            source,
+        })?;
     let mut resources = Vec::new();
     for name in entries {
         let path = fs::join(dir.path, &name).unwrap_or_default();
@@ -279,7 +358,10 @@ fn generated_kustomization(dir: Dir<'_>) -> Result<Kustomization, Error> {
             resources.push(name);
         }
     }
-    Ok(Kustomization { resources: Some(resources), ..Kustomization::default() })
+    Ok(Kustomization {
+        resources: Some(resources),
+        ..Kustomization::default()
+    })
 }
 
 fn accumulate_resources(
@@ -295,14 +377,21 @@ fn accumulate_resources(
             let mut child = Accumulator::new();
             child.openapi = std::mem::take(&mut acc.openapi);
             let sub_origin = origin.map(|o| build_metadata::join(o, rel));
-            accumulate_target(dir.sub(&path), &mut child, stack, false, sub_origin.as_deref())?;
+            accumulate_target(
+                dir.sub(&path),
+                &mut child,
+                stack,
+                false,
+                sub_origin.as_deref(),
+            )?;
             acc.merge(child)?;
         } else {
             let (path, text) = dir.read(rel)?;
             let from = acc.resmap.len();
             for object in read_objects(&text, &path)? {
                 acc.openapi.note_object(&object);
-                acc.resmap.append(Resource::new(object, Some(path.clone())))?;
+                acc.resmap
+                    .append(Resource::new(object, Some(path.clone())))?;
             }
             if let Some(origin) = origin {
                 let file_origin = Origin::file(build_metadata::join(origin, rel));
@@ -315,15 +404,22 @@ fn accumulate_resources(
 
 /// The objects of a resource file; `kind: List` (any `*List` with `items`) is expanded.
 pub fn read_objects(text: &str, path: &str) -> Result<Vec<Object>, Error> {
-    let set = ResourceSet::from_yaml_str(text, path).or_else(|err| lists_only(text, path).ok_or(err))?;
+    let set =
+        ResourceSet::from_yaml_str(text, path).or_else(|err| lists_only(text, path).ok_or(err))?;
     let mut out = Vec::new();
     for object in set {
-        let is_list = object.kind().ends_with("List") && object.as_value().get("items").is_some_and(Value::is_array);
+        let is_list = object.kind().ends_with("List")
+            && object.as_value().get("items").is_some_and(Value::is_array);
         if is_list {
             if let Some(Value::Array(items)) = object.as_value().get("items") {
                 for item in items {
                     let item = Object::from_value(item.clone()).map_err(|source| {
-                        gitops_core::resource_set::Error::Object { file: path.to_string(), document: 1, line: 1, source }
+                        gitops_core::resource_set::Error::Object {
+                            file: path.to_string(),
+                            document: 1,
+                            line: 1,
+                            source,
+                        }
                     })?;
                     out.push(item);
                 }

@@ -42,12 +42,22 @@ pub struct ConfiguredBy {
 impl ConfiguredBy {
     /// A builtin plugin configured by a kustomization field.
     pub fn builtin(kind: &str) -> Self {
-        ConfiguredBy { api_version: "builtin".into(), kind: kind.into(), ..Default::default() }
+        ConfiguredBy {
+            api_version: "builtin".into(),
+            kind: kind.into(),
+            ..Default::default()
+        }
     }
 
     /// The id of a plugin config object.
     pub fn of_config(config: &Value) -> Self {
-        let text = |p: &str| config.pointer(p).and_then(Value::as_str).unwrap_or("").to_string();
+        let text = |p: &str| {
+            config
+                .pointer(p)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         ConfiguredBy {
             api_version: text("/apiVersion"),
             kind: text("/kind"),
@@ -71,12 +81,19 @@ pub struct Origin {
 impl Origin {
     /// The origin of a resource read from `path`.
     pub fn file(path: String) -> Self {
-        Origin { path, ..Default::default() }
+        Origin {
+            path,
+            ..Default::default()
+        }
     }
 
     /// The origin of a generator or transformer configured in `configured_in`.
     pub fn configured(configured_in: String, by: ConfiguredBy) -> Self {
-        Origin { path: String::new(), configured_in, configured_by: Some(by) }
+        Origin {
+            path: String::new(),
+            configured_in,
+            configured_by: Some(by),
+        }
     }
 
     /// The annotation text (kyaml's marshalling of the struct: empty fields omitted).
@@ -127,7 +144,9 @@ impl Origin {
 
 /// A scalar as the YAML printer writes it (quoted when plain text would not read back).
 fn scalar(text: &str) -> String {
-    gitops_core::yaml::to_string(&Value::String(text.to_string())).trim_end_matches('\n').to_string()
+    gitops_core::yaml::to_string(&Value::String(text.to_string()))
+        .trim_end_matches('\n')
+        .to_string()
 }
 
 /// `filepath.Join(base, rel)`: joined and lexically cleaned; leading `..` are kept.
@@ -157,8 +176,12 @@ pub fn join(base: &str, rel: &str) -> String {
 }
 
 fn annotations_mut(object: &mut gitops_core::Object) -> Option<&mut Map<String, Value>> {
-    let Some(Value::Object(meta)) = object.as_map_mut().get_mut("metadata") else { return None };
-    let entry = meta.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+    let Some(Value::Object(meta)) = object.as_map_mut().get_mut("metadata") else {
+        return None;
+    };
+    let entry = meta
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
     if entry.is_null() {
         *entry = Value::Object(Map::new());
     }
@@ -187,19 +210,30 @@ pub fn add_transformation(resmap: &mut ResMap, origin: &Origin) {
     let mut item = String::new();
     origin.write(&mut item, "- ");
     for r in resmap.resources_mut() {
-        let Some(annotations) = annotations_mut(&mut r.object) else { continue };
+        let Some(annotations) = annotations_mut(&mut r.object) else {
+            continue;
+        };
         if !annotations.contains_key(ORIGIN_ANNOTATION) {
             annotations.insert(ORIGIN_ANNOTATION.into(), Value::String(as_origin.clone()));
             continue;
         }
-        let mut list = annotations.get(TRANSFORMATIONS_ANNOTATION).and_then(Value::as_str).unwrap_or("").to_string();
+        let mut list = annotations
+            .get(TRANSFORMATIONS_ANNOTATION)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string();
         list.push_str(&item);
         annotations.insert(TRANSFORMATIONS_ANNOTATION.into(), Value::String(list));
     }
 }
 
 /// Records `count` runs of the builtin transformer `kind` configured in `configured_in`.
-pub fn add_builtin_transformations(resmap: &mut ResMap, configured_in: &str, kind: &str, count: usize) {
+pub fn add_builtin_transformations(
+    resmap: &mut ResMap,
+    configured_in: &str,
+    kind: &str,
+    count: usize,
+) {
     if count == 0 {
         return;
     }
@@ -219,19 +253,28 @@ pub fn finish(resmap: &mut ResMap, options: &[String]) {
     let managed_by = options.iter().any(|o| o == "managedByLabel");
     for r in resmap.resources_mut() {
         if managed_by && let Some(Value::Object(meta)) = r.object.as_map_mut().get_mut("metadata") {
-            let labels = meta.entry("labels").or_insert_with(|| Value::Object(Map::new()));
+            let labels = meta
+                .entry("labels")
+                .or_insert_with(|| Value::Object(Map::new()));
             if labels.is_null() {
                 *labels = Value::Object(Map::new());
             }
             if let Some(labels) = labels.as_object_mut() {
-                labels.insert(MANAGED_BY_LABEL.into(), Value::String(MANAGED_BY_VALUE.into()));
+                labels.insert(
+                    MANAGED_BY_LABEL.into(),
+                    Value::String(MANAGED_BY_VALUE.into()),
+                );
             }
         }
-        let Some(Value::Object(meta)) = r.object.as_map_mut().get_mut("metadata") else { continue };
+        let Some(Value::Object(meta)) = r.object.as_map_mut().get_mut("metadata") else {
+            continue;
+        };
         if meta.get("annotations").is_some_and(Value::is_null) {
             meta.shift_remove("annotations");
         }
-        let Some(Value::Object(annotations)) = meta.get_mut("annotations") else { continue };
+        let Some(Value::Object(annotations)) = meta.get_mut("annotations") else {
+            continue;
+        };
         if !keep_origin {
             annotations.shift_remove(ORIGIN_ANNOTATION);
         }
@@ -260,7 +303,12 @@ pub fn origin_path(config: &Value) -> String {
         .unwrap_or("");
     let docs = gitops_core::yaml::load_documents(text, &Default::default()).unwrap_or_default();
     docs.into_iter()
-        .find_map(|d| d.value.get("path").and_then(Value::as_str).map(str::to_string))
+        .find_map(|d| {
+            d.value
+                .get("path")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .unwrap_or_default()
 }
 
@@ -284,12 +332,18 @@ fn annotate_generator_config(config: &mut Value, origin: &Origin) {
     if map.get("behavior").and_then(Value::as_str) == Some("merge") {
         return;
     }
-    let options = map.entry("options").or_insert_with(|| Value::Object(Map::new()));
+    let options = map
+        .entry("options")
+        .or_insert_with(|| Value::Object(Map::new()));
     if options.is_null() {
         *options = Value::Object(Map::new());
     }
-    let Value::Object(options) = options else { return };
-    let annotations = options.entry("annotations").or_insert_with(|| Value::Object(Map::new()));
+    let Value::Object(options) = options else {
+        return;
+    };
+    let annotations = options
+        .entry("annotations")
+        .or_insert_with(|| Value::Object(Map::new()));
     if annotations.is_null() {
         *annotations = Value::Object(Map::new());
     }
@@ -313,17 +367,28 @@ pub fn generator_view(
     let entries = k.generators.as_deref().unwrap_or(&[]);
     let ordered = inline_first(entries);
     let Some(origin) = origin else {
-        return Ok((ordered.as_slice() != entries).then(|| Kustomization { generators: Some(ordered), ..k.clone() }));
+        return Ok((ordered.as_slice() != entries).then(|| Kustomization {
+            generators: Some(ordered),
+            ..k.clone()
+        }));
     };
     let mut view = k.clone();
     let kust_path = join(origin, kust_file);
-    for (list, kind) in
-        [(&mut view.config_map_generator, "ConfigMapGenerator"), (&mut view.secret_generator, "SecretGenerator")]
-    {
-        for args in list.iter_mut().flatten().filter(|a| a.behavior.as_deref() != Some("merge")) {
+    for (list, kind) in [
+        (&mut view.config_map_generator, "ConfigMapGenerator"),
+        (&mut view.secret_generator, "SecretGenerator"),
+    ] {
+        for args in list
+            .iter_mut()
+            .flatten()
+            .filter(|a| a.behavior.as_deref() != Some("merge"))
+        {
             let text = Origin::configured(kust_path.clone(), ConfiguredBy::builtin(kind)).to_yaml();
             let options = args.options.get_or_insert_with(Default::default);
-            options.annotations.get_or_insert_with(Default::default).insert(ORIGIN_ANNOTATION.into(), text);
+            options
+                .annotations
+                .get_or_insert_with(Default::default)
+                .insert(ORIGIN_ANNOTATION.into(), text);
         }
     }
     let mut generators = Vec::new();
@@ -336,7 +401,8 @@ pub fn generator_view(
                 let sub_origin = join(origin, &entry);
                 let mut configs = super::accumulate::plugin_configs(dir, &path, Some(&sub_origin))?;
                 for config in &mut configs {
-                    let origin = Origin::configured(origin_path(config), ConfiguredBy::of_config(config));
+                    let origin =
+                        Origin::configured(origin_path(config), ConfiguredBy::of_config(config));
                     annotate_generator_config(config, &origin);
                 }
                 if !configs.is_empty() {
@@ -352,7 +418,11 @@ pub fn generator_view(
             generators.push(entry);
             continue;
         };
-        let mut configs: Vec<Value> = docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect();
+        let mut configs: Vec<Value> = docs
+            .into_iter()
+            .map(|d| d.value)
+            .filter(|v| !v.is_null())
+            .collect();
         for config in &mut configs {
             let origin = Origin::configured(configured_in.clone(), ConfiguredBy::of_config(config));
             annotate_generator_config(config, &origin);

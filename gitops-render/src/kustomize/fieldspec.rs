@@ -111,7 +111,13 @@ pub(crate) enum Provenance {
 }
 
 fn fs(group: &str, version: &str, kind: &str, path: &str, create: bool) -> FieldSpec {
-    FieldSpec { group: group.into(), version: version.into(), kind: kind.into(), path: path.into(), create }
+    FieldSpec {
+        group: group.into(),
+        version: version.into(),
+        kind: kind.into(),
+        path: path.into(),
+        create,
+    }
 }
 
 /// Kinds carrying a pod spec, with the path to it (kustomize's built-in referrers).
@@ -135,18 +141,33 @@ const TEMPLATES: [(&str, &str, &str, &str); 8] = [
     ("apps", "", "StatefulSet", "spec/template/metadata"),
     ("batch", "", "Job", "spec/template/metadata"),
     ("batch", "", "CronJob", "spec/jobTemplate/metadata"),
-    ("batch", "", "CronJob", "spec/jobTemplate/spec/template/metadata"),
+    (
+        "batch",
+        "",
+        "CronJob",
+        "spec/jobTemplate/spec/template/metadata",
+    ),
 ];
 
 fn template_specs(field: &str) -> Vec<FieldSpec> {
     let mut out = vec![fs("", "", "", &format!("metadata/{field}"), true)];
     for (g, v, k, p) in TEMPLATES {
         // commonAnnotations selects StatefulSet by kind alone.
-        let g = if field == "annotations" && k == "StatefulSet" { "" } else { g };
+        let g = if field == "annotations" && k == "StatefulSet" {
+            ""
+        } else {
+            g
+        };
         out.push(fs(g, v, k, &format!("{p}/{field}"), true));
         // kustomize v5.5's metadata label specs also label a StatefulSet's claim templates.
         if field == "labels" && k == "StatefulSet" {
-            out.push(fs(g, v, k, "spec/volumeClaimTemplates[]/metadata/labels", true));
+            out.push(fs(
+                g,
+                v,
+                k,
+                "spec/volumeClaimTemplates[]/metadata/labels",
+                true,
+            ));
         }
     }
     out
@@ -163,27 +184,74 @@ fn common_labels() -> Vec<FieldSpec> {
             out.push(fs("apps", "", kind, &format!("spec/template/spec/affinity/{a}/preferredDuringSchedulingIgnoredDuringExecution/podAffinityTerm/labelSelector/matchLabels"), false));
             out.push(fs("apps", "", kind, &format!("spec/template/spec/affinity/{a}/requiredDuringSchedulingIgnoredDuringExecution/labelSelector/matchLabels"), false));
         }
-        out.push(fs("apps", "", kind, "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels", false));
+        out.push(fs(
+            "apps",
+            "",
+            kind,
+            "spec/template/spec/topologySpreadConstraints/labelSelector/matchLabels",
+            false,
+        ));
     };
     affinity("Deployment", &mut out);
     out.push(fs("", "", "ReplicaSet", "spec/selector/matchLabels", true));
     out.push(fs("", "", "DaemonSet", "spec/selector/matchLabels", true));
-    out.push(fs("apps", "", "StatefulSet", "spec/selector/matchLabels", true));
+    out.push(fs(
+        "apps",
+        "",
+        "StatefulSet",
+        "spec/selector/matchLabels",
+        true,
+    ));
     affinity("StatefulSet", &mut out);
     out.extend([
         fs("batch", "", "Job", "spec/selector/matchLabels", false),
-        fs("batch", "", "CronJob", "spec/jobTemplate/spec/selector/matchLabels", false),
-        fs("policy", "", "PodDisruptionBudget", "spec/selector/matchLabels", false),
-        fs("networking.k8s.io", "", "NetworkPolicy", "spec/podSelector/matchLabels", false),
-        fs("networking.k8s.io", "", "NetworkPolicy", "spec/ingress/from/podSelector/matchLabels", false),
-        fs("networking.k8s.io", "", "NetworkPolicy", "spec/egress/to/podSelector/matchLabels", false),
+        fs(
+            "batch",
+            "",
+            "CronJob",
+            "spec/jobTemplate/spec/selector/matchLabels",
+            false,
+        ),
+        fs(
+            "policy",
+            "",
+            "PodDisruptionBudget",
+            "spec/selector/matchLabels",
+            false,
+        ),
+        fs(
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/podSelector/matchLabels",
+            false,
+        ),
+        fs(
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/ingress/from/podSelector/matchLabels",
+            false,
+        ),
+        fs(
+            "networking.k8s.io",
+            "",
+            "NetworkPolicy",
+            "spec/egress/to/podSelector/matchLabels",
+            false,
+        ),
     ]);
     out.extend(template_specs("labels"));
     out
 }
 
 fn refs(group: &str, version: &str, kind: &str, field_specs: Vec<FieldSpec>) -> NameBackRefs {
-    NameBackRefs { group: group.into(), version: version.into(), kind: kind.into(), field_specs }
+    NameBackRefs {
+        group: group.into(),
+        version: version.into(),
+        kind: kind.into(),
+        field_specs,
+    }
 }
 
 /// Referrers in every pod spec, for each `suffix` under the pod spec.
@@ -199,7 +267,15 @@ fn pod_refs(suffixes: &[&str]) -> Vec<FieldSpec> {
 }
 
 fn name_reference() -> Vec<NameBackRefs> {
-    let hpa = || vec![fs("", "", "HorizontalPodAutoscaler", "spec/scaleTargetRef/name", false)];
+    let hpa = || {
+        vec![fs(
+            "",
+            "",
+            "HorizontalPodAutoscaler",
+            "spec/scaleTargetRef/name",
+            false,
+        )]
+    };
     let mut cm = pod_refs(&[
         "volumes/configMap/name",
         "containers/env/valueFrom/configMapKeyRef/name",
@@ -212,7 +288,13 @@ fn name_reference() -> Vec<NameBackRefs> {
         fs("", "", "Node", "spec/configSource/configMap", false),
         fs("", "", "Role", "rules/resourceNames", false),
         fs("", "", "ClusterRole", "rules/resourceNames", false),
-        fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/fastcgi-params-configmap",
+            false,
+        ),
     ]);
     let mut secret = pod_refs(&[
         "volumes/secret/secretName",
@@ -225,9 +307,27 @@ fn name_reference() -> Vec<NameBackRefs> {
     ]);
     secret.extend([
         fs("", "", "Ingress", "spec/tls/secretName", false),
-        fs("", "", "Ingress", "metadata/annotations/ingress.kubernetes.io\\/auth-secret", false),
-        fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret", false),
-        fs("", "", "Ingress", "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/ingress.kubernetes.io\\/auth-secret",
+            false,
+        ),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-secret",
+            false,
+        ),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "metadata/annotations/nginx.ingress.kubernetes.io\\/auth-tls-secret",
+            false,
+        ),
         fs("", "", "ServiceAccount", "imagePullSecrets/name", false),
         fs("", "", "StorageClass", "parameters/secretName", false),
         fs("", "", "StorageClass", "parameters/adminSecretName", false),
@@ -235,29 +335,86 @@ fn name_reference() -> Vec<NameBackRefs> {
         fs("", "", "StorageClass", "parameters/secretRef", false),
         fs("", "", "Role", "rules/resourceNames", false),
         fs("", "", "ClusterRole", "rules/resourceNames", false),
-        fs("serving.knative.dev", "v1", "Service", "spec/template/spec/containers/env/valueFrom/secretKeyRef/name", false),
-        fs("", "", "PersistentVolume", "spec/azureFile/secretName", false),
+        fs(
+            "serving.knative.dev",
+            "v1",
+            "Service",
+            "spec/template/spec/containers/env/valueFrom/secretKeyRef/name",
+            false,
+        ),
+        fs(
+            "",
+            "",
+            "PersistentVolume",
+            "spec/azureFile/secretName",
+            false,
+        ),
     ]);
     let service = vec![
         fs("apps", "", "StatefulSet", "spec/serviceName", false),
-        fs("", "", "Ingress", "spec/rules/http/paths/backend/serviceName", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "spec/rules/http/paths/backend/serviceName",
+            false,
+        ),
         fs("", "", "Ingress", "spec/backend/serviceName", false),
-        fs("", "", "Ingress", "spec/rules/http/paths/backend/service/name", false),
+        fs(
+            "",
+            "",
+            "Ingress",
+            "spec/rules/http/paths/backend/service/name",
+            false,
+        ),
         fs("", "", "Ingress", "spec/defaultBackend/service/name", false),
-        fs("apiregistration.k8s.io", "", "APIService", "spec/service/name", false),
-        fs("admissionregistration.k8s.io", "", "ValidatingWebhookConfiguration", "webhooks/clientConfig/service", false),
-        fs("admissionregistration.k8s.io", "", "MutatingWebhookConfiguration", "webhooks/clientConfig/service", false),
+        fs(
+            "apiregistration.k8s.io",
+            "",
+            "APIService",
+            "spec/service/name",
+            false,
+        ),
+        fs(
+            "admissionregistration.k8s.io",
+            "",
+            "ValidatingWebhookConfiguration",
+            "webhooks/clientConfig/service",
+            false,
+        ),
+        fs(
+            "admissionregistration.k8s.io",
+            "",
+            "MutatingWebhookConfiguration",
+            "webhooks/clientConfig/service",
+            false,
+        ),
     ];
     let rbac = "rbac.authorization.k8s.io";
     let workload_refs = |field: &str| {
         let mut out = vec![fs("", "", "Pod", &format!("spec/{field}"), false)];
-        for k in ["StatefulSet", "Deployment", "ReplicationController", "Job", "DaemonSet"] {
+        for k in [
+            "StatefulSet",
+            "Deployment",
+            "ReplicationController",
+            "Job",
+            "DaemonSet",
+        ] {
             out.push(fs("", "", k, &format!("spec/template/spec/{field}"), false));
         }
-        out.push(fs("", "", "CronJob", &format!("spec/jobTemplate/spec/template/spec/{field}"), false));
+        out.push(fs(
+            "",
+            "",
+            "CronJob",
+            &format!("spec/jobTemplate/spec/template/spec/{field}"),
+            false,
+        ));
         out
     };
-    let mut sa = vec![fs(rbac, "", "RoleBinding", "subjects", false), fs(rbac, "", "ClusterRoleBinding", "subjects", false)];
+    let mut sa = vec![
+        fs(rbac, "", "RoleBinding", "subjects", false),
+        fs(rbac, "", "ClusterRoleBinding", "subjects", false),
+    ];
     sa.extend(workload_refs("serviceAccountName"));
     vec![
         refs("", "", "Deployment", hpa()),
@@ -267,31 +424,83 @@ fn name_reference() -> Vec<NameBackRefs> {
         refs("", "v1", "ConfigMap", cm),
         refs("", "v1", "Secret", secret),
         refs("", "v1", "Service", service),
-        refs(rbac, "", "Role", vec![fs(rbac, "", "RoleBinding", "roleRef/name", false)]),
-        refs(rbac, "", "ClusterRole", vec![
-            fs(rbac, "", "RoleBinding", "roleRef/name", false),
-            fs(rbac, "", "ClusterRoleBinding", "roleRef/name", false),
-        ]),
+        refs(
+            rbac,
+            "",
+            "Role",
+            vec![fs(rbac, "", "RoleBinding", "roleRef/name", false)],
+        ),
+        refs(
+            rbac,
+            "",
+            "ClusterRole",
+            vec![
+                fs(rbac, "", "RoleBinding", "roleRef/name", false),
+                fs(rbac, "", "ClusterRoleBinding", "roleRef/name", false),
+            ],
+        ),
         refs("", "v1", "ServiceAccount", sa),
-        refs("", "v1", "PersistentVolumeClaim", workload_refs("volumes/persistentVolumeClaim/claimName")),
-        refs("", "v1", "PersistentVolume", vec![
-            fs("", "", "PersistentVolumeClaim", "spec/volumeName", false),
-            fs("", "", "ClusterRole", "rules/resourceNames", false),
-        ]),
-        refs("storage.k8s.io", "v1", "StorageClass", vec![
-            fs("", "", "PersistentVolume", "spec/storageClassName", false),
-            fs("", "", "PersistentVolumeClaim", "spec/storageClassName", false),
-            fs("", "", "StatefulSet", "spec/volumeClaimTemplates/spec/storageClassName", false),
-        ]),
-        refs("scheduling.k8s.io", "v1", "PriorityClass", workload_refs("priorityClassName")),
-        refs("networking.k8s.io/v1", "v1", "IngressClass", vec![fs("", "", "Ingress", "spec/ingressClassName", false)]),
-        refs("admissionregistration.k8s.io", "", "ValidatingAdmissionPolicy", vec![fs(
+        refs(
+            "",
+            "v1",
+            "PersistentVolumeClaim",
+            workload_refs("volumes/persistentVolumeClaim/claimName"),
+        ),
+        refs(
+            "",
+            "v1",
+            "PersistentVolume",
+            vec![
+                fs("", "", "PersistentVolumeClaim", "spec/volumeName", false),
+                fs("", "", "ClusterRole", "rules/resourceNames", false),
+            ],
+        ),
+        refs(
+            "storage.k8s.io",
+            "v1",
+            "StorageClass",
+            vec![
+                fs("", "", "PersistentVolume", "spec/storageClassName", false),
+                fs(
+                    "",
+                    "",
+                    "PersistentVolumeClaim",
+                    "spec/storageClassName",
+                    false,
+                ),
+                fs(
+                    "",
+                    "",
+                    "StatefulSet",
+                    "spec/volumeClaimTemplates/spec/storageClassName",
+                    false,
+                ),
+            ],
+        ),
+        refs(
+            "scheduling.k8s.io",
+            "v1",
+            "PriorityClass",
+            workload_refs("priorityClassName"),
+        ),
+        refs(
+            "networking.k8s.io/v1",
+            "v1",
+            "IngressClass",
+            vec![fs("", "", "Ingress", "spec/ingressClassName", false)],
+        ),
+        refs(
             "admissionregistration.k8s.io",
             "",
-            "ValidatingAdmissionPolicyBinding",
-            "spec/policyName",
-            false,
-        )]),
+            "ValidatingAdmissionPolicy",
+            vec![fs(
+                "admissionregistration.k8s.io",
+                "",
+                "ValidatingAdmissionPolicyBinding",
+                "spec/policyName",
+                false,
+            )],
+        ),
     ]
 }
 
@@ -313,7 +522,13 @@ fn var_reference() -> Vec<FieldSpec> {
         out.push(fs("", "", k, &nfs, false));
     }
     out.extend([
-        fs("", "", "Deployment", "spec/template/metadata/annotations", false),
+        fs(
+            "",
+            "",
+            "Deployment",
+            "spec/template/metadata/annotations",
+            false,
+        ),
         fs("", "", "Ingress", "spec/rules/host", false),
         fs("", "", "Ingress", "spec/tls/hosts", false),
         fs("", "", "Ingress", "spec/tls/secretName", false),
@@ -330,26 +545,53 @@ impl TransformerConfig {
     /// kustomize's built-in configuration (its lists in kustomize's sorted order).
     pub fn builtin() -> Self {
         static BUILTIN: std::sync::OnceLock<TransformerConfig> = std::sync::OnceLock::new();
-        BUILTIN.get_or_init(|| TransformerConfig { provenance: Provenance::Builtin, ..Self::make_builtin() }).clone()
+        BUILTIN
+            .get_or_init(|| TransformerConfig {
+                provenance: Provenance::Builtin,
+                ..Self::make_builtin()
+            })
+            .clone()
     }
 
     fn make_builtin() -> Self {
         let name = vec![fs("", "", "", "metadata/name", false)];
-        let images = ["spec/containers[]/image", "spec/initContainers[]/image", "spec/template/spec/containers[]/image", "spec/template/spec/initContainers[]/image"]
-            .iter()
-            .map(|p| fs("", "", "", p, true))
-            .collect();
-        let replicas = ["Deployment", "ReplicationController", "ReplicaSet", "StatefulSet"]
-            .iter()
-            .map(|k| fs("", "", k, "spec/replicas", true))
-            .collect();
+        let images = [
+            "spec/containers[]/image",
+            "spec/initContainers[]/image",
+            "spec/template/spec/containers[]/image",
+            "spec/template/spec/initContainers[]/image",
+        ]
+        .iter()
+        .map(|p| fs("", "", "", p, true))
+        .collect();
+        let replicas = [
+            "Deployment",
+            "ReplicationController",
+            "ReplicaSet",
+            "StatefulSet",
+        ]
+        .iter()
+        .map(|k| fs("", "", k, "spec/replicas", true))
+        .collect();
         let mut config = TransformerConfig {
             name_prefix: name.clone(),
             name_suffix: name,
             namespace: vec![
                 fs("", "", "Namespace", "metadata/name", true),
-                fs("apiregistration.k8s.io", "", "APIService", "spec/service/namespace", true),
-                fs("apiextensions.k8s.io", "", "CustomResourceDefinition", "spec/conversion/webhook/clientConfig/service/namespace", false),
+                fs(
+                    "apiregistration.k8s.io",
+                    "",
+                    "APIService",
+                    "spec/service/namespace",
+                    true,
+                ),
+                fs(
+                    "apiextensions.k8s.io",
+                    "",
+                    "CustomResourceDefinition",
+                    "spec/conversion/webhook/clientConfig/service/namespace",
+                    false,
+                ),
             ],
             common_labels: common_labels(),
             template_labels: template_specs("labels"),
@@ -374,8 +616,11 @@ impl TransformerConfig {
         for rel in k.configurations.iter().flatten() {
             let (path, text) = dir.read(rel)?;
             for value in yaml_documents(&text, &path)? {
-                let mut one: TransformerConfig = serde_path_to_error::deserialize(&value)
-                    .map_err(|e| Error::Config { file: path.clone(), message: format!("{}: {}", e.path(), e.inner()) })?;
+                let mut one: TransformerConfig =
+                    serde_path_to_error::deserialize(&value).map_err(|e| Error::Config {
+                        file: path.clone(),
+                        message: format!("{}: {}", e.path(), e.inner()),
+                    })?;
                 one.sort();
                 user.merge(one);
             }
@@ -394,9 +639,17 @@ impl TransformerConfig {
 
 /// The non-empty documents of a YAML file.
 pub fn yaml_documents(text: &str, file: &str) -> Result<Vec<Value>, Error> {
-    let docs = gitops_core::yaml::load_documents(text, &Default::default())
-        .map_err(|e| Error::Config { file: file.to_string(), message: e.to_string() })?;
-    Ok(docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect())
+    let docs = gitops_core::yaml::load_documents(text, &Default::default()).map_err(|e| {
+        Error::Config {
+            file: file.to_string(),
+            message: e.to_string(),
+        }
+    })?;
+    Ok(docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect())
 }
 
 /// Whether `spec` selects an object of this apiVersion and kind.
@@ -453,10 +706,14 @@ fn walk(
     create: Option<&Value>,
     f: &mut dyn FnMut(&mut Value) -> Result<(), String>,
 ) -> Result<(), String> {
-    let Some((first, rest)) = path.split_first() else { return f(node) };
+    let Some((first, rest)) = path.split_first() else {
+        return f(node);
+    };
     match node {
         Value::Null => Ok(()),
-        Value::Array(items) => items.iter_mut().try_for_each(|item| walk(item, path, create, f)),
+        Value::Array(items) => items
+            .iter_mut()
+            .try_for_each(|item| walk(item, path, create, f)),
         Value::Object(map) => {
             let (name, is_seq) = match first.strip_suffix("[]") {
                 Some(n) => (n, true),
@@ -470,14 +727,24 @@ fn walk(
             let here = if is_seq { None } else { create };
             if !map.contains_key(name) {
                 let Some(leaf) = here else { return Ok(()) };
-                let value = if rest.is_empty() { leaf.clone() } else { Value::Object(Map::new()) };
+                let value = if rest.is_empty() {
+                    leaf.clone()
+                } else {
+                    Value::Object(Map::new())
+                };
                 map.insert(name.to_string(), value);
             }
-            let Some(child) = map.get_mut(name) else { return Ok(()) };
+            let Some(child) = map.get_mut(name) else {
+                return Ok(());
+            };
             if child.is_null()
                 && let Some(leaf) = here
             {
-                *child = if rest.is_empty() { leaf.clone() } else { Value::Object(Map::new()) };
+                *child = if rest.is_empty() {
+                    leaf.clone()
+                } else {
+                    Value::Object(Map::new())
+                };
             }
             walk(child, rest, create, f)
         }

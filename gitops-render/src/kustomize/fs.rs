@@ -56,7 +56,11 @@ pub fn join(base: &str, rel: &str) -> Option<String> {
     if rel.starts_with('/') {
         return None;
     }
-    clean(&if base.is_empty() { rel.to_string() } else { format!("{base}/{rel}") })
+    clean(&if base.is_empty() {
+        rel.to_string()
+    } else {
+        format!("{base}/{rel}")
+    })
 }
 
 /// Cleans a root-relative path: drops `.` and empty segments, resolves `..`; `None` when
@@ -93,7 +97,10 @@ pub struct DiskFs {
 
 impl Clone for DiskFs {
     fn clone(&self) -> Self {
-        DiskFs { root: self.root.clone(), dirs: Mutex::new(HashMap::new()) }
+        DiskFs {
+            root: self.root.clone(),
+            dirs: Mutex::new(HashMap::new()),
+        }
     }
 }
 
@@ -105,7 +112,10 @@ impl DiskFs {
             path: root.display().to_string(),
             message: e.to_string(),
         })?;
-        Ok(DiskFs { root, dirs: Mutex::new(HashMap::new()) })
+        Ok(DiskFs {
+            root,
+            dirs: Mutex::new(HashMap::new()),
+        })
     }
 
     /// The root directory.
@@ -116,7 +126,10 @@ impl DiskFs {
     /// The real path of `path` inside the root, following symlinks.
     fn resolve(&self, path: &str) -> Result<PathBuf, Error> {
         let cleaned = clean(path).ok_or_else(|| Error::Escapes(path.to_string()))?;
-        let Some((dir, name)) = cleaned.rsplit_once('/').or(Some(("", cleaned.as_str()))).filter(|(_, n)| !n.is_empty())
+        let Some((dir, name)) = cleaned
+            .rsplit_once('/')
+            .or(Some(("", cleaned.as_str())))
+            .filter(|(_, n)| !n.is_empty())
         else {
             return Ok(self.root.clone());
         };
@@ -130,7 +143,10 @@ impl DiskFs {
 
     /// The real path of the directory `dir` (root-relative), remembered once resolved.
     fn real_dir(&self, dir: &str, path: &str) -> Result<PathBuf, Error> {
-        let mut dirs = self.dirs.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut dirs = self
+            .dirs
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(real) = dirs.get(dir) {
             return Ok(real.clone());
         }
@@ -152,14 +168,20 @@ impl DiskFs {
 fn io_error(e: std::io::Error, path: &str) -> Error {
     match e.kind() {
         std::io::ErrorKind::NotFound => Error::NotFound(path.to_string()),
-        _ => Error::Io { path: path.to_string(), message: e.to_string() },
+        _ => Error::Io {
+            path: path.to_string(),
+            message: e.to_string(),
+        },
     }
 }
 
 impl Fs for DiskFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
         let real = self.resolve(path)?;
-        std::fs::read(&real).map_err(|e| Error::Io { path: path.to_string(), message: e.to_string() })
+        std::fs::read(&real).map_err(|e| Error::Io {
+            path: path.to_string(),
+            message: e.to_string(),
+        })
     }
 
     fn is_dir(&self, path: &str) -> bool {
@@ -172,7 +194,10 @@ impl Fs for DiskFs {
 
     fn read_dir(&self, path: &str) -> Result<Vec<String>, Error> {
         let real = self.resolve(path)?;
-        let entries = std::fs::read_dir(&real).map_err(|e| Error::Io { path: path.to_string(), message: e.to_string() })?;
+        let entries = std::fs::read_dir(&real).map_err(|e| Error::Io {
+            path: path.to_string(),
+            message: e.to_string(),
+        })?;
         let mut names: Vec<String> = entries
             .filter_map(Result::ok)
             .filter_map(|e| e.file_name().into_string().ok())
@@ -183,9 +208,14 @@ impl Fs for DiskFs {
 
     fn real_path(&self, path: &str) -> Result<String, Error> {
         let real = self.resolve(path)?;
-        let rel = real.strip_prefix(&self.root).map_err(|_| Error::Escapes(path.to_string()))?;
+        let rel = real
+            .strip_prefix(&self.root)
+            .map_err(|_| Error::Escapes(path.to_string()))?;
         let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
-        parts.map(|p| p.join("/")).ok_or_else(|| Error::Io { path: path.to_string(), message: "path is not UTF-8".into() })
+        parts.map(|p| p.join("/")).ok_or_else(|| Error::Io {
+            path: path.to_string(),
+            message: "path is not UTF-8".into(),
+        })
     }
 }
 
@@ -213,7 +243,10 @@ impl MemFs {
 impl Fs for MemFs {
     fn read(&self, path: &str) -> Result<Vec<u8>, Error> {
         let p = clean(path).ok_or_else(|| Error::Escapes(path.to_string()))?;
-        self.files.get(&p).cloned().ok_or(Error::NotFound(path.to_string()))
+        self.files
+            .get(&p)
+            .cloned()
+            .ok_or(Error::NotFound(path.to_string()))
     }
 
     fn is_dir(&self, path: &str) -> bool {
@@ -230,7 +263,11 @@ impl Fs for MemFs {
         if !self.is_dir(&p) {
             return Err(Error::NotFound(path.to_string()));
         }
-        let prefix = if p.is_empty() { String::new() } else { format!("{p}/") };
+        let prefix = if p.is_empty() {
+            String::new()
+        } else {
+            format!("{p}/")
+        };
         let mut names: Vec<String> = self
             .files
             .keys()
@@ -249,7 +286,10 @@ mod tests {
     #[test]
     fn clean_and_join_stay_inside() {
         assert_eq!(clean("a/./b//c/../d").as_deref(), Some("a/b/d"));
-        assert_eq!(join("base", "../other/x.yaml").as_deref(), Some("other/x.yaml"));
+        assert_eq!(
+            join("base", "../other/x.yaml").as_deref(),
+            Some("other/x.yaml")
+        );
         assert_eq!(join("base", "../../x"), None);
         assert_eq!(join("base", "/etc/passwd"), None);
     }
@@ -257,9 +297,14 @@ mod tests {
     #[test]
     fn mem_fs_lists_and_reads() {
         let mut fs = MemFs::new();
-        fs.add("app/kustomization.yaml", "resources: []").add("app/sub/a.yaml", "a").add("app/b.yaml", "b");
+        fs.add("app/kustomization.yaml", "resources: []")
+            .add("app/sub/a.yaml", "a")
+            .add("app/b.yaml", "b");
         assert!(fs.is_dir("app") && fs.is_dir("") && !fs.is_dir("app/b.yaml"));
-        assert_eq!(fs.read_dir("app").expect("dir"), ["b.yaml", "kustomization.yaml", "sub"]);
+        assert_eq!(
+            fs.read_dir("app").expect("dir"),
+            ["b.yaml", "kustomization.yaml", "sub"]
+        );
         assert_eq!(fs.read("app/b.yaml").expect("file"), b"b");
         assert!(matches!(fs.read("app/none"), Err(Error::NotFound(_))));
     }

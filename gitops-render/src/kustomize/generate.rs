@@ -136,10 +136,21 @@ pub enum Error {
 /// (built-in generator configs only; `generatorOptions` do not apply to them).
 pub fn run(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
     // kustomize configures every generator before running any, so a chart fails first.
-    let charts = k.helm_charts.iter().flatten().chain(k.helm_chart_inflation_generator.iter().flatten());
+    let charts = k
+        .helm_charts
+        .iter()
+        .flatten()
+        .chain(k.helm_chart_inflation_generator.iter().flatten());
     if let Some(chart) = charts.into_iter().next() {
-        let chart = chart.get("name").or_else(|| chart.get("chartName")).and_then(Value::as_str).unwrap_or_default();
-        return Err(Error::Helm { dir: dir.label(), chart: chart.to_string() });
+        let chart = chart
+            .get("name")
+            .or_else(|| chart.get("chartName"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        return Err(Error::Helm {
+            dir: dir.label(),
+            chart: chart.to_string(),
+        });
     }
     let global = k.generator_options.as_ref();
     for args in k.config_map_generator.iter().flatten() {
@@ -161,7 +172,11 @@ pub fn run(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(),
 
 /// Appends the content hash to the names of generated resources that want it.
 pub fn add_hash_suffixes(resmap: &mut ResMap) -> Result<(), Error> {
-    for r in resmap.resources_mut().iter_mut().filter(|r| r.needs_hash_suffix) {
+    for r in resmap
+        .resources_mut()
+        .iter_mut()
+        .filter(|r| r.needs_hash_suffix)
+    {
         let hash = content_hash(&r.object);
         r.remember_id();
         let name = format!("{}-{hash}", r.object.name());
@@ -172,10 +187,16 @@ pub fn add_hash_suffixes(resmap: &mut ResMap) -> Result<(), Error> {
 
 /// The entry's options over the kustomization's (kustomize's
 /// `MergeGlobalOptionsIntoLocal`): local labels and annotations win, the flags are or-ed.
-fn effective_options(local: Option<&GeneratorOptions>, global: Option<&GeneratorOptions>) -> GeneratorOptions {
+fn effective_options(
+    local: Option<&GeneratorOptions>,
+    global: Option<&GeneratorOptions>,
+) -> GeneratorOptions {
     let mut opts = local.cloned().unwrap_or_default();
     let Some(global) = global else { return opts };
-    for (mine, theirs) in [(&mut opts.labels, &global.labels), (&mut opts.annotations, &global.annotations)] {
+    for (mine, theirs) in [
+        (&mut opts.labels, &global.labels),
+        (&mut opts.annotations, &global.annotations),
+    ] {
         if let Some(theirs) = theirs {
             let mine = mine.get_or_insert_with(BTreeMap::new);
             for (k, v) in theirs {
@@ -201,8 +222,15 @@ fn generate(
 ) -> Result<Resource, Error> {
     let name = args.name.as_deref().unwrap_or("");
     if name.is_empty() {
-        let kind = if kind == "Secret" { "secretGenerator" } else { "configMapGenerator" };
-        return Err(Error::MissingName { dir: dir.label(), kind });
+        let kind = if kind == "Secret" {
+            "secretGenerator"
+        } else {
+            "configMapGenerator"
+        };
+        return Err(Error::MissingName {
+            dir: dir.label(),
+            kind,
+        });
     }
     let opts = effective_options(args.options.as_ref(), global);
     let mut metadata = Map::new();
@@ -212,7 +240,10 @@ fn generate(
     }
     for (field, map) in [("labels", &opts.labels), ("annotations", &opts.annotations)] {
         if let Some(map) = map.as_ref().filter(|m| !m.is_empty()) {
-            let m: Map<String, Value> = map.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            let m: Map<String, Value> = map
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
             metadata.insert(field.into(), Value::Object(m));
         }
     }
@@ -223,10 +254,16 @@ fn generate(
     let mut pairs = kv::load(args, name, dir)?;
     pairs.sort_by(|a, b| a.0.cmp(&b.0));
     if kind == "Secret" {
-        let type_ = args.type_.as_deref().filter(|t| !t.is_empty()).unwrap_or("Opaque");
+        let type_ = args
+            .type_
+            .as_deref()
+            .filter(|t| !t.is_empty())
+            .unwrap_or("Opaque");
         root.insert("type".into(), Value::String(type_.to_string()));
-        let data: Map<String, Value> =
-            pairs.iter().map(|(k, v)| (k.clone(), Value::String(encode_base64(v.as_bytes())))).collect();
+        let data: Map<String, Value> = pairs
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(encode_base64(v.as_bytes()))))
+            .collect();
         root.insert("data".into(), Value::Object(data));
     } else {
         let mut data = Map::new();
@@ -249,7 +286,11 @@ fn generate(
     }
     let object = Object::from_value(Value::Object(root)).map_err(|_| Error::MissingName {
         dir: dir.label(),
-        kind: if kind == "Secret" { "secretGenerator" } else { "configMapGenerator" },
+        kind: if kind == "Secret" {
+            "secretGenerator"
+        } else {
+            "configMapGenerator"
+        },
     })?;
     let mut resource = Resource::new(object, None);
     resource.behavior = match args.behavior.as_deref() {
@@ -279,8 +320,18 @@ fn encode_base64(bytes: &[u8]) -> String {
 /// Whether two ids are the same for kustomize's `ResId.Equals`: same group, version, kind
 /// and name, and the same effective namespace (`""` meaning `default`).
 fn same_id(a: &ResId, b: &ResId) -> bool {
-    let ns = |id: &ResId| if id.namespace.is_empty() { "default".to_string() } else { id.namespace.clone() };
-    a.group == b.group && a.version == b.version && a.kind == b.kind && a.name == b.name && ns(a) == ns(b)
+    let ns = |id: &ResId| {
+        if id.namespace.is_empty() {
+            "default".to_string()
+        } else {
+            id.namespace.clone()
+        }
+    };
+    a.group == b.group
+        && a.version == b.version
+        && a.kind == b.kind
+        && a.name == b.name
+        && ns(a) == ns(b)
 }
 
 /// Adds a generated resource to the build by its behaviour.
@@ -290,7 +341,12 @@ fn absorb(resmap: &mut ResMap, mut new: Resource, dir: Dir<'_>) -> Result<(), Er
         .resources()
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.previous_ids.iter().chain(std::iter::once(&r.id())).any(|p| same_id(p, &id)))
+        .filter(|(_, r)| {
+            r.previous_ids
+                .iter()
+                .chain(std::iter::once(&r.id()))
+                .any(|p| same_id(p, &id))
+        })
         .map(|(i, _)| i)
         .collect();
     let index = match (matches.as_slice(), new.behavior) {
@@ -298,17 +354,36 @@ fn absorb(resmap: &mut ResMap, mut new: Resource, dir: Dir<'_>) -> Result<(), Er
             resmap.resources_mut().push(new);
             return Ok(());
         }
-        ([], _) => return Err(Error::Missing { dir: dir.label(), id }),
-        ([_], Behavior::Create) => return Err(Error::Exists { dir: dir.label(), id }),
+        ([], _) => {
+            return Err(Error::Missing {
+                dir: dir.label(),
+                id,
+            });
+        }
+        ([_], Behavior::Create) => {
+            return Err(Error::Exists {
+                dir: dir.label(),
+                id,
+            });
+        }
         ([i], _) => *i,
-        _ => return Err(Error::Ambiguous { dir: dir.label(), id }),
+        _ => {
+            return Err(Error::Ambiguous {
+                dir: dir.label(),
+                id,
+            });
+        }
     };
     let resources = resmap.resources_mut();
     let old = &resources[index];
     merge_metadata(&mut new.object, &old.object);
     if new.behavior == Behavior::Merge {
         for field in ["data", "binaryData"] {
-            merge_data(new.object.as_map_mut(), old.object.as_value().get(field), field);
+            merge_data(
+                new.object.as_map_mut(),
+                old.object.as_value().get(field),
+                field,
+            );
         }
     }
     new.previous_ids = old.previous_ids.clone();
@@ -322,8 +397,16 @@ fn absorb(resmap: &mut ResMap, mut new: Resource, dir: Dir<'_>) -> Result<(), Er
 /// those of `new`, and `old`'s name and namespace.
 fn merge_metadata(new: &mut Object, old: &Object) {
     for field in ["labels", "annotations"] {
-        let old_map = old.as_value().get("metadata").and_then(|m| m.get(field)).and_then(Value::as_object);
-        let new_map = new.as_value().get("metadata").and_then(|m| m.get(field)).and_then(Value::as_object);
+        let old_map = old
+            .as_value()
+            .get("metadata")
+            .and_then(|m| m.get(field))
+            .and_then(Value::as_object);
+        let new_map = new
+            .as_value()
+            .get("metadata")
+            .and_then(|m| m.get(field))
+            .and_then(Value::as_object);
         let mut merged = old_map.cloned().unwrap_or_default();
         for (k, v) in new_map.into_iter().flatten() {
             merged.insert(k.clone(), v.clone());
@@ -345,7 +428,12 @@ fn merge_metadata(new: &mut Object, old: &Object) {
 fn merge_data(new: &mut Map<String, Value>, old: Option<&Value>, field: &str) {
     let mut merged = Map::new();
     let new_map = new.get(field).and_then(Value::as_object).cloned();
-    for (k, v) in old.and_then(Value::as_object).into_iter().flatten().chain(new_map.iter().flatten()) {
+    for (k, v) in old
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .chain(new_map.iter().flatten())
+    {
         merged.insert(k.clone(), Value::String(scalar_text(v)));
     }
     if merged.is_empty() {

@@ -330,10 +330,18 @@ impl Kustomization {
     /// `sigs.k8s.io/yaml` (go-yaml v2: YAML 1.1 scalars, the last duplicate key wins) and
     /// decodes that strictly; so do we.
     pub fn parse(text: &str, file: &str) -> Result<Self, Error> {
-        let options = gitops_core::yaml::LoadOptions::with_schema(gitops_core::yaml::Schema::GoYamlV2);
-        let docs = gitops_core::yaml::load_documents(text, &options)
-            .map_err(|source| Error::Yaml { file: file.to_string(), source })?;
-        let mut value = docs.into_iter().map(|d| d.value).find(|v| !v.is_null()).unwrap_or(Value::Object(Default::default()));
+        let options =
+            gitops_core::yaml::LoadOptions::with_schema(gitops_core::yaml::Schema::GoYamlV2);
+        let docs =
+            gitops_core::yaml::load_documents(text, &options).map_err(|source| Error::Yaml {
+                file: file.to_string(),
+                source,
+            })?;
+        let mut value = docs
+            .into_iter()
+            .map(|d| d.value)
+            .find(|v| !v.is_null())
+            .unwrap_or(Value::Object(Default::default()));
         canonical_keys(&mut value);
         serde_path_to_error::deserialize(&value).map_err(|e| Error::Field {
             file: file.to_string(),
@@ -356,7 +364,9 @@ fn canonical_keys(value: &mut Value) {
     let Value::Object(map) = value else { return };
     each(map.get_mut("labels"), |label| {
         rename_fields::<Label>(label);
-        each(label.get_mut("fields"), |spec| rename_keys(spec, &FIELD_SPEC_FIELDS.map(String::from)));
+        each(label.get_mut("fields"), |spec| {
+            rename_keys(spec, &FIELD_SPEC_FIELDS.map(String::from))
+        });
     });
     for key in ["patches", "patchesJson6902"] {
         each(map.get_mut(key), |p| {
@@ -402,7 +412,9 @@ const FIELD_SPEC_FIELDS: [&str; 5] = ["group", "version", "kind", "path", "creat
 
 /// Renames the keys of `value` that match a field of `T` only case-insensitively.
 fn rename_fields<T: Serialize + Default>(value: &mut Value) {
-    let Ok(Value::Object(known)) = serde_json::to_value(T::default()) else { return };
+    let Ok(Value::Object(known)) = serde_json::to_value(T::default()) else {
+        return;
+    };
     let names: Vec<String> = known.keys().cloned().collect();
     rename_keys(value, &names);
 }
@@ -413,7 +425,12 @@ fn rename_keys(value: &mut Value, names: &[String]) {
     let renames: Vec<(String, String)> = map
         .keys()
         .filter(|k| !names.contains(*k))
-        .filter_map(|k| names.iter().find(|c| c.eq_ignore_ascii_case(k)).map(|c| (k.clone(), c.clone())))
+        .filter_map(|k| {
+            names
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(k))
+                .map(|c| (k.clone(), c.clone()))
+        })
         .collect();
     for (from, to) in renames {
         if let Some(v) = map.shift_remove(&from) {
@@ -428,18 +445,31 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_errors_naming_the_field() {
-        let err = Kustomization::parse("resources: [a.yaml]\nresourcez: []\n", "k/kustomization.yaml").expect_err("unknown");
+        let err = Kustomization::parse(
+            "resources: [a.yaml]\nresourcez: []\n",
+            "k/kustomization.yaml",
+        )
+        .expect_err("unknown");
         assert!(err.to_string().contains("k/kustomization.yaml"), "{err}");
         assert!(err.to_string().contains("resourcez"), "{err}");
         let k = Kustomization::parse("namePrefix: p-\nresources: [a.yaml]\n", "k").expect("valid");
         assert_eq!(k.name_prefix.as_deref(), Some("p-"));
         let k = Kustomization::parse("nameprefix: q-\n", "k").expect("case-insensitive like Go");
         assert_eq!(k.name_prefix.as_deref(), Some("q-"));
-        let k = Kustomization::parse("images:\n- name: nginx\n  newtag: \"1.0\"\n", "k").expect("nested too");
-        assert_eq!(k.images.as_ref().and_then(|i| i[0].new_tag.as_deref()), Some("1.0"));
-        let err = Kustomization::parse("images:\n- name: nginx\n  foo: 1\n", "k").expect_err("unknown nested");
+        let k = Kustomization::parse("images:\n- name: nginx\n  newtag: \"1.0\"\n", "k")
+            .expect("nested too");
+        assert_eq!(
+            k.images.as_ref().and_then(|i| i[0].new_tag.as_deref()),
+            Some("1.0")
+        );
+        let err = Kustomization::parse("images:\n- name: nginx\n  foo: 1\n", "k")
+            .expect_err("unknown nested");
         assert!(err.to_string().contains("foo"), "{err}");
-        let k = Kustomization::parse("commonLabels:\n  NamePrefix: x\n", "k").expect("free-form maps kept");
-        assert!(k.common_labels.is_some_and(|l| l.contains_key("NamePrefix")));
+        let k = Kustomization::parse("commonLabels:\n  NamePrefix: x\n", "k")
+            .expect("free-form maps kept");
+        assert!(
+            k.common_labels
+                .is_some_and(|l| l.contains_key("NamePrefix"))
+        );
     }
 }

@@ -35,7 +35,9 @@ pub enum Error {
         root: String,
     },
     /// A remote resource (URL), which this engine never fetches.
-    #[error("{referrer}: remote resources are not supported ('{url}'); fetch remote content with a GitRepository or OCIRepository source")]
+    #[error(
+        "{referrer}: remote resources are not supported ('{url}'); fetch remote content with a GitRepository or OCIRepository source"
+    )]
     Remote {
         /// The kustomization directory that referenced it.
         referrer: String,
@@ -64,9 +66,15 @@ impl<'a> Dir<'a> {
     /// as in kustomize, whose restrictor applies to files).
     pub fn resolve(&self, rel: &str) -> Result<String, Error> {
         if is_remote(rel) {
-            return Err(Error::Remote { referrer: self.label(), url: rel.to_string() });
+            return Err(Error::Remote {
+                referrer: self.label(),
+                url: rel.to_string(),
+            });
         }
-        fs::join(self.path, rel).ok_or_else(|| Error::Escapes { referrer: self.label(), path: rel.to_string() })
+        fs::join(self.path, rel).ok_or_else(|| Error::Escapes {
+            referrer: self.label(),
+            path: rel.to_string(),
+        })
     }
 
     /// Reads a file referenced by this kustomization, enforcing the load restrictor.
@@ -77,12 +85,22 @@ impl<'a> Dir<'a> {
     /// before the restrictor is considered.
     pub fn read(&self, rel: &str) -> Result<(String, String), Error> {
         let path = self.resolve(rel)?;
-        let fs_error = |source| Error::Fs { referrer: self.label(), path: rel.to_string(), source };
+        let fs_error = |source| Error::Fs {
+            referrer: self.label(),
+            path: rel.to_string(),
+            source,
+        };
         if self.options.load_restrictor == LoadRestrictor::RootOnly {
             let real = self.fs.real_path(&path).map_err(fs_error)?;
-            let root = self.fs.real_path(self.path).unwrap_or_else(|_| self.path.to_string());
+            let root = self
+                .fs
+                .real_path(self.path)
+                .unwrap_or_else(|_| self.path.to_string());
             if !is_within(&real, &root) {
-                return Err(Error::Restricted { path, root: self.path.to_string() });
+                return Err(Error::Restricted {
+                    path,
+                    root: self.path.to_string(),
+                });
             }
         }
         let bytes = self.fs.read(&path).map_err(fs_error)?;
@@ -106,7 +124,11 @@ impl<'a> Dir<'a> {
 
     /// The directory `rel` relative to this one.
     pub fn sub(&self, path: &'a str) -> Dir<'a> {
-        Dir { fs: self.fs, path, options: self.options }
+        Dir {
+            fs: self.fs,
+            path,
+            options: self.options,
+        }
     }
 }
 
@@ -118,9 +140,19 @@ pub fn is_within(path: &str, dir: &str) -> bool {
 /// Whether a resource entry is a remote URL (git or http), which kustomize would fetch.
 pub fn is_remote(rel: &str) -> bool {
     let lower = rel.to_ascii_lowercase();
-    ["http://", "https://", "git::", "git@", "ssh://", "git://", "github.com/", "gitlab.com/", "bitbucket.org/"]
-        .iter()
-        .any(|p| lower.starts_with(p))
+    [
+        "http://",
+        "https://",
+        "git::",
+        "git@",
+        "ssh://",
+        "git://",
+        "github.com/",
+        "gitlab.com/",
+        "bitbucket.org/",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
 }
 
 #[cfg(test)]
@@ -133,17 +165,34 @@ mod tests {
         let mut fs = MemFs::new();
         fs.add("base/a.yaml", "a").add("overlay/b.yaml", "b");
         let root_only = Options::default();
-        let dir = Dir { fs: &fs, path: "overlay", options: &root_only };
+        let dir = Dir {
+            fs: &fs,
+            path: "overlay",
+            options: &root_only,
+        };
         assert_eq!(dir.read("b.yaml").expect("inside").1, "b");
-        assert!(matches!(dir.read("../base/a.yaml"), Err(Error::Restricted { .. })));
+        assert!(matches!(
+            dir.read("../base/a.yaml"),
+            Err(Error::Restricted { .. })
+        ));
         assert!(matches!(dir.read("../../x"), Err(Error::Escapes { .. })));
-        assert!(matches!(dir.read("https://example.com/x.yaml"), Err(Error::Remote { .. })));
+        assert!(matches!(
+            dir.read("https://example.com/x.yaml"),
+            Err(Error::Remote { .. })
+        ));
         // A missing file is missing, wherever it is (kubectl: evalsymlink failure … no
         // such file or directory), rather than outside the directory.
         let missing = dir.read("../base/none.yaml").expect_err("missing");
-        assert_eq!(missing.to_string(), "overlay: '../base/none.yaml': 'base/none.yaml' does not exist");
+        assert_eq!(
+            missing.to_string(),
+            "overlay: '../base/none.yaml': 'base/none.yaml' does not exist"
+        );
         let flux = Options::flux();
-        let dir = Dir { fs: &fs, path: "overlay", options: &flux };
+        let dir = Dir {
+            fs: &fs,
+            path: "overlay",
+            options: &flux,
+        };
         assert_eq!(dir.read("../base/a.yaml").expect("allowed").1, "a");
     }
 
@@ -160,12 +209,23 @@ mod tests {
         std::os::unix::fs::symlink("own.yaml", tmp.join("app/inner.yaml")).expect("symlink");
         let fs = crate::kustomize::DiskFs::new(&tmp).expect("root");
         let root_only = Options::default();
-        let dir = Dir { fs: &fs, path: "app", options: &root_only };
+        let dir = Dir {
+            fs: &fs,
+            path: "app",
+            options: &root_only,
+        };
         let err = dir.read("link.yaml").expect_err("points out of app");
-        assert_eq!(err.to_string(), "security; file 'app/link.yaml' is not in or below 'app'");
+        assert_eq!(
+            err.to_string(),
+            "security; file 'app/link.yaml' is not in or below 'app'"
+        );
         assert_eq!(dir.read("inner.yaml").expect("inside").1, "o");
         let flux = Options::flux();
-        let dir = Dir { fs: &fs, path: "app", options: &flux };
+        let dir = Dir {
+            fs: &fs,
+            path: "app",
+            options: &flux,
+        };
         assert_eq!(dir.read("link.yaml").expect("inside the root").1, "s");
         let _ = std::fs::remove_dir_all(&tmp);
     }

@@ -22,8 +22,8 @@
 mod accumulate;
 mod build_metadata;
 pub mod fs;
-pub mod loader;
 pub mod kustomization;
+pub mod loader;
 pub mod resource;
 mod sort;
 
@@ -75,7 +75,11 @@ impl Options {
     /// The options Flux's kustomize-controller builds with: no load restriction (within
     /// the artifact), input order, generated kustomizations.
     pub fn flux() -> Self {
-        Options { load_restrictor: LoadRestrictor::None, reorder: Reorder::None, generate_if_missing: true }
+        Options {
+            load_restrictor: LoadRestrictor::None,
+            reorder: Reorder::None,
+            generate_if_missing: true,
+        }
     }
 }
 
@@ -96,7 +100,9 @@ pub enum Error {
     #[error(transparent)]
     ResMap(#[from] resource::Error),
     /// A directory has no kustomization file.
-    #[error("unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{0}'")]
+    #[error(
+        "unable to find one of 'kustomization.yaml', 'kustomization.yml' or 'Kustomization' in directory '{0}'"
+    )]
     MissingKustomization(String),
     /// Kustomizations refer to each other in a cycle.
     #[error("cycle detected: '{0}' is already being built")]

@@ -47,9 +47,21 @@ impl fmt::Display for ResId {
     /// kustomize's `ResId.String()` form: `[noGrp]/v1/ConfigMap/[noNs]/name`-like, printed
     /// as `Kind.version.group/name.namespace` in its error messages.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let group = if self.group.is_empty() { "[noGrp]" } else { &self.group };
-        let ns = if self.namespace.is_empty() { "[noNs]" } else { &self.namespace };
-        write!(f, "{}.{}.{}/{}.{}", self.kind, self.version, group, self.name, ns)
+        let group = if self.group.is_empty() {
+            "[noGrp]"
+        } else {
+            &self.group
+        };
+        let ns = if self.namespace.is_empty() {
+            "[noNs]"
+        } else {
+            &self.namespace
+        };
+        write!(
+            f,
+            "{}.{}.{}/{}.{}",
+            self.kind, self.version, group, self.name, ns
+        )
     }
 }
 
@@ -107,7 +119,10 @@ impl Resource {
 
     /// The id the resource was loaded with (before any rename).
     pub fn original_id(&self) -> ResId {
-        self.previous_ids.first().cloned().unwrap_or_else(|| self.id())
+        self.previous_ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.id())
     }
 
     /// Records the current id before a transformer changes name, namespace or kind.
@@ -218,6 +233,9 @@ impl ResMap {
 
 impl FromIterator<Resource> for ResMap {
     fn from_iter<I: IntoIterator<Item = Resource>>(iter: I) -> Self {
-        ResMap { resources: iter.into_iter().collect(), index: None }
+        ResMap {
+            resources: iter.into_iter().collect(),
+            index: None,
+        }
     }
 }

@@ -30,7 +30,10 @@ const ORDER_FIRST: [&str; 22] = [
     "PodDisruptionBudget",
 ];
 /// …and these last.
-const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: [&str; 2] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 /// Checks the top kustomization's `sortOptions` as kustomize's `SortOrderTransformer`
 /// does before sorting (`sortOptions` of other kustomizations are never read): the order
@@ -38,7 +41,9 @@ const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhoo
 /// build calls it (mapping the message to [`Error::SortOptions`](super::Error)) before
 /// [`order`].
 pub fn validate(options: Option<&SortOptions>) -> Result<(), String> {
-    let Some(options) = options else { return Ok(()) };
+    let Some(options) = options else {
+        return Ok(());
+    };
     let order = options.order.as_deref().unwrap_or("");
     if order != "fifo" && order != "legacy" {
         return Err("the field 'sortOptions.order' must be one of [fifo, legacy]".into());
@@ -57,8 +62,12 @@ pub fn order(resources: &mut [Resource], reorder: Reorder, options: Option<&Sort
         Some("fifo") => {}
         Some("legacy") => {
             let legacy = options.and_then(|o| o.legacy_sort_options.as_ref());
-            let first: Vec<&str> = legacy.map_or(ORDER_FIRST.to_vec(), |l| l.order_first.iter().map(String::as_str).collect());
-            let last: Vec<&str> = legacy.map_or(ORDER_LAST.to_vec(), |l| l.order_last.iter().map(String::as_str).collect());
+            let first: Vec<&str> = legacy.map_or(ORDER_FIRST.to_vec(), |l| {
+                l.order_first.iter().map(String::as_str).collect()
+            });
+            let last: Vec<&str> = legacy.map_or(ORDER_LAST.to_vec(), |l| {
+                l.order_last.iter().map(String::as_str).collect()
+            });
             legacy_sort(resources, &first, &last);
         }
         _ if reorder == Reorder::Legacy => legacy_sort(resources, &ORDER_FIRST, &ORDER_LAST),
@@ -89,7 +98,12 @@ fn legacy_sort(resources: &mut [Resource], first: &[&str], last: &[&str]) {
         .iter()
         .map(|r| {
             let id = r.id();
-            Key { rank: rank(&id.kind), gvk: gvk_string(&id), ns_name: id_sort_string(&id), id }
+            Key {
+                rank: rank(&id.kind),
+                gvk: gvk_string(&id),
+                ns_name: id_sort_string(&id),
+                id,
+            }
         })
         .collect();
     let mut order: Vec<usize> = (0..resources.len()).collect();
@@ -101,7 +115,10 @@ fn legacy_sort(resources: &mut [Resource], first: &[&str], last: &[&str]) {
             if ka.rank != kb.rank {
                 return ka.rank.cmp(&kb.rank);
             }
-            if ia.kind == "Namespace" && ib.kind == "Namespace" && (ia.group.is_empty() || ib.group.is_empty()) {
+            if ia.kind == "Namespace"
+                && ib.kind == "Namespace"
+                && (ia.group.is_empty() || ib.group.is_empty())
+            {
                 return kb.gvk.cmp(&ka.gvk);
             }
             return ka.gvk.cmp(&kb.gvk);
@@ -122,7 +139,11 @@ fn legacy_sort(resources: &mut [Resource], first: &[&str], last: &[&str]) {
 /// The namespace and name part of kustomize's `legacyResIDSortString` (the GVK part is
 /// equal whenever it is compared).
 fn id_sort_string(id: &ResId) -> String {
-    let ns = if id.namespace.is_empty() { "~X" } else { &id.namespace };
+    let ns = if id.namespace.is_empty() {
+        "~X"
+    } else {
+        &id.namespace
+    };
     let name = if id.name.is_empty() { "~N" } else { &id.name };
     format!("{ns}|{name}")
 }
@@ -130,7 +151,11 @@ fn id_sort_string(id: &ResId) -> String {
 /// kustomize's `Gvk.String()`: `[noGrp]`-style placeholders for empty parts.
 fn gvk_string(id: &ResId) -> String {
     let group = if id.group.is_empty() { "~G" } else { &id.group };
-    let version = if id.version.is_empty() { "~V" } else { &id.version };
+    let version = if id.version.is_empty() {
+        "~V"
+    } else {
+        &id.version
+    };
     let kind = if id.kind.is_empty() { "~K" } else { &id.kind };
     format!("{group}_{version}_{kind}")
 }

@@ -46,7 +46,11 @@ pub enum Error {
 #[derive(Debug, Clone, PartialEq)]
 enum Node {
     Text(String),
-    Func { param: String, name: String, args: Vec<Node> },
+    Func {
+        param: String,
+        name: String,
+        args: Vec<Node>,
+    },
     List(Vec<Node>),
 }
 
@@ -247,7 +251,11 @@ impl Parser {
                 _ => return Err(Error::BadSubstitution),
             }
         }
-        Ok(if nodes.len() == 1 { nodes.remove(0) } else { Node::List(nodes) })
+        Ok(if nodes.len() == 1 {
+            nodes.remove(0)
+        } else {
+            Node::List(nodes)
+        })
     }
 
     fn parse_func(&mut self) -> Result<Node, Error> {
@@ -271,7 +279,11 @@ impl Parser {
         }
         self.set(accept_ident, RBRACK);
         match self.s.scan() {
-            Token::Rbrack => Ok(Node::Func { param: name, name: String::new(), args: Vec::new() }),
+            Token::Rbrack => Ok(Node::Func {
+                param: name,
+                name: String::new(),
+                args: Vec::new(),
+            }),
             _ => Err(Error::MissingClosingBrace),
         }
     }
@@ -345,7 +357,11 @@ impl Parser {
     }
 
     fn parse_default_func(&mut self, param: String) -> Result<Node, Error> {
-        let accept: Accept = if self.s.peek() == '=' { accept_one_equal } else { accept_default_func };
+        let accept: Accept = if self.s.peek() == '=' {
+            accept_one_equal
+        } else {
+            accept_default_func
+        };
         let name = self.operator(accept, Error::DefaultFunction)?;
         let mut args = Vec::new();
         while self.s.peek() != '}' {
@@ -358,14 +374,22 @@ impl Parser {
     fn parse_simple_op(&mut self, param: String, accept: Accept) -> Result<Node, Error> {
         let name = self.operator(accept, Error::BadSubstitution)?;
         self.consume_rbrack()?;
-        Ok(Node::Func { param, name, args: Vec::new() })
+        Ok(Node::Func {
+            param,
+            name,
+            args: Vec::new(),
+        })
     }
 
     fn parse_len_func(&mut self) -> Result<Node, Error> {
         let name = self.operator(accept_one_hash, Error::BadSubstitution)?;
         let param = self.operator(accept_ident, Error::BadSubstitution)?;
         self.consume_rbrack()?;
-        Ok(Node::Func { param, name, args: Vec::new() })
+        Ok(Node::Func {
+            param,
+            name,
+            args: Vec::new(),
+        })
     }
 }
 
@@ -387,7 +411,9 @@ impl Template {
             escapes: 0,
             accept: accept_rune,
         };
-        Ok(Template { root: Parser { s }.parse_any()? })
+        Ok(Template {
+            root: Parser { s }.parse_any()?,
+        })
     }
 
     /// Evaluates the template. `lookup` returns `None` for a variable that is not set;
@@ -405,7 +431,11 @@ pub fn eval(text: &str, lookup: impl Fn(&str) -> Option<String>) -> Result<Strin
     Template::parse(text)?.execute(&lookup)
 }
 
-fn eval_node(node: &Node, lookup: &dyn Fn(&str) -> Option<String>, out: &mut String) -> Result<(), Error> {
+fn eval_node(
+    node: &Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    out: &mut String,
+) -> Result<(), Error> {
     match node {
         Node::Text(text) => out.push_str(text),
         Node::List(nodes) => {
@@ -434,4 +464,3 @@ fn eval_node(node: &Node, lookup: &dyn Fn(&str) -> Option<String>, out: &mut Str
 fn is_default_op(name: &str) -> bool {
     matches!(name, "-" | "+" | "=" | "?" | ":-" | ":+" | ":=" | ":?")
 }
-

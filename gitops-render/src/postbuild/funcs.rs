@@ -13,9 +13,15 @@ pub(super) fn apply(name: &str, s: &str, args: &[String]) -> String {
         "^^" => s.chars().map(|c| single(c, c.to_uppercase())).collect(),
         "#" if args.is_empty() => s.len().to_string(),
         "#" => glob::trim_shortest_prefix(s, &args[0]),
-        "##" => args.first().map_or_else(|| s.to_string(), |p| glob::trim_longest_prefix(s, p)),
-        "%" => args.first().map_or_else(|| s.to_string(), |p| glob::trim_shortest_suffix(s, p)),
-        "%%" => args.first().map_or_else(|| s.to_string(), |p| glob::trim_longest_suffix(s, p)),
+        "##" => args
+            .first()
+            .map_or_else(|| s.to_string(), |p| glob::trim_longest_prefix(s, p)),
+        "%" => args
+            .first()
+            .map_or_else(|| s.to_string(), |p| glob::trim_shortest_suffix(s, p)),
+        "%%" => args
+            .first()
+            .map_or_else(|| s.to_string(), |p| glob::trim_longest_suffix(s, p)),
         ":" => substr(s, args),
         "/#" => match args {
             [p, r] if s.starts_with(p.as_str()) => s.replacen(p.as_str(), r, 1),
@@ -47,7 +53,11 @@ pub(super) fn apply(name: &str, s: &str, args: &[String]) -> String {
 
 /// Go's `unicode.ToUpper`/`ToLower` map one rune to one rune.
 fn single(c: char, mut mapped: impl ExactSizeIterator<Item = char>) -> char {
-    if mapped.len() == 1 { mapped.next().unwrap_or(c) } else { c }
+    if mapped.len() == 1 {
+        mapped.next().unwrap_or(c)
+    } else {
+        c
+    }
 }
 
 fn map_first<I>(s: &str, f: fn(char) -> I) -> String
@@ -93,18 +103,32 @@ fn go_replace(s: &str, pat: &str, rep: &str, n: Option<usize>) -> String {
 fn substr(s: &str, args: &[String]) -> String {
     let bytes = s.as_bytes();
     let len = bytes.len() as i64;
-    let Some(pos) = args.first().and_then(|a| go_atoi(a)) else { return s.to_string() };
+    let Some(pos) = args.first().and_then(|a| go_atoi(a)) else {
+        return s.to_string();
+    };
     let mut pos = pos;
     if pos < 0 {
         pos = (len + pos).max(0);
     }
-    let slice = |from: i64, to: i64| String::from_utf8_lossy(&bytes[from as usize..to as usize]).into_owned();
+    let slice = |from: i64, to: i64| {
+        String::from_utf8_lossy(&bytes[from as usize..to as usize]).into_owned()
+    };
     if args.len() == 1 {
-        return if pos < len { slice(pos, len) } else { String::new() };
+        return if pos < len {
+            slice(pos, len)
+        } else {
+            String::new()
+        };
     }
-    let Some(length) = go_atoi(&args[1]) else { return s.to_string() };
+    let Some(length) = go_atoi(&args[1]) else {
+        return s.to_string();
+    };
     if pos + length >= len {
-        return if pos < len { slice(pos, len) } else { String::new() };
+        return if pos < len {
+            slice(pos, len)
+        } else {
+            String::new()
+        };
     }
     if length < 0 {
         return s.to_string();

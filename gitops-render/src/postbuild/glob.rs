@@ -69,7 +69,9 @@ fn match_chunk<'a>(chunk: &str, s: &'a str) -> (&'a str, bool, bool) {
     let mut chunk = chunk;
     let mut s = s;
     while !chunk.is_empty() {
-        let Some(r) = s.chars().next() else { return ("", false, false) };
+        let Some(r) = s.chars().next() else {
+            return ("", false, false);
+        };
         match chunk.as_bytes()[0] {
             b'[' => {
                 s = &s[r.len_utf8()..];
@@ -86,11 +88,15 @@ fn match_chunk<'a>(chunk: &str, s: &'a str) -> (&'a str, bool, bool) {
                         chunk = &chunk[1..];
                         break;
                     }
-                    let Some((lo, rest)) = get_esc(chunk) else { return ("", false, true) };
+                    let Some((lo, rest)) = get_esc(chunk) else {
+                        return ("", false, true);
+                    };
                     chunk = rest;
                     let mut hi = lo;
                     if chunk.starts_with('-') {
-                        let Some((h, rest)) = get_esc(&chunk[1..]) else { return ("", false, true) };
+                        let Some((h, rest)) = get_esc(&chunk[1..]) else {
+                            return ("", false, true);
+                        };
                         hi = h;
                         chunk = rest;
                     }

@@ -99,13 +99,19 @@ pub struct Options {
 impl Options {
     /// kustomize-controller's defaults: strict, strategy `WithVariables`.
     pub fn flux() -> Self {
-        Options { strict: true, always: false }
+        Options {
+            strict: true,
+            always: false,
+        }
     }
 
     /// The options for a Kustomization's `spec.postBuild` (its `substituteStrategy`) with
     /// the controller's strict-substitution setting.
     pub fn for_post_build(post_build: &PostBuild, strict: bool) -> Self {
-        Options { strict, always: post_build.substitute_strategy == Some(SubstituteStrategy::Always) }
+        Options {
+            strict,
+            always: post_build.substitute_strategy == Some(SubstituteStrategy::Always),
+        }
     }
 }
 
@@ -125,7 +131,10 @@ pub struct VarSource {
 impl VarSource {
     /// A source for a `substituteFrom` reference and the `data` read for it (`None`
     /// when the object does not exist).
-    pub fn from_reference(reference: &SubstituteReference, data: Option<BTreeMap<String, String>>) -> Self {
+    pub fn from_reference(
+        reference: &SubstituteReference,
+        data: Option<BTreeMap<String, String>>,
+    ) -> Self {
         VarSource {
             kind: reference.kind.as_str().to_string(),
             name: reference.name.clone(),
@@ -152,7 +161,10 @@ pub fn vars_from(
             }
             None if source.optional => {}
             None => {
-                return Err(PostBuildError::SourceNotFound { kind: source.kind.clone(), name: source.name.clone() });
+                return Err(PostBuildError::SourceNotFound {
+                    kind: source.kind.clone(),
+                    name: source.name.clone(),
+                });
             }
         }
     }
@@ -163,7 +175,11 @@ pub fn vars_from(
 }
 
 /// Substitutes `vars` into every object (see the module docs); stops at the first error.
-pub fn substitute(objects: &mut [Object], vars: &BTreeMap<String, String>, opts: &Options) -> Result<(), PostBuildError> {
+pub fn substitute(
+    objects: &mut [Object],
+    vars: &BTreeMap<String, String>,
+    opts: &Options,
+) -> Result<(), PostBuildError> {
     for object in objects.iter_mut() {
         substitute_object(object, vars, opts)?;
     }
@@ -172,7 +188,8 @@ pub fn substitute(objects: &mut [Object], vars: &BTreeMap<String, String>, opts:
 
 /// Whether the object opted out with `kustomize.toolkit.fluxcd.io/substitute: disabled`.
 pub fn is_disabled(object: &Object) -> bool {
-    object.label(SUBSTITUTE_KEY) == Some(DISABLED_VALUE) || object.annotation(SUBSTITUTE_KEY) == Some(DISABLED_VALUE)
+    object.label(SUBSTITUTE_KEY) == Some(DISABLED_VALUE)
+        || object.annotation(SUBSTITUTE_KEY) == Some(DISABLED_VALUE)
 }
 
 /// Substitutes one object; returns whether substitution ran on it.
@@ -186,7 +203,11 @@ pub fn substitute_object(
     }
     let gvk = gvk_string(object);
     if let Some(var) = vars.keys().find(|k| !valid_var_name(k)) {
-        return Err(PostBuildError::InvalidVarName { object: Box::new(object.id()), gvk, var: var.clone() });
+        return Err(PostBuildError::InvalidVarName {
+            object: Box::new(object.id()),
+            gvk,
+            var: var.clone(),
+        });
     }
     let text = yaml::to_string(object.as_value());
     let strict = opts.strict;
@@ -195,13 +216,26 @@ pub fn substitute_object(
         None if strict => None,
         None => Some(String::new()),
     })
-    .map_err(|source| PostBuildError::Substitution { object: Box::new(object.id()), gvk: gvk.clone(), source })?;
-    let yaml_err = |message: String| PostBuildError::Yaml { object: Box::new(object.id()), gvk: gvk.clone(), message };
-    let docs = yaml::load_documents(&out, &LoadOptions::with_schema(Schema::GoYamlV2)).map_err(|e| yaml_err(e.to_string()))?;
+    .map_err(|source| PostBuildError::Substitution {
+        object: Box::new(object.id()),
+        gvk: gvk.clone(),
+        source,
+    })?;
+    let yaml_err = |message: String| PostBuildError::Yaml {
+        object: Box::new(object.id()),
+        gvk: gvk.clone(),
+        message,
+    };
+    let docs = yaml::load_documents(&out, &LoadOptions::with_schema(Schema::GoYamlV2))
+        .map_err(|e| yaml_err(e.to_string()))?;
     let mut docs = docs.into_iter().map(|d| d.value).filter(|v| !v.is_null());
     let value = match (docs.next(), docs.next()) {
         (Some(value @ Value::Object(_)), None) => value,
-        _ => return Err(yaml_err("the substituted text is not a single mapping".to_string())),
+        _ => {
+            return Err(yaml_err(
+                "the substituted text is not a single mapping".to_string(),
+            ));
+        }
     };
     *object = Object::from_value(value).map_err(|e| yaml_err(e.to_string()))?;
     Ok(true)
@@ -216,7 +250,13 @@ pub fn valid_var_name(name: &str) -> bool {
 
 /// kustomize's `Gvk.String()`: `Kind.version.group`, `[noGrp]` for the core group.
 fn gvk_string(object: &Object) -> String {
-    let or = |s: &str, none: &str| if s.is_empty() { none.to_string() } else { s.to_string() };
+    let or = |s: &str, none: &str| {
+        if s.is_empty() {
+            none.to_string()
+        } else {
+            s.to_string()
+        }
+    };
     format!(
         "{}.{}.{}",
         or(object.kind(), "[noKind]"),

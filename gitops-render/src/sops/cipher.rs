@@ -56,7 +56,8 @@ pub fn format_float(f: f64) -> String {
 
 #[allow(clippy::expect_used)]
 static ENC_RE: LazyLock<regex_lite::Regex> = LazyLock::new(|| {
-    regex_lite::Regex::new(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]").expect("static regex")
+    regex_lite::Regex::new(r"^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]")
+        .expect("static regex")
 });
 
 /// Decrypts one value. An empty string is returned as an empty string (SOPS never
@@ -69,15 +70,23 @@ pub fn decrypt(ciphertext: &str, key: &[u8], additional_data: &str) -> Result<Pl
         .captures(ciphertext)
         .ok_or_else(|| format!("Input string {ciphertext} does not match sops' data format"))?;
     let field = |i: usize| caps.get(i).map_or("", |m| m.as_str());
-    let data = STANDARD.decode(field(1)).map_err(|e| format!("Error base64-decoding data: {e}"))?;
-    let iv = STANDARD.decode(field(2)).map_err(|e| format!("Error base64-decoding iv: {e}"))?;
-    let tag = STANDARD.decode(field(3)).map_err(|e| format!("Error base64-decoding tag: {e}"))?;
+    let data = STANDARD
+        .decode(field(1))
+        .map_err(|e| format!("Error base64-decoding data: {e}"))?;
+    let iv = STANDARD
+        .decode(field(2))
+        .map_err(|e| format!("Error base64-decoding iv: {e}"))?;
+    let tag = STANDARD
+        .decode(field(3))
+        .map_err(|e| format!("Error base64-decoding tag: {e}"))?;
     let datatype = field(4);
     if key.len() != 32 {
         return Err(format!("crypto/aes: invalid key size {}", key.len()));
     }
     if tag.len() != 16 {
-        return Err("Could not decrypt with AES_GCM: cipher: message authentication failed".to_string());
+        return Err(
+            "Could not decrypt with AES_GCM: cipher: message authentication failed".to_string(),
+        );
     }
     let mut buf = data;
     let tag = GenericArray::from_slice(&tag);
@@ -97,15 +106,26 @@ pub fn decrypt(ciphertext: &str, key: &[u8], additional_data: &str) -> Result<Pl
         ),
         n => return Err(format!("unsupported AES-GCM nonce size {n}")),
     };
-    opened.map_err(|_| "Could not decrypt with AES_GCM: cipher: message authentication failed".to_string())?;
+    opened.map_err(|_| {
+        "Could not decrypt with AES_GCM: cipher: message authentication failed".to_string()
+    })?;
     let text = || String::from_utf8_lossy(&buf).into_owned();
     Ok(match datatype {
         "str" => Plain::Str(text()),
-        "int" => Plain::Int(go_atoi(&text()).ok_or_else(|| format!("strconv.Atoi: parsing {:?}: invalid syntax", text()))?),
-        "float" => Plain::Float(
-            text().parse::<f64>().map_err(|_| format!("strconv.ParseFloat: parsing {:?}: invalid syntax", text()))?,
+        "int" => Plain::Int(
+            go_atoi(&text())
+                .ok_or_else(|| format!("strconv.Atoi: parsing {:?}: invalid syntax", text()))?,
         ),
-        "bool" => Plain::Bool(go_parse_bool(&text()).ok_or_else(|| format!("strconv.ParseBool: parsing {:?}: invalid syntax", text()))?),
+        "float" => Plain::Float(
+            text()
+                .parse::<f64>()
+                .map_err(|_| format!("strconv.ParseFloat: parsing {:?}: invalid syntax", text()))?,
+        ),
+        "bool" => {
+            Plain::Bool(go_parse_bool(&text()).ok_or_else(|| {
+                format!("strconv.ParseBool: parsing {:?}: invalid syntax", text())
+            })?)
+        }
         "bytes" => Plain::Bytes(buf),
         "time" => Plain::Time(text()),
         "comment" => Plain::Comment(text()),

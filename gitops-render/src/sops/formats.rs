@@ -75,26 +75,44 @@ pub(crate) struct Loaded {
 
 /// Reads an encrypted file and takes the `sops` metadata out of it.
 pub(crate) fn load(data: &[u8], format: Format) -> Result<Loaded, SopsError> {
-    let fail = |e: String| SopsError::format(format!("failed to load encrypted {} data: {e}", format.name()));
+    let fail = |e: String| {
+        SopsError::format(format!(
+            "failed to load encrypted {} data: {e}",
+            format.name()
+        ))
+    };
     let mut branches = match format {
         Format::Json | Format::Binary => {
-            let value: Value = serde_json::from_slice(data).map_err(|e| fail(format!("Could not unmarshal input data: {e}")))?;
+            let value: Value = serde_json::from_slice(data)
+                .map_err(|e| fail(format!("Could not unmarshal input data: {e}")))?;
             if !value.is_object() {
-                return Err(fail("SOPS only supports JSON files with a top-level object".to_string()));
+                return Err(fail(
+                    "SOPS only supports JSON files with a top-level object".to_string(),
+                ));
             }
             vec![value]
         }
         Format::Yaml => {
             let text = std::str::from_utf8(data).map_err(|e| fail(e.to_string()))?;
-            let docs = yaml::load_documents(text, &LoadOptions::default()).map_err(|e| fail(e.to_string()))?;
-            docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect()
+            let docs = yaml::load_documents(text, &LoadOptions::default())
+                .map_err(|e| fail(e.to_string()))?;
+            docs.into_iter()
+                .map(|d| d.value)
+                .filter(|v| !v.is_null())
+                .collect()
         }
         Format::Dotenv => vec![load_dotenv(data).map_err(fail)?],
         Format::Ini => return Err(fail("the INI format is not supported".to_string())),
     };
     let metadata = if format == Format::Dotenv {
-        let Some(Value::Object(first)) = branches.first_mut() else { return Err(SopsError::MetadataNotFound) };
-        let keys: Vec<String> = first.keys().filter(|k| k.starts_with("sops_")).cloned().collect();
+        let Some(Value::Object(first)) = branches.first_mut() else {
+            return Err(SopsError::MetadataNotFound);
+        };
+        let keys: Vec<String> = first
+            .keys()
+            .filter(|k| k.starts_with("sops_"))
+            .cloned()
+            .collect();
         let mut flat = Map::new();
         for key in keys {
             if let Some(v) = first.shift_remove(&key) {
@@ -131,7 +149,9 @@ fn load_dotenv(data: &[u8]) -> Result<Value, String> {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        let (key, value) = line.split_once('=').ok_or_else(|| format!("invalid dotenv input line: {line}"))?;
+        let (key, value) = line
+            .split_once('=')
+            .ok_or_else(|| format!("invalid dotenv input line: {line}"))?;
         map.insert(key.to_string(), Value::String(value.replace("\\n", "\n")));
     }
     Ok(Value::Object(map))
@@ -201,24 +221,37 @@ fn tokenize(path: &str) -> Vec<Token> {
             break;
         }
         rest = &rest[at + sep_len..];
-        current = if is_map { Token::Key(String::new()) } else { Token::Index(0) };
+        current = if is_map {
+            Token::Key(String::new())
+        } else {
+            Token::Index(0)
+        };
     }
     tokens
 }
 
 /// Prints decrypted branches in `format`.
 pub(crate) fn emit(branches: &[Value], format: Format) -> Result<Vec<u8>, SopsError> {
-    let fail = |e: String| SopsError::format(format!("failed to emit decrypted {} file: {e}", format.name()));
+    let fail = |e: String| {
+        SopsError::format(format!(
+            "failed to emit decrypted {} file: {e}",
+            format.name()
+        ))
+    };
     match format {
         Format::Json => {
-            let first = branches.first().ok_or_else(|| fail("no document".to_string()))?;
+            let first = branches
+                .first()
+                .ok_or_else(|| fail("no document".to_string()))?;
             let mut out = json_tab_indent(first);
             out.push('\n');
             Ok(out.into_bytes())
         }
         Format::Binary => match branches.first().and_then(|b| b.get("data")) {
             Some(Value::String(s)) => Ok(s.clone().into_bytes()),
-            Some(_) => Err(fail("'data' key in tree does not have a string value".to_string())),
+            Some(_) => Err(fail(
+                "'data' key in tree does not have a string value".to_string(),
+            )),
             None => Err(fail("no binary data found in tree".to_string())),
         },
         Format::Yaml => {
@@ -233,12 +266,16 @@ pub(crate) fn emit(branches: &[Value], format: Format) -> Result<Vec<u8>, SopsEr
         }
         Format::Dotenv => {
             let mut out = String::new();
-            let Some(Value::Object(map)) = branches.first() else { return Ok(Vec::new()) };
+            let Some(Value::Object(map)) = branches.first() else {
+                return Ok(Vec::new());
+            };
             for (key, value) in map {
                 let text = match value {
                     Value::String(s) => s.replace('\n', "\\n"),
                     Value::Object(_) | Value::Array(_) => {
-                        return Err(fail(format!("cannot use complex value in dotenv file; offending key {key}")));
+                        return Err(fail(format!(
+                            "cannot use complex value in dotenv file; offending key {key}"
+                        )));
                     }
                     Value::Bool(b) => b.to_string(),
                     Value::Number(n) => n.to_string(),

@@ -64,7 +64,10 @@ impl Keys {
                 PGP_EXT => keys.add_pgp_keys(value),
                 _ => Ok(()),
             };
-            result.map_err(|e| SopsError::KeyImport { name: name.clone(), message: e.to_string() })?;
+            result.map_err(|e| SopsError::KeyImport {
+                name: name.clone(),
+                message: e.to_string(),
+            })?;
         }
         Ok(keys)
     }
@@ -72,9 +75,16 @@ impl Keys {
     /// Adds the `AGE-SECRET-KEY-1…` lines of an identity file (`#` comments and blank
     /// lines are skipped).
     pub fn add_age_identities(&mut self, text: &str) -> Result<(), SopsError> {
-        for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let identity = age::x25519::Identity::from_str(line)
-                .map_err(|e| SopsError::KeyImport { name: "age identity".to_string(), message: e.to_string() })?;
+        for line in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let identity =
+                age::x25519::Identity::from_str(line).map_err(|e| SopsError::KeyImport {
+                    name: "age identity".to_string(),
+                    message: e.to_string(),
+                })?;
             self.age.push(identity);
         }
         Ok(())
@@ -82,12 +92,18 @@ impl Keys {
 
     /// Adds the secret keys of an armored (or binary) OpenPGP key block.
     pub fn add_pgp_keys(&mut self, data: &[u8]) -> Result<(), SopsError> {
-        let import = |e: pgp::errors::Error| SopsError::KeyImport { name: "PGP key".to_string(), message: e.to_string() };
+        let import = |e: pgp::errors::Error| SopsError::KeyImport {
+            name: "PGP key".to_string(),
+            message: e.to_string(),
+        };
         let keys: Vec<SignedSecretKey> = if data.starts_with(b"-----") {
             let (iter, _) = SignedSecretKey::from_armor_many(data).map_err(import)?;
             iter.collect::<Result<_, _>>().map_err(import)?
         } else {
-            SignedSecretKey::from_bytes_many(data).map_err(import)?.collect::<Result<_, _>>().map_err(import)?
+            SignedSecretKey::from_bytes_many(data)
+                .map_err(import)?
+                .collect::<Result<_, _>>()
+                .map_err(import)?
         };
         self.pgp.extend(keys);
         Ok(())
@@ -121,7 +137,11 @@ impl Keys {
                 ),
             });
         }
-        let group = meta.key_groups.first().map(Vec::as_slice).unwrap_or_default();
+        let group = meta
+            .key_groups
+            .first()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
         let mut errors = Vec::new();
         let ordered = group
             .iter()
@@ -133,20 +153,26 @@ impl Keys {
                 Err(e) => errors.push(e),
             }
         }
-        let detail = if errors.is_empty() { "no master keys in the file".to_string() } else { errors.join("; ") };
+        let detail = if errors.is_empty() {
+            "no master keys in the file".to_string()
+        } else {
+            errors.join("; ")
+        };
         Err(SopsError::DataKey {
-            message: format!("Error getting data key: 0 successful groups required, got 0: {detail}"),
+            message: format!(
+                "Error getting data key: 0 successful groups required, got 0: {detail}"
+            ),
         })
     }
 
     fn decrypt_master_key(&self, key: &MasterKey) -> Result<Vec<u8>, String> {
         match key {
-            MasterKey::Age { recipient, enc } => {
-                self.decrypt_age(enc).map_err(|e| format!("age key {recipient}: {e}"))
-            }
-            MasterKey::Pgp { fingerprint, enc } => {
-                self.decrypt_pgp(enc).map_err(|e| format!("PGP key {fingerprint}: {e}"))
-            }
+            MasterKey::Age { recipient, enc } => self
+                .decrypt_age(enc)
+                .map_err(|e| format!("age key {recipient}: {e}")),
+            MasterKey::Pgp { fingerprint, enc } => self
+                .decrypt_pgp(enc)
+                .map_err(|e| format!("PGP key {fingerprint}: {e}")),
             MasterKey::Other { kind } => Err(format!("{kind} keys are not supported")),
         }
     }
@@ -182,6 +208,8 @@ impl Keys {
                 Err(e) => last = e.to_string(),
             }
         }
-        Err(format!("failed to decrypt sops data key with PGP keys: {last}"))
+        Err(format!(
+            "failed to decrypt sops data key with PGP keys: {last}"
+        ))
     }
 }

@@ -91,7 +91,9 @@ pub enum SopsError {
         source: Box<SopsError>,
     },
     /// An object is still encrypted at apply time (Flux's exact message).
-    #[error("{object} is SOPS encrypted, configuring decryption is required for this secret to be reconciled")]
+    #[error(
+        "{object} is SOPS encrypted, configuring decryption is required for this secret to be reconciled"
+    )]
     NotDecrypted {
         /// The object.
         object: Box<ObjectId>,
@@ -100,19 +102,25 @@ pub enum SopsError {
 
 impl SopsError {
     fn format(message: impl Into<String>) -> Self {
-        SopsError::Format { message: message.into() }
+        SopsError::Format {
+            message: message.into(),
+        }
     }
 }
 
 /// Whether the object opted out with `kustomize.toolkit.fluxcd.io/decrypt: disabled`.
 pub fn is_decryption_disabled(object: &Object) -> bool {
-    object.annotation(DECRYPT_ANNOTATION).is_some_and(|v| v.eq_ignore_ascii_case("disabled"))
+    object
+        .annotation(DECRYPT_ANNOTATION)
+        .is_some_and(|v| v.eq_ignore_ascii_case("disabled"))
 }
 
 /// Whether the object is a SOPS document: a non-empty `sops` field with a non-empty `mac`.
 pub fn is_encrypted(object: &Object) -> bool {
     match object.as_map().get("sops") {
-        Some(Value::Object(sops)) => !sops.is_empty() && sops.get("mac").is_some_and(|m| !is_empty(m)),
+        Some(Value::Object(sops)) => {
+            !sops.is_empty() && sops.get("mac").is_some_and(|m| !is_empty(m))
+        }
         _ => false,
     }
 }
@@ -129,14 +137,21 @@ fn is_empty(v: &Value) -> bool {
 
 /// kustomize-controller's `IsEncryptedSecret`: a `v1` Secret with a `sops` field.
 pub fn is_encrypted_secret(object: &Object) -> bool {
-    object.kind() == "Secret" && object.api_version() == "v1" && object.as_map().contains_key("sops")
+    object.kind() == "Secret"
+        && object.api_version() == "v1"
+        && object.as_map().contains_key("sops")
 }
 
 /// The apply-time guard: fails on the first `v1` Secret that still has a `sops` field and
 /// does not opt out of decryption.
 pub fn check_decrypted(objects: &[Object]) -> Result<(), SopsError> {
-    match objects.iter().find(|o| is_encrypted_secret(o) && !is_decryption_disabled(o)) {
-        Some(object) => Err(SopsError::NotDecrypted { object: Box::new(object.id()) }),
+    match objects
+        .iter()
+        .find(|o| is_encrypted_secret(o) && !is_decryption_disabled(o))
+    {
+        Some(object) => Err(SopsError::NotDecrypted {
+            object: Box::new(object.id()),
+        }),
         None => Ok(()),
     }
 }
@@ -152,7 +167,8 @@ pub fn decrypt_object(object: &mut Object, keys: &Keys) -> Result<bool, SopsErro
         source: Box::new(e),
     };
     if is_encrypted(object) {
-        let decrypted = decrypt_value(object.as_value().clone(), keys).map_err(|e| wrap(object, "data".to_string(), e))?;
+        let decrypted = decrypt_value(object.as_value().clone(), keys)
+            .map_err(|e| wrap(object, "data".to_string(), e))?;
         let decrypted = Object::from_value(decrypted)
             .map_err(|e| wrap(object, "data".to_string(), SopsError::format(e.to_string())))?;
         *object = decrypted;
@@ -161,14 +177,25 @@ pub fn decrypt_object(object: &mut Object, keys: &Keys) -> Result<bool, SopsErro
     if object.kind() != "Secret" {
         return Ok(false);
     }
-    let Some(Value::Object(data)) = object.as_map().get("data") else { return Ok(false) };
+    let Some(Value::Object(data)) = object.as_map().get("data") else {
+        return Ok(false);
+    };
     let mut replaced = Vec::new();
     for (key, value) in data {
-        let Some(encoded) = value.as_str() else { continue };
+        let Some(encoded) = value.as_str() else {
+            continue;
+        };
         // Go's base64 decoder skips newlines (kustomize wraps long generated values)
-        let compact: String = encoded.chars().filter(|c| *c != '\n' && *c != '\r').collect();
-        let Ok(bytes) = STANDARD.decode(compact) else { continue };
-        let Some(input) = Format::detect(&bytes) else { continue };
+        let compact: String = encoded
+            .chars()
+            .filter(|c| *c != '\n' && *c != '\r')
+            .collect();
+        let Ok(bytes) = STANDARD.decode(compact) else {
+            continue;
+        };
+        let Some(input) = Format::detect(&bytes) else {
+            continue;
+        };
         let output = Format::for_path(key);
         let out = decrypt_document(&bytes, input, output, keys)
             .map_err(|e| wrap(object, format!("field '{key}'"), e))?;
@@ -199,8 +226,12 @@ pub fn decrypt_objects(objects: &mut [Object], keys: &Keys) -> Result<usize, Sop
 
 /// Decrypts a JSON tree carrying its `sops` key (an object's whole content).
 fn decrypt_value(mut value: Value, keys: &Keys) -> Result<Value, SopsError> {
-    let Value::Object(map) = &mut value else { return Err(SopsError::format("not a JSON object")) };
-    let meta = map.shift_remove("sops").ok_or(SopsError::MetadataNotFound)?;
+    let Value::Object(map) = &mut value else {
+        return Err(SopsError::format("not a JSON object"));
+    };
+    let meta = map
+        .shift_remove("sops")
+        .ok_or(SopsError::MetadataNotFound)?;
     let mut branches = vec![value];
     decrypt_branches(&mut branches, &meta, keys)?;
     Ok(branches.remove(0))
@@ -227,7 +258,12 @@ fn decrypt_branches(branches: &mut [Value], meta: &Value, keys: &Keys) -> Result
 /// by `secretGenerator` `files`/`envs` and by `patches`), decrypted in place before the
 /// kustomize build: the format comes from the path (`envs` entries default to dotenv),
 /// and a file without the format's SOPS marker is left alone (`Ok(None)`).
-pub fn decrypt_source_file(path: &str, data: &[u8], env_source: bool, keys: &Keys) -> Result<Option<Vec<u8>>, SopsError> {
+pub fn decrypt_source_file(
+    path: &str,
+    data: &[u8],
+    env_source: bool,
+    keys: &Keys,
+) -> Result<Option<Vec<u8>>, SopsError> {
     let mut format = Format::for_path(path);
     if env_source && format == Format::Binary {
         format = Format::Dotenv;
@@ -245,7 +281,12 @@ pub fn decrypt_source_file(path: &str, data: &[u8], env_source: bool, keys: &Key
 }
 
 /// Decrypts an encrypted file (`sops --decrypt --input-type … --output-type …`).
-pub fn decrypt_document(data: &[u8], input: Format, output: Format, keys: &Keys) -> Result<Vec<u8>, SopsError> {
+pub fn decrypt_document(
+    data: &[u8],
+    input: Format,
+    output: Format,
+    keys: &Keys,
+) -> Result<Vec<u8>, SopsError> {
     let mut loaded = formats::load(data, input)?;
     decrypt_branches(&mut loaded.branches, &loaded.metadata, keys)?;
     formats::emit(&loaded.branches, output)

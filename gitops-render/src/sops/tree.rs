@@ -13,8 +13,8 @@ pub const DEFAULT_UNENCRYPTED_SUFFIX: &str = "_unencrypted";
 /// What `mac_only_encrypted` files start their MAC with (SOPS'
 /// `MACOnlyEncryptedInitialization`).
 const MAC_ONLY_ENCRYPTED_INIT: [u8; 32] = [
-    0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b, 0x0b, 0x97, 0x5b,
-    0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
+    0x8a, 0x3f, 0xd2, 0xad, 0x54, 0xce, 0x66, 0x52, 0x7b, 0x10, 0x34, 0xf3, 0xd1, 0x47, 0xbe, 0x0b,
+    0x0b, 0x97, 0x5b, 0x3b, 0xf4, 0x4f, 0x72, 0xc6, 0xfd, 0xad, 0xec, 0x81, 0x76, 0xf2, 0x7d, 0x69,
 ];
 
 /// One master key of a key group that we can use.
@@ -61,12 +61,16 @@ pub struct Metadata {
     encrypted_regex: Option<regex_lite::Regex>,
 }
 
-const KEY_KINDS: [&str; 7] = ["age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms"];
+const KEY_KINDS: [&str; 7] = [
+    "age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "hckms",
+];
 
 impl Metadata {
     /// Reads the `sops:` mapping (values may be strings, as in dotenv files).
     pub fn from_value(value: &Value) -> Result<Self, SopsError> {
-        let map = value.as_object().ok_or_else(|| SopsError::format("Found sops entry that is not a mapping"))?;
+        let map = value
+            .as_object()
+            .ok_or_else(|| SopsError::format("Found sops entry that is not a mapping"))?;
         let text = |key: &str| match map.get(key) {
             Some(Value::String(s)) => s.clone(),
             Some(Value::Number(n)) => n.to_string(),
@@ -75,7 +79,10 @@ impl Metadata {
         };
         let mut key_groups = Vec::new();
         let top = group_from(map);
-        if let Some(Value::Array(groups)) = map.get("key_groups").filter(|g| g.as_array().is_some_and(|a| !a.is_empty())) {
+        if let Some(Value::Array(groups)) = map
+            .get("key_groups")
+            .filter(|g| g.as_array().is_some_and(|a| !a.is_empty()))
+        {
             for group in groups {
                 key_groups.push(group.as_object().map(group_from).unwrap_or_default());
             }
@@ -102,14 +109,27 @@ impl Metadata {
         }
         let regex = |key: &str| {
             let pattern = text(key);
-            if pattern.is_empty() { None } else { regex_lite::Regex::new(&pattern).ok().or_else(never_matching) }
+            if pattern.is_empty() {
+                None
+            } else {
+                regex_lite::Regex::new(&pattern)
+                    .ok()
+                    .or_else(never_matching)
+            }
         };
-        let last_modified = go_rfc3339(&text("lastmodified"))
-            .ok_or_else(|| SopsError::format(format!("parsing time {:?}: not RFC 3339", text("lastmodified"))))?;
+        let last_modified = go_rfc3339(&text("lastmodified")).ok_or_else(|| {
+            SopsError::format(format!(
+                "parsing time {:?}: not RFC 3339",
+                text("lastmodified")
+            ))
+        })?;
         Ok(Metadata {
             last_modified,
             mac: text("mac"),
-            mac_only_encrypted: matches!(text("mac_only_encrypted").as_str(), "true" | "1" | "True" | "TRUE" | "t" | "T"),
+            mac_only_encrypted: matches!(
+                text("mac_only_encrypted").as_str(),
+                "true" | "1" | "True" | "TRUE" | "t" | "T"
+            ),
             key_groups,
             shamir_threshold: text("shamir_threshold").parse().unwrap_or(0),
             unencrypted_suffix,
@@ -123,7 +143,9 @@ impl Metadata {
     /// comments are not kept).
     fn should_be_encrypted(&self, path: &[String]) -> bool {
         let mut encrypted = true;
-        if !self.unencrypted_suffix.is_empty() && path.iter().any(|p| p.ends_with(&self.unencrypted_suffix)) {
+        if !self.unencrypted_suffix.is_empty()
+            && path.iter().any(|p| p.ends_with(&self.unencrypted_suffix))
+        {
             encrypted = false;
         }
         if !self.encrypted_suffix.is_empty() {
@@ -149,13 +171,29 @@ fn never_matching() -> Option<regex_lite::Regex> {
 fn group_from(map: &Map<String, Value>) -> Vec<MasterKey> {
     let mut keys = Vec::new();
     for kind in KEY_KINDS {
-        let Some(Value::Array(entries)) = map.get(kind) else { continue };
+        let Some(Value::Array(entries)) = map.get(kind) else {
+            continue;
+        };
         for entry in entries {
-            let field = |k: &str| entry.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+            let field = |k: &str| {
+                entry
+                    .get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string()
+            };
             keys.push(match kind {
-                "age" => MasterKey::Age { recipient: field("recipient"), enc: field("enc") },
-                "pgp" => MasterKey::Pgp { fingerprint: field("fp"), enc: field("enc") },
-                other => MasterKey::Other { kind: other.to_string() },
+                "age" => MasterKey::Age {
+                    recipient: field("recipient"),
+                    enc: field("enc"),
+                },
+                "pgp" => MasterKey::Pgp {
+                    fingerprint: field("fp"),
+                    enc: field("enc"),
+                },
+                other => MasterKey::Other {
+                    kind: other.to_string(),
+                },
             });
         }
     }
@@ -171,7 +209,13 @@ fn go_rfc3339(s: &str) -> Option<String> {
     let (datetime, rest) = s.split_at(19);
     let b = datetime.as_bytes();
     let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
-    if !(digits(0..4) && b[4] == b'-' && digits(5..7) && b[7] == b'-' && b[10] == b'T' && digits(11..13) && b[13] == b':')
+    if !(digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':')
         || !(digits(14..16) && b[16] == b':' && digits(17..19) && digits(8..10))
     {
         return None;
@@ -182,7 +226,12 @@ fn go_rfc3339(s: &str) -> Option<String> {
     };
     let zone = match zone {
         "Z" | "+00:00" | "-00:00" => "Z",
-        z if z.len() == 6 && (z.starts_with('+') || z.starts_with('-')) && z.as_bytes()[3] == b':' => z,
+        z if z.len() == 6
+            && (z.starts_with('+') || z.starts_with('-'))
+            && z.as_bytes()[3] == b':' =>
+        {
+            z
+        }
         _ => return None,
     };
     Some(format!("{datetime}{zone}"))
@@ -200,7 +249,13 @@ pub fn decrypt_tree(tree: &mut Value, meta: &Metadata, key: &[u8]) -> Result<Str
     Ok(hex::encode_upper(hash.finalize()))
 }
 
-fn walk(value: &mut Value, path: &mut Vec<String>, meta: &Metadata, key: &[u8], hash: &mut Sha512) -> Result<(), SopsError> {
+fn walk(
+    value: &mut Value,
+    path: &mut Vec<String>,
+    meta: &Metadata,
+    key: &[u8],
+    hash: &mut Sha512,
+) -> Result<(), SopsError> {
     match value {
         Value::Object(map) => {
             for (k, v) in map.iter_mut() {
@@ -222,12 +277,18 @@ fn walk(value: &mut Value, path: &mut Vec<String>, meta: &Metadata, key: &[u8], 
                 let Value::String(text) = &*leaf else {
                     return Err(SopsError::Value {
                         path: path.join(":"),
-                        message: format!("Expected encrypted value as string, but got {}", go_type(leaf)),
+                        message: format!(
+                            "Expected encrypted value as string, but got {}",
+                            go_type(leaf)
+                        ),
                     });
                 };
                 let additional_data = format!("{}:", path.join(":"));
-                let plain = cipher::decrypt(text, key, &additional_data)
-                    .map_err(|e| SopsError::Value { path: path.join(":"), message: format!("Could not decrypt value: {e}") })?;
+                let plain =
+                    cipher::decrypt(text, key, &additional_data).map_err(|e| SopsError::Value {
+                        path: path.join(":"),
+                        message: format!("Could not decrypt value: {e}"),
+                    })?;
                 *leaf = plain_to_value(&plain);
                 plain
             } else {
@@ -279,11 +340,17 @@ pub fn verify_mac(meta: &Metadata, key: &[u8], computed: &str) -> Result<(), Sop
     let original = match cipher::decrypt(&meta.mac, key, &meta.last_modified) {
         Ok(Plain::Str(s)) => s,
         Ok(_) => String::new(),
-        Err(e) => return Err(SopsError::Mac { message: format!("Failed to decrypt original mac: {e}") }),
+        Err(e) => {
+            return Err(SopsError::Mac {
+                message: format!("Failed to decrypt original mac: {e}"),
+            });
+        }
     };
     if original != computed {
         return Err(SopsError::Mac {
-            message: format!("Failed to verify data integrity. expected mac {original:?}, got {computed:?}"),
+            message: format!(
+                "Failed to verify data integrity. expected mac {original:?}, got {computed:?}"
+            ),
         });
     }
     Ok(())
@@ -295,10 +362,22 @@ mod tests {
 
     #[test]
     fn rfc3339_like_go() {
-        assert_eq!(go_rfc3339("2024-11-12T13:33:42Z").as_deref(), Some("2024-11-12T13:33:42Z"));
-        assert_eq!(go_rfc3339("2024-11-12T13:33:42.123456Z").as_deref(), Some("2024-11-12T13:33:42Z"));
-        assert_eq!(go_rfc3339("2024-11-12T13:33:42+02:00").as_deref(), Some("2024-11-12T13:33:42+02:00"));
-        assert_eq!(go_rfc3339("2024-11-12T13:33:42+00:00").as_deref(), Some("2024-11-12T13:33:42Z"));
+        assert_eq!(
+            go_rfc3339("2024-11-12T13:33:42Z").as_deref(),
+            Some("2024-11-12T13:33:42Z")
+        );
+        assert_eq!(
+            go_rfc3339("2024-11-12T13:33:42.123456Z").as_deref(),
+            Some("2024-11-12T13:33:42Z")
+        );
+        assert_eq!(
+            go_rfc3339("2024-11-12T13:33:42+02:00").as_deref(),
+            Some("2024-11-12T13:33:42+02:00")
+        );
+        assert_eq!(
+            go_rfc3339("2024-11-12T13:33:42+00:00").as_deref(),
+            Some("2024-11-12T13:33:42Z")
+        );
         assert_eq!(go_rfc3339("yesterday"), None);
     }
 }

@@ -164,7 +164,10 @@ impl IgnoreRules {
 
     /// Whether `rel_path` (relative to the artifact root, `/`-separated) is excluded.
     pub fn is_ignored(&self, rel_path: &str, is_dir: bool) -> bool {
-        let parts: Vec<&str> = rel_path.split('/').filter(|part| !part.is_empty() && *part != ".").collect();
+        let parts: Vec<&str> = rel_path
+            .split('/')
+            .filter(|part| !part.is_empty() && *part != ".")
+            .collect();
         if parts.is_empty() {
             return false;
         }
@@ -192,7 +195,12 @@ impl IgnoreRules {
     }
 
     fn rebuild(&mut self) {
-        let user: Vec<Pattern> = self.file_patterns.iter().chain(&self.spec_patterns).cloned().collect();
+        let user: Vec<Pattern> = self
+            .file_patterns
+            .iter()
+            .chain(&self.spec_patterns)
+            .cloned()
+            .collect();
         self.effective = match self.kind {
             Some(SourceKind::Git | SourceKind::Oci) => {
                 let mut all = parse_list(EXCLUDE_VCS);
@@ -225,9 +233,17 @@ fn read_ignore_file(path: &Path, domain: &[String]) -> Result<Vec<Pattern>, Erro
         Ok(meta) if meta.is_file() => {}
         Ok(_) => return Ok(Vec::new()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(source) => return Err(Error::Io { path: path.to_path_buf(), source }),
+        Err(source) => {
+            return Err(Error::Io {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
     }
-    let bytes = fs::read(path).map_err(|source| Error::Io { path: path.to_path_buf(), source })?;
+    let bytes = fs::read(path).map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
     Ok(read_patterns(&String::from_utf8_lossy(&bytes), domain))
 }
 
@@ -235,10 +251,19 @@ fn read_ignore_file(path: &Path, domain: &[String]) -> Result<Vec<Pattern>, Erro
 fn load_tree(dir: &Path, domain: &mut Vec<String>, out: &mut Vec<Pattern>) -> Result<(), Error> {
     out.extend(read_ignore_file(&dir.join(IGNORE_FILE), domain)?);
     let mut subdirs = Vec::new();
-    let entries = fs::read_dir(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+    let entries = fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     for entry in entries {
-        let entry = entry.map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
-        let file_type = entry.file_type().map_err(|source| Error::Io { path: entry.path(), source })?;
+        let entry = entry.map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let file_type = entry.file_type().map_err(|source| Error::Io {
+            path: entry.path(),
+            source,
+        })?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if file_type.is_dir() && name != ".git" {
             subdirs.push(name);

@@ -36,17 +36,30 @@ fn pack_skipping(
     rules: &IgnoreRules,
     skip: Vec<(u64, u64)>,
 ) -> Result<(), Error> {
-    let meta = fs::metadata(dir).map_err(|_| Error::NotADirectory { path: dir.to_path_buf() })?;
+    let meta = fs::metadata(dir).map_err(|_| Error::NotADirectory {
+        path: dir.to_path_buf(),
+    })?;
     if !meta.is_dir() {
-        return Err(Error::NotADirectory { path: dir.to_path_buf() });
+        return Err(Error::NotADirectory {
+            path: dir.to_path_buf(),
+        });
     }
-    let gz = GzBuilder::new().mtime(0).operating_system(255).write(out, Compression::default());
-    let mut packer = Packer { tar: gz, rules, buf: vec![0u8; 64 * 1024], skip };
+    let gz = GzBuilder::new()
+        .mtime(0)
+        .operating_system(255)
+        .write(out, Compression::default());
+    let mut packer = Packer {
+        tar: gz,
+        rules,
+        buf: vec![0u8; 64 * 1024],
+        skip,
+    };
     packer.write_header(b".", tar::EntryType::Directory, DIR_MODE, 0)?;
     let mut parts = Vec::new();
     packer.walk(dir, &mut parts)?;
     let mut gz = packer.tar;
-    gz.write_all(&[0u8; 1024]).map_err(|source| Error::Write { source })?;
+    gz.write_all(&[0u8; 1024])
+        .map_err(|source| Error::Write { source })?;
     gz.try_finish().map_err(|source| Error::Write { source })?;
     Ok(())
 }
@@ -59,20 +72,32 @@ pub fn pack_file(dir: &Path, output: &Path, rules: &IgnoreRules) -> Result<Diges
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let io_err = |source| Error::Io { path: output.to_path_buf(), source };
+    let io_err = |source| Error::Io {
+        path: output.to_path_buf(),
+        source,
+    };
     let mut prefix = OsString::from(".");
     prefix.push(output.file_name().unwrap_or_default());
     let temp = tempfile::Builder::new()
         .prefix(&prefix)
         .suffix(".tmp")
         .tempfile_in(parent)
-        .map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
+        .map_err(|source| Error::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     let file = temp.as_file().try_clone().map_err(io_err)?;
     let mut skip = Vec::new();
-    for meta in [file.metadata().ok(), fs::metadata(output).ok()].into_iter().flatten() {
+    for meta in [file.metadata().ok(), fs::metadata(output).ok()]
+        .into_iter()
+        .flatten()
+    {
         skip.push((meta.dev(), meta.ino()));
     }
-    let mut writer = HashingWriter { inner: io::BufWriter::new(file), hasher: Sha256::new() };
+    let mut writer = HashingWriter {
+        inner: io::BufWriter::new(file),
+        hasher: Sha256::new(),
+    };
     pack_skipping(dir, &mut writer, rules, skip)?;
     let HashingWriter { inner, hasher } = writer;
     let file = inner.into_inner().map_err(|e| io_err(e.into_error()))?;
@@ -80,21 +105,36 @@ pub fn pack_file(dir: &Path, output: &Path, rules: &IgnoreRules) -> Result<Diges
     drop(file);
     fs::set_permissions(temp.path(), fs::Permissions::from_mode(0o600)).map_err(io_err)?;
     temp.persist(output).map_err(|e| io_err(e.error))?;
-    Ok(Digest { algorithm: "sha256".to_string(), hex: hex::encode(hasher.finalize()) })
+    Ok(Digest {
+        algorithm: "sha256".to_string(),
+        hex: hex::encode(hasher.finalize()),
+    })
 }
 
 /// The `sha256:<hex>` digest of `bytes`.
 pub fn sha256_digest(bytes: &[u8]) -> Digest {
-    Digest { algorithm: "sha256".to_string(), hex: hex::encode(Sha256::digest(bytes)) }
+    Digest {
+        algorithm: "sha256".to_string(),
+        hex: hex::encode(Sha256::digest(bytes)),
+    }
 }
 
 /// The `sha256:<hex>` digest of the file at `path`, streamed.
 pub fn digest_file(path: &Path) -> Result<Digest, Error> {
-    let io_err = |source| Error::Io { path: path.to_path_buf(), source };
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = File::open(path).map_err(io_err)?;
-    let mut writer = HashingWriter { inner: io::sink(), hasher: Sha256::new() };
+    let mut writer = HashingWriter {
+        inner: io::sink(),
+        hasher: Sha256::new(),
+    };
     io::copy(&mut file, &mut writer).map_err(io_err)?;
-    Ok(Digest { algorithm: "sha256".to_string(), hex: hex::encode(writer.hasher.finalize()) })
+    Ok(Digest {
+        algorithm: "sha256".to_string(),
+        hex: hex::encode(writer.hasher.finalize()),
+    })
 }
 
 struct HashingWriter<W> {
@@ -123,7 +163,10 @@ struct Packer<'a, W: Write> {
 impl<W: Write> Packer<'_, W> {
     /// Emits the entries below `dir` (whose components relative to the root are `parts`).
     fn walk(&mut self, dir: &Path, parts: &mut Vec<String>) -> Result<(), Error> {
-        let io_err = |source| Error::Io { path: dir.to_path_buf(), source };
+        let io_err = |source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
         let mut names: Vec<OsString> = Vec::new();
         for entry in fs::read_dir(dir).map_err(io_err)? {
             names.push(entry.map_err(io_err)?.file_name());
@@ -131,8 +174,10 @@ impl<W: Write> Packer<'_, W> {
         names.sort_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
         for name in names {
             let path = dir.join(&name);
-            let meta =
-                fs::symlink_metadata(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+            let meta = fs::symlink_metadata(&path).map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
             let file_type = meta.file_type();
             if !(file_type.is_file() || file_type.is_dir()) {
                 continue;
@@ -148,7 +193,12 @@ impl<W: Write> Packer<'_, W> {
         Ok(())
     }
 
-    fn entry(&mut self, path: &Path, meta: &fs::Metadata, parts: &mut Vec<String>) -> Result<(), Error> {
+    fn entry(
+        &mut self,
+        path: &Path,
+        meta: &fs::Metadata,
+        parts: &mut Vec<String>,
+    ) -> Result<(), Error> {
         let is_dir = meta.is_dir();
         let views: Vec<&str> = parts.iter().map(String::as_str).collect();
         let ignored = self.rules.matches(&views, is_dir);
@@ -165,10 +215,17 @@ impl<W: Write> Packer<'_, W> {
         if ignored {
             return Ok(());
         }
-        let mode = if meta.permissions().mode() & 0o111 != 0 { EXE_MODE } else { FILE_MODE };
+        let mode = if meta.permissions().mode() & 0o111 != 0 {
+            EXE_MODE
+        } else {
+            FILE_MODE
+        };
         let size = meta.len();
         self.write_header(name.as_bytes(), tar::EntryType::Regular, mode, size)?;
-        let io_err = |source| Error::Io { path: path.to_path_buf(), source };
+        let io_err = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let mut file = File::open(path).map_err(io_err)?.take(size);
         let mut copied = 0u64;
         loop {
@@ -176,7 +233,9 @@ impl<W: Write> Packer<'_, W> {
             if n == 0 {
                 break;
             }
-            self.tar.write_all(&self.buf[..n]).map_err(|source| Error::Write { source })?;
+            self.tar
+                .write_all(&self.buf[..n])
+                .map_err(|source| Error::Write { source })?;
             copied += n as u64;
         }
         if copied != size {
@@ -190,13 +249,25 @@ impl<W: Write> Packer<'_, W> {
     }
 
     fn write_raw(&mut self, bytes: &[u8]) -> Result<(), Error> {
-        self.tar.write_all(bytes).map_err(|source| Error::Write { source })
+        self.tar
+            .write_all(bytes)
+            .map_err(|source| Error::Write { source })
     }
 
     /// Writes a normalised USTAR header, preceded by a PAX `path` record when the name
     /// does not fit USTAR (too long or not ASCII), as Go's `archive/tar` does.
-    fn write_header(&mut self, name: &[u8], kind: tar::EntryType, mode: u32, size: u64) -> Result<(), Error> {
-        let split = if name.is_ascii() { split_ustar(name) } else { None };
+    fn write_header(
+        &mut self,
+        name: &[u8],
+        kind: tar::EntryType,
+        mode: u32,
+        size: u64,
+    ) -> Result<(), Error> {
+        let split = if name.is_ascii() {
+            split_ustar(name)
+        } else {
+            None
+        };
         let (prefix, short) = match split {
             Some(parts) => parts,
             None => {
@@ -207,7 +278,13 @@ impl<W: Write> Packer<'_, W> {
                 let mut pax_name = b"PaxHeaders.0/".to_vec();
                 pax_name.extend_from_slice(last_component(name));
                 pax_name.truncate(100);
-                let header = normalised(&[], &pax_name, tar::EntryType::XHeader, 0, record.len() as u64);
+                let header = normalised(
+                    &[],
+                    &pax_name,
+                    tar::EntryType::XHeader,
+                    0,
+                    record.len() as u64,
+                );
                 self.write_raw(header.as_bytes())?;
                 self.write_raw(&record)?;
                 let pad = (512 - (record.len() % 512)) % 512;
@@ -261,7 +338,13 @@ fn split_ustar(name: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     Some((prefix.to_vec(), rest.to_vec()))
 }
 
-fn normalised(prefix: &[u8], name: &[u8], kind: tar::EntryType, mode: u32, size: u64) -> tar::Header {
+fn normalised(
+    prefix: &[u8],
+    name: &[u8],
+    kind: tar::EntryType,
+    mode: u32,
+    size: u64,
+) -> tar::Header {
     let mut header = tar::Header::new_ustar();
     if let Some(ustar) = header.as_ustar_mut() {
         ustar.name[..name.len()].copy_from_slice(name);
@@ -289,7 +372,12 @@ mod tests {
         let r = pax_record(&body);
         assert_eq!(
             r.len(),
-            String::from_utf8_lossy(&r).split(' ').next().expect("len").parse::<usize>().expect("number")
+            String::from_utf8_lossy(&r)
+                .split(' ')
+                .next()
+                .expect("len")
+                .parse::<usize>()
+                .expect("number")
         );
     }
 

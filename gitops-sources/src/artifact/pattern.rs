@@ -74,7 +74,11 @@ impl Pattern {
             return MatchResult::NoMatch;
         }
         let rest = &path[self.domain.len()..];
-        let hit = if self.is_glob { self.glob_match(rest, is_dir) } else { self.name_match(rest, is_dir) };
+        let hit = if self.is_glob {
+            self.glob_match(rest, is_dir)
+        } else {
+            self.name_match(rest, is_dir)
+        };
         match (hit, self.inclusion) {
             (false, _) => MatchResult::NoMatch,
             (true, true) => MatchResult::Include,
@@ -83,7 +87,9 @@ impl Pattern {
     }
 
     fn name_match(&self, path: &[&str], is_dir: bool) -> bool {
-        let Some(first) = self.parts.first() else { return false };
+        let Some(first) = self.parts.first() else {
+            return false;
+        };
         for (i, name) in path.iter().enumerate() {
             if !first.matches(name) {
                 continue;
@@ -163,7 +169,10 @@ enum Token {
     Literal(char),
     AnyChar,
     Star,
-    Class { negated: bool, ranges: Vec<(char, char)> },
+    Class {
+        negated: bool,
+        ranges: Vec<(char, char)>,
+    },
 }
 
 impl Glob {
@@ -313,14 +322,29 @@ mod tests {
 
     #[test]
     fn glob_patterns_anchor_at_domain() {
-        assert_eq!(m("/deploy/*.yaml", "deploy/a.yaml", false), MatchResult::Exclude);
-        assert_eq!(m("/deploy/*.yaml", "x/deploy/a.yaml", false), MatchResult::NoMatch);
-        assert_eq!(m("**/.flux.yaml", "a/b/.flux.yaml", false), MatchResult::Exclude);
-        assert_eq!(m("**/.flux.yaml", ".flux.yaml", false), MatchResult::Exclude);
+        assert_eq!(
+            m("/deploy/*.yaml", "deploy/a.yaml", false),
+            MatchResult::Exclude
+        );
+        assert_eq!(
+            m("/deploy/*.yaml", "x/deploy/a.yaml", false),
+            MatchResult::NoMatch
+        );
+        assert_eq!(
+            m("**/.flux.yaml", "a/b/.flux.yaml", false),
+            MatchResult::Exclude
+        );
+        assert_eq!(
+            m("**/.flux.yaml", ".flux.yaml", false),
+            MatchResult::Exclude
+        );
         assert_eq!(m("a/**", "a/b/c", false), MatchResult::Exclude);
         let scoped = Pattern::parse("*.txt", &["sub".to_string()]);
         assert_eq!(scoped.matches(&["x.txt"], false), MatchResult::NoMatch);
-        assert_eq!(scoped.matches(&["sub", "x.txt"], false), MatchResult::Exclude);
+        assert_eq!(
+            scoped.matches(&["sub", "x.txt"], false),
+            MatchResult::Exclude
+        );
     }
 
     proptest::proptest! {

@@ -35,7 +35,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Limits {
-        Limits { max_size: 100 << 20, max_entries: 1_000_000, skip_symlinks: false }
+        Limits {
+            max_size: 100 << 20,
+            max_entries: 1_000_000,
+            skip_symlinks: false,
+        }
     }
 }
 
@@ -46,30 +50,52 @@ pub fn unpack(reader: impl Read, target: &Path, limits: &Limits) -> Result<(), E
     // rename(2) moves the staged tree onto a missing path or an empty directory atomically.
     match fs::symlink_metadata(target) {
         Ok(meta) if meta.is_dir() => {
-            let mut entries =
-                fs::read_dir(target).map_err(|source| Error::Io { path: target.to_path_buf(), source })?;
+            let mut entries = fs::read_dir(target).map_err(|source| Error::Io {
+                path: target.to_path_buf(),
+                source,
+            })?;
             if entries.next().is_some() {
-                return Err(Error::TargetNotEmpty { path: target.to_path_buf() });
+                return Err(Error::TargetNotEmpty {
+                    path: target.to_path_buf(),
+                });
             }
         }
-        Ok(_) => return Err(Error::TargetNotEmpty { path: target.to_path_buf() }),
+        Ok(_) => {
+            return Err(Error::TargetNotEmpty {
+                path: target.to_path_buf(),
+            });
+        }
         Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(source) => return Err(Error::Io { path: target.to_path_buf(), source }),
+        Err(source) => {
+            return Err(Error::Io {
+                path: target.to_path_buf(),
+                source,
+            });
+        }
     }
     let parent = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    fs::create_dir_all(&parent).map_err(|source| Error::Io { path: parent.clone(), source })?;
+    fs::create_dir_all(&parent).map_err(|source| Error::Io {
+        path: parent.clone(),
+        source,
+    })?;
     let staging = tempfile::Builder::new()
         .prefix(".unpack-")
         .tempdir_in(&parent)
-        .map_err(|source| Error::Io { path: parent.clone(), source })?;
+        .map_err(|source| Error::Io {
+            path: parent.clone(),
+            source,
+        })?;
     extract(reader, staging.path(), limits)?;
     let staged = staging.keep();
     fs::rename(&staged, target).map_err(|source| {
         let _ = fs::remove_dir_all(&staged);
-        Error::Io { path: target.to_path_buf(), source }
+        Error::Io {
+            path: target.to_path_buf(),
+            source,
+        }
     })
 }
 
@@ -86,7 +112,9 @@ impl<R: Read> Read for Capped<R> {
         let n = self.inner.read(buf)?;
         if n as u64 > self.left {
             self.exceeded.set(true);
-            return Err(io::Error::other("decompressed archive exceeds its size limit"));
+            return Err(io::Error::other(
+                "decompressed archive exceeds its size limit",
+            ));
         }
         self.left -= n as u64;
         Ok(n)
@@ -96,36 +124,53 @@ impl<R: Read> Read for Capped<R> {
 fn extract(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(), Error> {
     let exceeded = Rc::new(Cell::new(false));
     let cap = limits.max_size.saturating_mul(2).saturating_add(64 << 20);
-    let capped = Capped { inner: GzDecoder::new(reader), left: cap, exceeded: exceeded.clone() };
+    let capped = Capped {
+        inner: GzDecoder::new(reader),
+        left: cap,
+        exceeded: exceeded.clone(),
+    };
     let result = extract_entries(capped, dir, limits);
     match result {
-        Err(Error::Read { entry, .. }) if exceeded.get() => {
-            Err(Error::TooLarge { entry: entry.unwrap_or_else(|| "<first entry>".to_string()), limit: cap })
-        }
+        Err(Error::Read { entry, .. }) if exceeded.get() => Err(Error::TooLarge {
+            entry: entry.unwrap_or_else(|| "<first entry>".to_string()),
+            limit: cap,
+        }),
         other => other,
     }
 }
 
 fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(), Error> {
     let mut archive = tar::Archive::new(reader);
-    let entries = archive.entries().map_err(|source| Error::Read { entry: None, source })?;
+    let entries = archive.entries().map_err(|source| Error::Read {
+        entry: None,
+        source,
+    })?;
     let mut total: u64 = 0;
     let mut count: u64 = 0;
     let now = SystemTime::now();
     let mut last_name: Option<String> = None;
     for entry in entries {
-        let mut entry = entry.map_err(|source| Error::Read { entry: last_name.clone(), source })?;
+        let mut entry = entry.map_err(|source| Error::Read {
+            entry: last_name.clone(),
+            source,
+        })?;
         let raw = entry.path_bytes().into_owned();
         let name = String::from_utf8_lossy(&raw).into_owned();
         last_name = Some(name.clone());
         let size = entry.size();
         total = total.saturating_add(size);
         if total > limits.max_size {
-            return Err(Error::TooLarge { entry: name, limit: limits.max_size });
+            return Err(Error::TooLarge {
+                entry: name,
+                limit: limits.max_size,
+            });
         }
         count += 1;
         if count > limits.max_entries {
-            return Err(Error::TooManyEntries { entry: name, limit: limits.max_entries });
+            return Err(Error::TooManyEntries {
+                entry: name,
+                limit: limits.max_entries,
+            });
         }
         let rel = safe_relative(&name)?;
         let kind = entry.header().entry_type();
@@ -133,21 +178,32 @@ fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(),
         match kind {
             tar::EntryType::Directory => {
                 let path = dir.join(&rel);
-                fs::create_dir_all(&path).map_err(|source| Error::Io { path: path.clone(), source })?;
+                fs::create_dir_all(&path).map_err(|source| Error::Io {
+                    path: path.clone(),
+                    source,
+                })?;
                 let perm = (mode & 0o777) | 0o700;
                 fs::set_permissions(&path, fs::Permissions::from_mode(perm))
                     .map_err(|source| Error::Io { path, source })?;
             }
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 if rel.as_os_str().is_empty() {
-                    return Err(Error::InvalidEntryName { entry: name, reason: "a file cannot be the root" });
+                    return Err(Error::InvalidEntryName {
+                        entry: name,
+                        reason: "a file cannot be the root",
+                    });
                 }
                 let path = dir.join(&rel);
                 if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent)
-                        .map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
+                    fs::create_dir_all(parent).map_err(|source| Error::Io {
+                        path: parent.to_path_buf(),
+                        source,
+                    })?;
                 }
-                let io_err = |source| Error::Io { path: path.clone(), source };
+                let io_err = |source| Error::Io {
+                    path: path.clone(),
+                    source,
+                };
                 let _ = fs::remove_file(&path);
                 let mut file = OpenOptions::new()
                     .write(true)
@@ -155,8 +211,10 @@ fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(),
                     .mode((mode & 0o777) | 0o600)
                     .open(&path)
                     .map_err(io_err)?;
-                let written = io::copy(&mut entry, &mut file)
-                    .map_err(|source| Error::Read { entry: Some(name.clone()), source })?;
+                let written = io::copy(&mut entry, &mut file).map_err(|source| Error::Read {
+                    entry: Some(name.clone()),
+                    source,
+                })?;
                 if written != size {
                     return Err(Error::Read {
                         entry: Some(name),
@@ -169,7 +227,10 @@ fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(),
             // PAX global headers (e.g. `git archive`'s commit id) carry no file.
             tar::EntryType::XGlobalHeader => {}
             other => {
-                return Err(Error::UnsupportedEntry { entry: name, kind: describe(other).to_string() });
+                return Err(Error::UnsupportedEntry {
+                    entry: name,
+                    kind: describe(other).to_string(),
+                });
             }
         }
     }
@@ -181,7 +242,10 @@ fn set_mtime(file: &File, mtime: u64, now: SystemTime) -> io::Result<()> {
     if mtime == 0 {
         return Ok(());
     }
-    let at = UNIX_EPOCH.checked_add(Duration::from_secs(mtime)).unwrap_or(now).min(now);
+    let at = UNIX_EPOCH
+        .checked_add(Duration::from_secs(mtime))
+        .unwrap_or(now)
+        .min(now);
     file.set_modified(at)
 }
 
@@ -199,7 +263,12 @@ fn describe(kind: tar::EntryType) -> &'static str {
 
 /// Validates an entry name and returns it as a relative path (empty for the root `.`).
 fn safe_relative(name: &str) -> Result<PathBuf, Error> {
-    let refuse = |reason| Err(Error::InvalidEntryName { entry: name.to_string(), reason });
+    let refuse = |reason| {
+        Err(Error::InvalidEntryName {
+            entry: name.to_string(),
+            reason,
+        })
+    };
     if name.is_empty() {
         return refuse("empty name");
     }

@@ -63,15 +63,23 @@ impl Proxy {
     pub fn from_secret(data: &BTreeMap<String, Vec<u8>>) -> Result<Self, Error> {
         let address = text(data, "address")?
             .filter(|a| !a.trim().is_empty())
-            .ok_or_else(|| Error::Secret { key: "address".into(), reason: "is required in the proxy secret".into() })?;
-        let scheme_ok = url::Url::parse(address.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
+            .ok_or_else(|| Error::Secret {
+                key: "address".into(),
+                reason: "is required in the proxy secret".into(),
+            })?;
+        let scheme_ok =
+            url::Url::parse(address.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"));
         if !scheme_ok {
             return Err(Error::Secret {
                 key: "address".into(),
                 reason: "must be an http:// or https:// proxy URL (SOCKS5 is not supported)".into(),
             });
         }
-        Ok(Proxy { address: address.trim().to_string(), username: text(data, "username")?, password: text(data, "password")? })
+        Ok(Proxy {
+            address: address.trim().to_string(),
+            username: text(data, "username")?,
+            password: text(data, "password")?,
+        })
     }
 }
 
@@ -97,7 +105,10 @@ fn text(data: &BTreeMap<String, Vec<u8>>, key: &str) -> Result<Option<String>, E
         None => Ok(None),
         Some(bytes) => String::from_utf8(bytes.clone())
             .map(Some)
-            .map_err(|_| Error::Secret { key: key.into(), reason: "is not UTF-8".into() }),
+            .map_err(|_| Error::Secret {
+                key: key.into(),
+                reason: "is not UTF-8".into(),
+            }),
     }
 }
 
@@ -122,8 +133,15 @@ impl Auth {
             proxy: None,
         };
         if auth.client_cert_pem.is_some() != auth.client_key_pem.is_some() {
-            let key = if auth.client_cert_pem.is_some() { "tls.key" } else { "tls.crt" };
-            return Err(Error::Secret { key: key.into(), reason: "is required with the other mTLS key".into() });
+            let key = if auth.client_cert_pem.is_some() {
+                "tls.key"
+            } else {
+                "tls.crt"
+            };
+            return Err(Error::Secret {
+                key: key.into(),
+                reason: "is required with the other mTLS key".into(),
+            });
         }
         if let Some(ca) = &auth.ca_pem {
             check_ca(ca)?;
@@ -169,11 +187,16 @@ impl Auth {
 fn check_ca(pem: &[u8]) -> Result<(), Error> {
     use rustls::pki_types::CertificateDer;
     use rustls::pki_types::pem::PemObject;
-    let invalid = |reason: String| Error::Secret { key: "ca.crt".into(), reason };
+    let invalid = |reason: String| Error::Secret {
+        key: "ca.crt".into(),
+        reason,
+    };
     let mut roots = rustls::RootCertStore::empty();
     for cert in CertificateDer::pem_slice_iter(pem) {
         let cert = cert.map_err(|e| invalid(format!("is not valid PEM: {e}")))?;
-        roots.add(cert).map_err(|e| invalid(format!("holds an invalid certificate: {e}")))?;
+        roots
+            .add(cert)
+            .map_err(|e| invalid(format!("holds an invalid certificate: {e}")))?;
     }
     if roots.is_empty() {
         return Err(invalid("holds no PEM certificate".into()));
@@ -193,7 +216,10 @@ pub(crate) struct SshFiles {
 
 fn write_private(path: &Path, data: &[u8], mode: u32) -> Result<(), Error> {
     use std::os::unix::fs::OpenOptionsExt;
-    let io = |source| Error::Io { path: path.to_path_buf(), source };
+    let io = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -217,7 +243,10 @@ impl SshFiles {
         let dir = tempfile::Builder::new()
             .prefix("gitops-ssh-")
             .tempdir()
-            .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+            .map_err(|source| Error::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
         let base = dir.path();
         let kh = base.join("known_hosts");
         write_private(&kh, known_hosts, 0o600)?;
@@ -251,13 +280,22 @@ impl SshFiles {
                 data.push(b'\n');
             }
             write_private(&id, &data, 0o600)?;
-            args.extend(["-o".into(), "IdentitiesOnly=yes".into(), "-i".into(), shell_quote(&id)]);
+            args.extend([
+                "-o".into(),
+                "IdentitiesOnly=yes".into(),
+                "-i".into(),
+                shell_quote(&id),
+            ]);
         }
         if let Some(password) = &auth.password {
             let pass = base.join("passphrase");
             write_private(&pass, password.as_bytes(), 0o600)?;
             let askpass = base.join("askpass");
-            write_private(&askpass, format!("#!/bin/sh\ncat {}\n", shell_quote(&pass)).as_bytes(), 0o700)?;
+            write_private(
+                &askpass,
+                format!("#!/bin/sh\ncat {}\n", shell_quote(&pass)).as_bytes(),
+                0o700,
+            )?;
             script.push_str(&format!(
                 "SSH_ASKPASS={}\nSSH_ASKPASS_REQUIRE=force\nDISPLAY=none\nexport SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY\n",
                 shell_quote(&askpass)
@@ -266,10 +304,18 @@ impl SshFiles {
             args.extend(["-o".into(), "BatchMode=yes".into()]);
         }
         let stderr_log = base.join("stderr.log");
-        script.push_str(&format!("exec ssh {} \"$@\" 2>>{}\n", args.join(" "), shell_quote(&stderr_log)));
+        script.push_str(&format!(
+            "exec ssh {} \"$@\" 2>>{}\n",
+            args.join(" "),
+            shell_quote(&stderr_log)
+        ));
         let wrapper = base.join("ssh");
         write_private(&wrapper, script.as_bytes(), 0o700)?;
-        Ok(SshFiles { _dir: dir, wrapper, stderr_log })
+        Ok(SshFiles {
+            _dir: dir,
+            wrapper,
+            stderr_log,
+        })
     }
 
     /// What `ssh` reported on standard error (banners dropped), for error messages.
@@ -277,7 +323,12 @@ impl SshFiles {
         let text = std::fs::read_to_string(&self.stderr_log).unwrap_or_default();
         text.lines()
             .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('@') && !l.contains("remove with:") && !l.starts_with("ssh-keygen -f"))
+            .filter(|l| {
+                !l.is_empty()
+                    && !l.starts_with('@')
+                    && !l.contains("remove with:")
+                    && !l.starts_with("ssh-keygen -f")
+            })
             .collect::<Vec<_>>()
             .join("; ")
     }
@@ -289,13 +340,20 @@ mod tests {
     use super::*;
 
     fn secret(pairs: &[(&str, &str)]) -> BTreeMap<String, Vec<u8>> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.as_bytes().to_vec())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.as_bytes().to_vec()))
+            .collect()
     }
 
     #[test]
     fn basic_and_bearer_headers() {
-        let auth = Auth::from_secret(&secret(&[("username", "git"), ("password", "s3cret")])).unwrap();
-        assert_eq!(auth.http_authorization().as_deref(), Some("Basic Z2l0OnMzY3JldA=="));
+        let auth =
+            Auth::from_secret(&secret(&[("username", "git"), ("password", "s3cret")])).unwrap();
+        assert_eq!(
+            auth.http_authorization().as_deref(),
+            Some("Basic Z2l0OnMzY3JldA==")
+        );
         assert!(!format!("{auth:?}").contains("s3cret"));
         assert_eq!(auth.redact("x s3cret y"), "x *** y");
         let auth = Auth::from_secret(&secret(&[("bearerToken", "tok123")])).unwrap();
@@ -306,15 +364,24 @@ mod tests {
     fn inconsistent_secrets_name_the_key() {
         let err = Auth::from_secret(&secret(&[("tls.crt", "x")])).unwrap_err();
         assert!(err.to_string().contains("tls.key"), "{err}");
-        let err = Auth::from_secret(&secret(&[("bearerToken", "t"), ("username", "u")])).unwrap_err();
+        let err =
+            Auth::from_secret(&secret(&[("bearerToken", "t"), ("username", "u")])).unwrap_err();
         assert!(err.to_string().contains("bearerToken"), "{err}");
         let err = Proxy::from_secret(&secret(&[("address", "socks5://p:1080")])).unwrap_err();
         assert!(err.to_string().contains("address"), "{err}");
-        let proxy = Proxy::from_secret(&secret(&[("address", "http://p:3128"), ("password", "proxypw")])).unwrap();
+        let proxy = Proxy::from_secret(&secret(&[
+            ("address", "http://p:3128"),
+            ("password", "proxypw"),
+        ]))
+        .unwrap();
         assert!(!format!("{proxy:?}").contains("proxypw"));
         let err = Auth::from_secret(&secret(&[("ca.crt", "garbage")])).unwrap_err();
-        assert_eq!(err.to_string(), "secret key 'ca.crt' holds no PEM certificate");
-        let err = Auth::from_secret(&[("password".to_string(), vec![0xff])].into_iter().collect()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "secret key 'ca.crt' holds no PEM certificate"
+        );
+        let err = Auth::from_secret(&[("password".to_string(), vec![0xff])].into_iter().collect())
+            .unwrap_err();
         assert!(err.to_string().contains("password"), "{err}");
     }
 }

@@ -57,7 +57,10 @@ pub(crate) fn write_tree(
     dir: &Path,
     sparse: &[String],
 ) -> Result<usize, Error> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut count = 0;
     write_dir(repo, tree, dir, "", sparse, &mut count)?;
     Ok(count)
@@ -71,24 +74,42 @@ fn write_dir(
     sparse: &[String],
     count: &mut usize,
 ) -> Result<(), Error> {
-    let local = |message: String| Error::Local { path: dir.to_path_buf(), message };
-    let object = repo.find_object(tree).map_err(|e| local(format!("tree {tree}: {e}")))?;
-    let tree_obj = object.try_into_tree().map_err(|e| local(format!("tree {tree}: {e}")))?;
-    let decoded = tree_obj.decode().map_err(|e| local(format!("tree {tree}: {e}")))?;
+    let local = |message: String| Error::Local {
+        path: dir.to_path_buf(),
+        message,
+    };
+    let object = repo
+        .find_object(tree)
+        .map_err(|e| local(format!("tree {tree}: {e}")))?;
+    let tree_obj = object
+        .try_into_tree()
+        .map_err(|e| local(format!("tree {tree}: {e}")))?;
+    let decoded = tree_obj
+        .decode()
+        .map_err(|e| local(format!("tree {tree}: {e}")))?;
     let entries: Vec<(String, EntryKind, ObjectId)> = decoded
         .entries
         .iter()
         .map(|e| (e.filename.to_string(), e.mode.kind(), e.oid.to_owned()))
         .collect();
     for (name, kind, oid) in entries {
-        let rel = if prefix.is_empty() { name.clone() } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}/{name}")
+        };
         if !valid_component(&name) {
             return Err(local(format!("refusing unsafe path '{rel}' in tree")));
         }
         let is_dir = matches!(kind, EntryKind::Tree);
-        let Some(inside) = sparse_match(&rel, is_dir, sparse) else { continue };
+        let Some(inside) = sparse_match(&rel, is_dir, sparse) else {
+            continue;
+        };
         let path: PathBuf = dir.join(&name);
-        let io = |source| Error::Io { path: path.clone(), source };
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
         match kind {
             EntryKind::Tree => {
                 std::fs::create_dir(&path).map_err(io)?;
@@ -99,8 +120,14 @@ fn write_dir(
             _ if !inside => {}
             EntryKind::Blob | EntryKind::BlobExecutable => {
                 use std::os::unix::fs::OpenOptionsExt;
-                let blob = repo.find_object(oid).map_err(|e| local(format!("blob {oid} ({rel}): {e}")))?;
-                let mode = if kind == EntryKind::BlobExecutable { 0o755 } else { 0o644 };
+                let blob = repo
+                    .find_object(oid)
+                    .map_err(|e| local(format!("blob {oid} ({rel}): {e}")))?;
+                let mode = if kind == EntryKind::BlobExecutable {
+                    0o755
+                } else {
+                    0o644
+                };
                 let mut file = std::fs::OpenOptions::new()
                     .write(true)
                     .create_new(true)
@@ -111,7 +138,9 @@ fn write_dir(
                 *count += 1;
             }
             EntryKind::Link => {
-                let blob = repo.find_object(oid).map_err(|e| local(format!("link {oid} ({rel}): {e}")))?;
+                let blob = repo
+                    .find_object(oid)
+                    .map_err(|e| local(format!("link {oid} ({rel}): {e}")))?;
                 let target = String::from_utf8_lossy(&blob.data).into_owned();
                 std::os::unix::fs::symlink(target, &path).map_err(io)?;
                 *count += 1;

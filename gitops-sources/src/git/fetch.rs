@@ -2,7 +2,9 @@
 
 use std::path::Path;
 
-use gitops_core::api::source::git::{GitCheckout, GitProvider, GitRepositorySpec, GitRepositoryStatus};
+use gitops_core::api::source::git::{
+    GitCheckout, GitProvider, GitRepositorySpec, GitRepositoryStatus,
+};
 use gitops_core::revision::Revision;
 
 use super::auth::Auth;
@@ -73,8 +75,13 @@ pub struct LastObserved {
     pub verification_mode: Option<String>,
 }
 
-fn include_key(include: Option<&Vec<gitops_core::api::source::git::GitRepositoryInclude>>) -> String {
-    include.filter(|v| !v.is_empty()).and_then(|v| serde_json::to_string(v).ok()).unwrap_or_default()
+fn include_key(
+    include: Option<&Vec<gitops_core::api::source::git::GitRepositoryInclude>>,
+) -> String {
+    include
+        .filter(|v| !v.is_empty())
+        .and_then(|v| serde_json::to_string(v).ok())
+        .unwrap_or_default()
 }
 
 impl LastObserved {
@@ -99,14 +106,20 @@ impl LastObserved {
             sparse_checkout: spec.sparse_checkout.clone().unwrap_or_default(),
             ignore: spec.ignore.clone(),
             include: include_key(spec.include.as_ref()),
-            verification_mode: spec.verification.as_ref().map(|v| v.mode().as_str().to_string()),
+            verification_mode: spec
+                .verification
+                .as_ref()
+                .map(|v| v.mode().as_str().to_string()),
         }
     }
 
     /// Whether `spec` fetched at `revision` would produce the same checkout as this record.
     pub fn matches(&self, revision: &Revision, spec: &GitRepositorySpec) -> bool {
         let now = LastObserved::new(revision, spec);
-        let same_revision = self.revision.parse::<Revision>().is_ok_and(|r| &r == revision);
+        let same_revision = self
+            .revision
+            .parse::<Revision>()
+            .is_ok_and(|r| &r == revision);
         same_revision
             && self.recurse_submodules == now.recurse_submodules
             && normalize_sparse(&self.sparse_checkout) == normalize_sparse(&now.sparse_checkout)
@@ -117,7 +130,10 @@ impl LastObserved {
 }
 
 fn refspecs(checkout: &GitCheckout<'_>) -> Vec<String> {
-    refs::listing_prefixes(checkout).into_iter().map(|p| format!("+{p}:{p}")).collect()
+    refs::listing_prefixes(checkout)
+        .into_iter()
+        .map(|p| format!("+{p}:{p}"))
+        .collect()
 }
 
 fn timeout_of(spec: &GitRepositorySpec) -> Result<std::time::Duration, Error> {
@@ -134,18 +150,27 @@ fn timeout_of(spec: &GitRepositorySpec) -> Result<std::time::Duration, Error> {
 ///
 /// The directory appears complete or not at all: the tree is written into a sibling
 /// temporary directory that is renamed into place.
-pub fn fetch(spec: &GitRepositorySpec, auth: &Auth, dir: &Path, last: Option<&LastObserved>) -> Result<Outcome, Error> {
+pub fn fetch(
+    spec: &GitRepositorySpec,
+    auth: &Auth,
+    dir: &Path,
+    last: Option<&LastObserved>,
+) -> Result<Outcome, Error> {
     check_url(&spec.url)?;
     if spec.provider() != GitProvider::Generic {
-        return Err(Error::UnsupportedProvider(spec.provider().as_str().to_string()));
+        return Err(Error::UnsupportedProvider(
+            spec.provider().as_str().to_string(),
+        ));
     }
     let timeout = timeout_of(spec)?;
     tracing::debug!(url = %display_url(&spec.url), "fetching Git repository");
     let checkout = spec.checkout();
     let remote = Remote::new(&spec.url, auth, timeout)?;
     let listing = remote.list(&refspecs(&checkout))?;
-    let selection = refs::select(&checkout, &listing.refs)
-        .map_err(|source| Error::Select { url: display_url(&spec.url), source })?;
+    let selection = refs::select(&checkout, &listing.refs).map_err(|source| Error::Select {
+        url: display_url(&spec.url),
+        source,
+    })?;
     if let Some(last) = last
         && selection.commit.len() == 40
         && last.matches(&selection.revision(), spec)
@@ -161,26 +186,44 @@ pub fn fetch(spec: &GitRepositorySpec, auth: &Auth, dir: &Path, last: Option<&La
     remote.receive(listing, selection.shallow.then_some(1))?;
     let commit = resolve(&remote, &selection, &checkout, target_tag)?;
     let sparse = normalize_sparse(spec.sparse_checkout.as_deref().unwrap_or_default());
-    let parent = dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let staging = tempfile::Builder::new()
         .prefix(".gitops-checkout-")
         .tempdir_in(parent)
-        .map_err(|source| Error::Io { path: parent.to_path_buf(), source })?;
+        .map_err(|source| Error::Io {
+            path: parent.to_path_buf(),
+            source,
+        })?;
     let tree = tree_of(&remote, &commit.id)?;
     write_tree(&remote.repo, tree, staging.path(), &sparse)?;
     if spec.recurse_submodules.unwrap_or(false) {
         super::submodules::init(&remote, &commit.id, staging.path(), auth, timeout)?;
     }
     if dir.exists() {
-        std::fs::remove_dir(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+        std::fs::remove_dir(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
     }
     // The temporary directory is private (0700); the checkout gets the usual 0755.
-    std::fs::set_permissions(staging.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
-        .map_err(|source| Error::Io { path: staging.path().to_path_buf(), source })?;
+    std::fs::set_permissions(
+        staging.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .map_err(|source| Error::Io {
+        path: staging.path().to_path_buf(),
+        source,
+    })?;
     let staged = staging.keep();
     if let Err(source) = std::fs::rename(&staged, dir) {
         let _ = std::fs::remove_dir_all(&staged);
-        return Err(Error::Io { path: dir.to_path_buf(), source });
+        return Err(Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        });
     }
     Ok(Outcome::Fetched(commit))
 }
@@ -194,19 +237,34 @@ fn prepare_dir(dir: &Path) -> Result<(), Error> {
             Ok(())
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(source) => Err(Error::Io { path: dir.to_path_buf(), source }),
+        Err(source) => Err(Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        }),
     }
 }
 
 fn local(remote: &Remote, message: String) -> Error {
-    Error::Local { path: remote.repo.path().to_path_buf(), message }
+    Error::Local {
+        path: remote.repo.path().to_path_buf(),
+        message,
+    }
 }
 
 fn tree_of(remote: &Remote, commit: &str) -> Result<gix::ObjectId, Error> {
-    let id = gix::ObjectId::from_hex(commit.as_bytes()).map_err(|e| local(remote, format!("commit {commit}: {e}")))?;
-    let object = remote.repo.find_object(id).map_err(|e| local(remote, format!("commit {commit}: {e}")))?;
-    let commit_obj = object.try_into_commit().map_err(|e| local(remote, format!("commit {commit}: {e}")))?;
-    commit_obj.tree_id().map(|t| t.detach()).map_err(|e| local(remote, format!("commit {commit}: {e}")))
+    let id = gix::ObjectId::from_hex(commit.as_bytes())
+        .map_err(|e| local(remote, format!("commit {commit}: {e}")))?;
+    let object = remote
+        .repo
+        .find_object(id)
+        .map_err(|e| local(remote, format!("commit {commit}: {e}")))?;
+    let commit_obj = object
+        .try_into_commit()
+        .map_err(|e| local(remote, format!("commit {commit}: {e}")))?;
+    commit_obj
+        .tree_id()
+        .map(|t| t.detach())
+        .map_err(|e| local(remote, format!("commit {commit}: {e}")))
 }
 
 fn resolve(
@@ -238,8 +296,11 @@ fn resolve(
     let id_hex = id.to_hex().to_string();
     let tag = match (tag_object, &selection.fetch_ref) {
         (Some(tag_id), Some(name)) => {
-            let tid = gix::ObjectId::from_hex(tag_id.as_bytes()).map_err(|e| local(remote, format!("tag {tag_id}: {e}")))?;
-            let object = repo.find_object(tid).map_err(|e| local(remote, format!("tag {tag_id}: {e}")))?;
+            let tid = gix::ObjectId::from_hex(tag_id.as_bytes())
+                .map_err(|e| local(remote, format!("tag {tag_id}: {e}")))?;
+            let object = repo
+                .find_object(tid)
+                .map_err(|e| local(remote, format!("tag {tag_id}: {e}")))?;
             Some(TagObject {
                 name: gitops_core::revision::short_ref(name).to_string(),
                 id: tag_id,

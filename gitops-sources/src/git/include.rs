@@ -62,13 +62,16 @@ pub fn apply_includes(
 ) -> Result<(), IncludeError> {
     for (i, include) in includes.iter().enumerate() {
         let name = include.repository.name.clone();
-        let artifact = artifacts.get(i).ok_or_else(|| IncludeError::Missing { name: name.clone() })?;
+        let artifact = artifacts
+            .get(i)
+            .ok_or_else(|| IncludeError::Missing { name: name.clone() })?;
         let from = secure_join(artifact, include.from_path());
         let to = secure_join(checkout, include.to_path());
-        let meta = std::fs::symlink_metadata(&from).map_err(|_| IncludeError::FromPathNotFound {
-            name: name.clone(),
-            from: include.from_path().to_string(),
-        })?;
+        let meta =
+            std::fs::symlink_metadata(&from).map_err(|_| IncludeError::FromPathNotFound {
+                name: name.clone(),
+                from: include.from_path().to_string(),
+            })?;
         copy(&from, &to, meta.file_type(), &name)?;
     }
     Ok(())
@@ -77,7 +80,11 @@ pub fn apply_includes(
 fn copy(from: &Path, to: &Path, kind: std::fs::FileType, name: &str) -> Result<(), IncludeError> {
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| IncludeError::Io { name: name.to_string(), path, source }
+        move |source| IncludeError::Io {
+            name: name.to_string(),
+            path,
+            source,
+        }
     };
     if kind.is_dir() {
         std::fs::create_dir_all(to).map_err(io(to))?;
@@ -111,7 +118,10 @@ mod tests {
     #[test]
     fn secure_join_stays_inside() {
         let root = Path::new("/r");
-        assert_eq!(secure_join(root, "../../etc/passwd"), Path::new("/r/etc/passwd"));
+        assert_eq!(
+            secure_join(root, "../../etc/passwd"),
+            Path::new("/r/etc/passwd")
+        );
         assert_eq!(secure_join(root, "/a/./b/../c"), Path::new("/r/a/c"));
         assert_eq!(secure_join(root, ""), Path::new("/r"));
     }
@@ -127,19 +137,41 @@ mod tests {
     #[test]
     fn includes_are_copied_with_from_and_to_paths() {
         let tmp = tempfile::tempdir().unwrap();
-        let (checkout, a, b) = (tmp.path().join("c"), tmp.path().join("a"), tmp.path().join("b"));
-        for (dir, file) in [(&checkout, "own.txt"), (&a, "deploy/base/x.yaml"), (&a, "other.txt"), (&b, "y.txt")] {
+        let (checkout, a, b) = (
+            tmp.path().join("c"),
+            tmp.path().join("a"),
+            tmp.path().join("b"),
+        );
+        for (dir, file) in [
+            (&checkout, "own.txt"),
+            (&a, "deploy/base/x.yaml"),
+            (&a, "other.txt"),
+            (&b, "y.txt"),
+        ] {
             std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
             std::fs::write(dir.join(file), file).unwrap();
         }
-        let includes = [include("shared", Some("deploy/base"), Some("../base")), include("other", None, None)];
+        let includes = [
+            include("shared", Some("deploy/base"), Some("../base")),
+            include("other", None, None),
+        ];
         apply_includes(&checkout, &includes, &[&a, &b]).unwrap();
-        assert_eq!(std::fs::read_to_string(checkout.join("base/x.yaml")).unwrap(), "deploy/base/x.yaml");
+        assert_eq!(
+            std::fs::read_to_string(checkout.join("base/x.yaml")).unwrap(),
+            "deploy/base/x.yaml"
+        );
         assert!(!checkout.join("base/other.txt").exists());
-        assert_eq!(std::fs::read_to_string(checkout.join("other/y.txt")).unwrap(), "y.txt");
+        assert_eq!(
+            std::fs::read_to_string(checkout.join("other/y.txt")).unwrap(),
+            "y.txt"
+        );
         assert!(checkout.join("own.txt").exists());
-        let err = apply_includes(&checkout, &[include("shared", Some("nope"), None)], &[&a]).unwrap_err();
-        assert!(err.to_string().contains("nope") && err.to_string().contains("shared"), "{err}");
+        let err =
+            apply_includes(&checkout, &[include("shared", Some("nope"), None)], &[&a]).unwrap_err();
+        assert!(
+            err.to_string().contains("nope") && err.to_string().contains("shared"),
+            "{err}"
+        );
         let err = apply_includes(&checkout, &includes, &[&a]).unwrap_err();
         assert!(err.to_string().contains("other"), "{err}");
     }

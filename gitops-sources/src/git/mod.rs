@@ -129,7 +129,10 @@ pub fn display_url(url: &str) -> String {
 /// Checks that `url` is one [`fetch`] supports: `http(s)://`, `ssh://` (as Flux's API
 /// accepts), plus `git://` and `file://`. scp-like `user@host:path` is rejected as by Flux.
 pub fn check_url(url: &str) -> Result<(), Error> {
-    let err = |reason: &str| Error::Url { url: display_url(url), reason: reason.into() };
+    let err = |reason: &str| Error::Url {
+        url: display_url(url),
+        reason: reason.into(),
+    };
     let parsed = url::Url::parse(url).map_err(|_| {
         err("expected http://, https://, ssh://, git:// or file:// (scp-like 'user@host:path' is not accepted, use ssh://user@host/path)")
     })?;
@@ -152,13 +155,31 @@ mod tests {
 
     #[test]
     fn urls_are_checked_and_redacted() {
-        for ok in ["https://h/r.git", "http://h:8080/r", "ssh://git@h:2222/r", "git://127.0.0.1/r", "file:///tmp/r"] {
+        for ok in [
+            "https://h/r.git",
+            "http://h:8080/r",
+            "ssh://git@h:2222/r",
+            "git://127.0.0.1/r",
+            "file:///tmp/r",
+        ] {
             assert!(check_url(ok).is_ok(), "{ok}");
         }
-        let err = check_url("git@github.com:org/repo").unwrap_err().to_string();
+        let err = check_url("git@github.com:org/repo")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("scp-like"), "{err}");
-        assert!(check_url("ftp://h/r").unwrap_err().to_string().contains("ftp"));
+        assert!(
+            check_url("ftp://h/r")
+                .unwrap_err()
+                .to_string()
+                .contains("ftp")
+        );
         assert_eq!(display_url("https://u:pw@h/r"), "https://u:***@h/r");
-        assert!(!check_url("xx://u:pw@h/r").unwrap_err().to_string().contains("pw"));
+        assert!(
+            !check_url("xx://u:pw@h/r")
+                .unwrap_err()
+                .to_string()
+                .contains("pw")
+        );
     }
 }

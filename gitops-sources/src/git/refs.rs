@@ -69,7 +69,9 @@ pub enum SelectError {
 }
 
 fn find<'a>(refs: &'a [RemoteRef], name: &str) -> Result<&'a RemoteRef, SelectError> {
-    refs.iter().find(|r| r.name == name).ok_or_else(|| SelectError::NotFound(name.to_string()))
+    refs.iter()
+        .find(|r| r.name == name)
+        .ok_or_else(|| SelectError::NotFound(name.to_string()))
 }
 
 /// The refspec patterns whose refs must be listed to select `checkout`.
@@ -79,8 +81,12 @@ pub fn listing_prefixes(checkout: &GitCheckout<'_>) -> Vec<String> {
         GitCheckout::Tag(t) => vec![format!("refs/tags/{t}")],
         GitCheckout::SemVer(_) => vec!["refs/tags/*".into()],
         GitCheckout::Name(n) => vec![n.trim_end_matches("^{}").to_string()],
-        GitCheckout::Commit { branch: Some(b), .. } => vec![format!("refs/heads/{b}")],
-        GitCheckout::Commit { branch: None, .. } => vec!["refs/heads/*".into(), "refs/tags/*".into()],
+        GitCheckout::Commit {
+            branch: Some(b), ..
+        } => vec![format!("refs/heads/{b}")],
+        GitCheckout::Commit { branch: None, .. } => {
+            vec!["refs/heads/*".into(), "refs/tags/*".into()]
+        }
     }
 }
 
@@ -110,7 +116,8 @@ pub fn select(checkout: &GitCheckout<'_>, refs: &[RemoteRef]) -> Result<Selectio
             by_ref(format!("refs/tags/{tag}"), true)
         }
         GitCheckout::Commit { commit, branch } => {
-            let valid = (4..=40).contains(&commit.len()) && commit.bytes().all(|b| b.is_ascii_hexdigit());
+            let valid =
+                (4..=40).contains(&commit.len()) && commit.bytes().all(|b| b.is_ascii_hexdigit());
             if !valid {
                 return Err(SelectError::InvalidCommit(commit.to_string()));
             }
@@ -138,7 +145,10 @@ pub fn latest_semver_tag(range: &str, refs: &[RemoteRef]) -> Result<String, Sele
     match super::semver_tags::latest(range, tags) {
         Ok(Some(tag)) => Ok(tag),
         Ok(None) => Err(SelectError::NoSemverMatch(range.to_string())),
-        Err(message) => Err(SelectError::InvalidSemver { range: range.to_string(), message }),
+        Err(message) => Err(SelectError::InvalidSemver {
+            range: range.to_string(),
+            message,
+        }),
     }
 }
 
@@ -173,13 +183,33 @@ mod tests {
         assert_eq!(sel.revision().to_string(), format!("main@sha1:{a}"));
         assert!(sel.shallow);
         let sel = select(&GitCheckout::Tag("v1.2.0"), &refs()).unwrap();
-        assert_eq!(sel.revision().to_string(), format!("v1.2.0@sha1:{}", "e".repeat(40)));
+        assert_eq!(
+            sel.revision().to_string(),
+            format!("v1.2.0@sha1:{}", "e".repeat(40))
+        );
         let sel = select(&GitCheckout::Name("refs/pull/1/head"), &refs()).unwrap();
-        assert_eq!(sel.revision().to_string(), format!("pull/1/head@sha1:{}", "1".repeat(40)));
-        let sel = select(&GitCheckout::Commit { commit: &a, branch: None }, &refs()).unwrap();
+        assert_eq!(
+            sel.revision().to_string(),
+            format!("pull/1/head@sha1:{}", "1".repeat(40))
+        );
+        let sel = select(
+            &GitCheckout::Commit {
+                commit: &a,
+                branch: None,
+            },
+            &refs(),
+        )
+        .unwrap();
         assert_eq!(sel.revision().to_string(), format!("sha1:{a}"));
         assert_eq!(sel.fetch_ref, None);
-        let sel = select(&GitCheckout::Commit { commit: &a, branch: Some("main") }, &refs()).unwrap();
+        let sel = select(
+            &GitCheckout::Commit {
+                commit: &a,
+                branch: Some("main"),
+            },
+            &refs(),
+        )
+        .unwrap();
         assert_eq!(sel.revision().to_string(), format!("main@sha1:{a}"));
     }
 
@@ -189,14 +219,24 @@ mod tests {
         assert_eq!(err.to_string(), "reference 'refs/heads/nope' not found");
         let err = select(&GitCheckout::Name("pull/1/head"), &refs()).unwrap_err();
         assert!(err.to_string().contains("pull/1/head"));
-        let err = select(&GitCheckout::Commit { commit: "xyz", branch: None }, &refs()).unwrap_err();
+        let err = select(
+            &GitCheckout::Commit {
+                commit: "xyz",
+                branch: None,
+            },
+            &refs(),
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("xyz"));
     }
 
     #[test]
     fn semver_picks_highest_matching_tag() {
         let sel = select(&GitCheckout::SemVer(">=1.0.0 <2.0.0"), &refs()).unwrap();
-        assert_eq!(sel.revision().to_string(), format!("v1.2.0@sha1:{}", "e".repeat(40)));
+        assert_eq!(
+            sel.revision().to_string(),
+            format!("v1.2.0@sha1:{}", "e".repeat(40))
+        );
         let sel = select(&GitCheckout::SemVer("*"), &refs()).unwrap();
         assert_eq!(sel.fetch_ref.as_deref(), Some("refs/tags/v1.2.0"));
         let sel = select(&GitCheckout::SemVer(">=2.0.0-0"), &refs()).unwrap();

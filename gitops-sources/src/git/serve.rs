@@ -94,24 +94,39 @@ fn backend() -> Result<PathBuf, ServeError> {
         .output()
         .map_err(|e| ServeError::Backend(format!("git --exec-path: {e}")))?;
     let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("git-http-backend");
-    if path.exists() { Ok(path) } else { Err(ServeError::Backend(path.display().to_string())) }
+    if path.exists() {
+        Ok(path)
+    } else {
+        Err(ServeError::Backend(path.display().to_string()))
+    }
 }
 
 /// Serves the repository at `repo` on `addr` (port 0 picks one), on the current tokio
 /// runtime.
 pub async fn serve(repo: &Path, addr: SocketAddr) -> Result<GitServer, ServeError> {
-    let repo = std::fs::canonicalize(repo).map_err(|_| ServeError::NotARepository(repo.display().to_string()))?;
-    let is_repo = repo.join(".git").exists() || (repo.join("HEAD").is_file() && repo.join("objects").is_dir());
-    let (Some(parent), Some(name)) = (repo.parent(), repo.file_name().and_then(|n| n.to_str())) else {
+    let repo = std::fs::canonicalize(repo)
+        .map_err(|_| ServeError::NotARepository(repo.display().to_string()))?;
+    let is_repo = repo.join(".git").exists()
+        || (repo.join("HEAD").is_file() && repo.join("objects").is_dir());
+    let (Some(parent), Some(name)) = (repo.parent(), repo.file_name().and_then(|n| n.to_str()))
+    else {
         return Err(ServeError::NotARepository(repo.display().to_string()));
     };
     if !is_repo {
         return Err(ServeError::NotARepository(repo.display().to_string()));
     }
     let backend = backend()?;
-    let listener = TcpListener::bind(addr).await.map_err(|source| ServeError::Bind { addr, source })?;
-    let bound = listener.local_addr().map_err(|source| ServeError::Bind { addr, source })?;
-    let host = if bound.ip().is_unspecified() { SocketAddr::from(([127, 0, 0, 1], bound.port())) } else { bound };
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| ServeError::Bind { addr, source })?;
+    let host = if bound.ip().is_unspecified() {
+        SocketAddr::from(([127, 0, 0, 1], bound.port()))
+    } else {
+        bound
+    };
     let url = format!("http://{host}/{name}");
     let (root, name) = (parent.to_path_buf(), name.to_string());
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
@@ -140,19 +155,28 @@ pub async fn serve(repo: &Path, addr: SocketAddr) -> Result<GitServer, ServeErro
         connections.abort_all();
         while connections.join_next().await.is_some() {}
     });
-    Ok(GitServer { addr: bound, url, stop: Some(stop_tx), task })
+    Ok(GitServer {
+        addr: bound,
+        url,
+        stop: Some(stop_tx),
+        task,
+    })
 }
 
 fn text(code: StatusCode, msg: &str) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::from(format!("{msg}\n"))).boxed());
     *r.status_mut() = code;
-    r.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     r
 }
 
 /// Whether a request is part of a fetch (never a push).
 fn is_fetch(path: &str, query: &str) -> bool {
-    path.ends_with("/git-upload-pack") || (path.ends_with("/info/refs") && query.contains("service=git-upload-pack"))
+    path.ends_with("/git-upload-pack")
+        || (path.ends_with("/info/refs") && query.contains("service=git-upload-pack"))
 }
 
 async fn handle(root: &Path, name: &str, backend: &Path, req: Request<Incoming>) -> Response<Body> {
@@ -166,8 +190,17 @@ async fn handle(root: &Path, name: &str, backend: &Path, req: Request<Incoming>)
         return text(StatusCode::FORBIDDEN, "this server only serves fetches");
     }
     let method = req.method().as_str().to_string();
-    let header = |n: &str| req.headers().get(n).and_then(|v| v.to_str().ok()).map(str::to_string);
-    let (content_type, protocol, encoding) = (header("content-type"), header("git-protocol"), header("content-encoding"));
+    let header = |n: &str| {
+        req.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (content_type, protocol, encoding) = (
+        header("content-type"),
+        header("git-protocol"),
+        header("content-encoding"),
+    );
     let body = match Limited::new(req.into_body(), MAX_REQUEST).collect().await {
         Ok(b) => b.to_bytes(),
         Err(_) => return text(StatusCode::PAYLOAD_TOO_LARGE, "request too large"),
@@ -186,13 +219,20 @@ async fn handle(root: &Path, name: &str, backend: &Path, req: Request<Incoming>)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true);
-    for (var, value) in [("CONTENT_TYPE", content_type), ("GIT_PROTOCOL", protocol), ("HTTP_CONTENT_ENCODING", encoding)] {
+    for (var, value) in [
+        ("CONTENT_TYPE", content_type),
+        ("GIT_PROTOCOL", protocol),
+        ("HTTP_CONTENT_ENCODING", encoding),
+    ] {
         if let Some(v) = value {
             cmd.env(var, v);
         }
     }
     let Ok(mut child) = cmd.spawn() else {
-        return text(StatusCode::INTERNAL_SERVER_ERROR, "git http-backend failed to start");
+        return text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "git http-backend failed to start",
+        );
     };
     let (Some(mut stdin), Some(mut stdout)) = (child.stdin.take(), child.stdout.take()) else {
         return text(StatusCode::INTERNAL_SERVER_ERROR, "git http-backend pipes");
@@ -218,15 +258,23 @@ fn cgi_response(output: &[u8]) -> Response<Body> {
         .map(|i| (i, 4))
         .or_else(|| output.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
     let (head, payload) = match split {
-        Some((i, n)) => (String::from_utf8_lossy(&output[..i]).to_string(), &output[i + n..]),
+        Some((i, n)) => (
+            String::from_utf8_lossy(&output[..i]).to_string(),
+            &output[i + n..],
+        ),
         None => (String::new(), output),
     };
     let mut resp = Response::new(Full::new(Bytes::copy_from_slice(payload)).boxed());
     for line in head.lines() {
-        let Some((k, v)) = line.split_once(':') else { continue };
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
         let (k, v) = (k.trim(), v.trim());
         if k.eq_ignore_ascii_case("status") {
-            let code = v.split_whitespace().next().and_then(|c| c.parse::<u16>().ok());
+            let code = v
+                .split_whitespace()
+                .next()
+                .and_then(|c| c.parse::<u16>().ok());
             if let Some(code) = code.and_then(|c| StatusCode::from_u16(c).ok()) {
                 *resp.status_mut() = code;
             }

@@ -40,14 +40,26 @@ pub fn resolve_url(parent: &str, url: &str) -> String {
 }
 
 /// Gitlinks (path, commit) anywhere in `tree`.
-fn gitlinks(repo: &gix::Repository, tree: ObjectId, prefix: &str, out: &mut Vec<(String, ObjectId)>) -> Result<(), String> {
+fn gitlinks(
+    repo: &gix::Repository,
+    tree: ObjectId,
+    prefix: &str,
+    out: &mut Vec<(String, ObjectId)>,
+) -> Result<(), String> {
     let object = repo.find_object(tree).map_err(|e| e.to_string())?;
     let tree = object.try_into_tree().map_err(|e| e.to_string())?;
     let decoded = tree.decode().map_err(|e| e.to_string())?;
-    let entries: Vec<(String, EntryKind, ObjectId)> =
-        decoded.entries.iter().map(|e| (e.filename.to_string(), e.mode.kind(), e.oid.to_owned())).collect();
+    let entries: Vec<(String, EntryKind, ObjectId)> = decoded
+        .entries
+        .iter()
+        .map(|e| (e.filename.to_string(), e.mode.kind(), e.oid.to_owned()))
+        .collect();
     for (name, kind, oid) in entries {
-        let path = if prefix.is_empty() { name } else { format!("{prefix}/{name}") };
+        let path = if prefix.is_empty() {
+            name
+        } else {
+            format!("{prefix}/{name}")
+        };
         match kind {
             EntryKind::Commit => out.push((path, oid)),
             EntryKind::Tree => gitlinks(repo, oid, &path, out)?,
@@ -71,26 +83,57 @@ fn modules(blob: &[u8], tmp: &Path) -> Result<Vec<(String, String)>, String> {
     let mut paths = std::collections::BTreeMap::new();
     let mut urls = std::collections::BTreeMap::new();
     for record in text.split('\0').filter(|r| !r.is_empty()) {
-        let Some((key, value)) = record.split_once('\n') else { continue };
-        if let Some(name) = key.strip_prefix("submodule.").and_then(|k| k.strip_suffix(".path")) {
+        let Some((key, value)) = record.split_once('\n') else {
+            continue;
+        };
+        if let Some(name) = key
+            .strip_prefix("submodule.")
+            .and_then(|k| k.strip_suffix(".path"))
+        {
             paths.insert(name.to_string(), value.to_string());
-        } else if let Some(name) = key.strip_prefix("submodule.").and_then(|k| k.strip_suffix(".url")) {
+        } else if let Some(name) = key
+            .strip_prefix("submodule.")
+            .and_then(|k| k.strip_suffix(".url"))
+        {
             urls.insert(name.to_string(), value.to_string());
         }
     }
-    Ok(paths.into_iter().filter_map(|(name, path)| Some((path, urls.get(&name)?.clone()))).collect())
+    Ok(paths
+        .into_iter()
+        .filter_map(|(name, path)| Some((path, urls.get(&name)?.clone())))
+        .collect())
 }
 
 /// Checks out the submodules of `commit` (fetched into `remote`) under `dir`.
-pub(crate) fn init(remote: &Remote, commit: &str, dir: &Path, auth: &Auth, timeout: Duration) -> Result<(), Error> {
+pub(crate) fn init(
+    remote: &Remote,
+    commit: &str,
+    dir: &Path,
+    auth: &Auth,
+    timeout: Duration,
+) -> Result<(), Error> {
     init_at(remote, commit, dir, auth, timeout, 0)
 }
 
-fn init_at(remote: &Remote, commit: &str, dir: &Path, auth: &Auth, timeout: Duration, depth: usize) -> Result<(), Error> {
-    let fail = |message: String| Error::Submodule { url: display_url(&remote.url), message: auth.redact(&message) };
+fn init_at(
+    remote: &Remote,
+    commit: &str,
+    dir: &Path,
+    auth: &Auth,
+    timeout: Duration,
+    depth: usize,
+) -> Result<(), Error> {
+    let fail = |message: String| Error::Submodule {
+        url: display_url(&remote.url),
+        message: auth.redact(&message),
+    };
     let repo = &remote.repo;
     let id = ObjectId::from_hex(commit.as_bytes()).map_err(|e| fail(e.to_string()))?;
-    let commit_obj = repo.find_object(id).map_err(|e| fail(e.to_string()))?.try_into_commit().map_err(|e| fail(e.to_string()))?;
+    let commit_obj = repo
+        .find_object(id)
+        .map_err(|e| fail(e.to_string()))?
+        .try_into_commit()
+        .map_err(|e| fail(e.to_string()))?;
     let tree = commit_obj.tree().map_err(|e| fail(e.to_string()))?;
     let mut links = Vec::new();
     gitlinks(repo, tree.id, "", &mut links).map_err(fail)?;
@@ -111,7 +154,9 @@ fn init_at(remote: &Remote, commit: &str, dir: &Path, auth: &Auth, timeout: Dura
     let modules = modules(&blob, tmp.path()).map_err(fail)?;
     for (path, oid) in links {
         let Some((_, url)) = modules.iter().find(|(p, _)| p.trim_matches('/') == path) else {
-            return Err(fail(format!("submodule '{path}' has no URL in .gitmodules")));
+            return Err(fail(format!(
+                "submodule '{path}' has no URL in .gitmodules"
+            )));
         };
         let target = super::include::secure_join(dir, &path);
         if !target.exists() {
@@ -121,7 +166,10 @@ fn init_at(remote: &Remote, commit: &str, dir: &Path, auth: &Auth, timeout: Dura
         let sub_url = resolve_url(&remote.url, url);
         super::check_url(&sub_url)?;
         let sub = Remote::new(&sub_url, auth, timeout)?;
-        let listing = sub.list(&["+refs/heads/*:refs/heads/*".to_string(), "+refs/tags/*:refs/tags/*".to_string()])?;
+        let listing = sub.list(&[
+            "+refs/heads/*:refs/heads/*".to_string(),
+            "+refs/tags/*:refs/tags/*".to_string(),
+        ])?;
         sub.receive(listing, None)?;
         let hex = oid.to_hex().to_string();
         let sub_tree = sub
@@ -130,7 +178,11 @@ fn init_at(remote: &Remote, commit: &str, dir: &Path, auth: &Auth, timeout: Dura
             .ok()
             .and_then(|o| o.try_into_commit().ok())
             .and_then(|c| c.tree_id().ok())
-            .ok_or_else(|| Error::CommitNotFound { url: display_url(&sub_url), commit: hex.clone(), branch: None })?;
+            .ok_or_else(|| Error::CommitNotFound {
+                url: display_url(&sub_url),
+                commit: hex.clone(),
+                branch: None,
+            })?;
         write_tree(&sub.repo, sub_tree.detach(), &target, &[])?;
         init_at(&sub, &hex, &target, auth, timeout, depth + 1)?;
     }
@@ -145,7 +197,10 @@ mod tests {
     #[test]
     fn relative_urls() {
         assert_eq!(resolve_url("git://h/org/repo", "../sub"), "git://h/org/sub");
-        assert_eq!(resolve_url("git://h/org/repo/", "./sub"), "git://h/org/repo/sub");
+        assert_eq!(
+            resolve_url("git://h/org/repo/", "./sub"),
+            "git://h/org/repo/sub"
+        );
         assert_eq!(resolve_url("https://h/a/b", "../../c/d"), "https://h/c/d");
         assert_eq!(resolve_url("https://h/a", "ssh://x/y"), "ssh://x/y");
     }

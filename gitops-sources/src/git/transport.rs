@@ -36,9 +36,15 @@ impl Remote {
         let tmp = tempfile::Builder::new()
             .prefix("gitops-git-")
             .tempdir()
-            .map_err(|source| Error::Io { path: std::env::temp_dir(), source })?;
+            .map_err(|source| Error::Io {
+                path: std::env::temp_dir(),
+                source,
+            })?;
         let path = tmp.path().join("repo.git");
-        let local = |e: gix::Error| Error::Local { path: path.clone(), message: e.to_string() };
+        let local = |e: gix::Error| Error::Local {
+            path: path.clone(),
+            message: e.to_string(),
+        };
         gix::init_bare(&path).map_err(&local)?;
         if auth.proxy.is_some() && !(url.starts_with("http://") || url.starts_with("https://")) {
             return Err(Error::Url {
@@ -53,28 +59,55 @@ impl Remote {
         };
         let mut config = String::from("[protocol]\n\tversion = 2\n");
         if let Some(ssh) = &ssh {
-            config.push_str(&format!("[core]\n\tsshCommand = \"{}\"\n[ssh]\n\tvariant = ssh\n", ssh.wrapper.display()));
+            config.push_str(&format!(
+                "[core]\n\tsshCommand = \"{}\"\n[ssh]\n\tvariant = ssh\n",
+                ssh.wrapper.display()
+            ));
         }
         let config_path = path.join("config");
-        let mut existing = std::fs::read_to_string(&config_path)
-            .map_err(|source| Error::Io { path: config_path.clone(), source })?;
+        let mut existing = std::fs::read_to_string(&config_path).map_err(|source| Error::Io {
+            path: config_path.clone(),
+            source,
+        })?;
         existing.push_str(&config);
-        std::fs::write(&config_path, existing).map_err(|source| Error::Io { path: config_path.clone(), source })?;
+        std::fs::write(&config_path, existing).map_err(|source| Error::Io {
+            path: config_path.clone(),
+            source,
+        })?;
         let repo = gix::open_opts(&path, gix::open::Options::isolated()).map_err(&local)?;
-        Ok(Remote { _tmp: tmp, ssh, repo, url: url.to_string(), auth: auth.clone(), timeout })
+        Ok(Remote {
+            _tmp: tmp,
+            ssh,
+            repo,
+            url: url.to_string(),
+            auth: auth.clone(),
+            timeout,
+        })
     }
 
     /// An error about the remote, with secrets removed from gix's message.
-    pub(crate) fn remote_error(&self, what: &str, err: &(dyn std::error::Error + 'static)) -> Error {
+    pub(crate) fn remote_error(
+        &self,
+        what: &str,
+        err: &(dyn std::error::Error + 'static),
+    ) -> Error {
         let mut message = error_chain(err);
-        if let Some(stderr) = self.ssh.as_ref().map(SshFiles::stderr).filter(|s| !s.is_empty()) {
+        if let Some(stderr) = self
+            .ssh
+            .as_ref()
+            .map(SshFiles::stderr)
+            .filter(|s| !s.is_empty())
+        {
             message.push_str(&format!(" (ssh: {stderr})"));
         }
         if message.contains("os error 11") || message.contains("timed out") {
             message.push_str(&format!(" (timed out after {}s)", self.timeout.as_secs()));
         }
         let message = self.auth.redact(&message);
-        Error::Remote { url: super::display_url(&self.url), message: format!("{what}: {message}") }
+        Error::Remote {
+            url: super::display_url(&self.url),
+            message: format!("{what}: {message}"),
+        }
     }
 
     fn transport_options(&self) -> Result<Option<Box<dyn std::any::Any>>, Error> {
@@ -82,10 +115,14 @@ impl Remote {
             .repo
             .transport_options(self.url.as_str(), None)
             .map_err(|e| self.remote_error("configuring transport", &e))?;
-        let Some(mut opts) = opts else { return Ok(None) };
+        let Some(mut opts) = opts else {
+            return Ok(None);
+        };
         if let Some(http_opts) = opts.downcast_mut::<http::Options>() {
             if let Some(header) = self.auth.http_authorization() {
-                http_opts.extra_headers.push(format!("Authorization: {header}"));
+                http_opts
+                    .extra_headers
+                    .push(format!("Authorization: {header}"));
             }
             http_opts.connect_timeout = Some(self.timeout);
             let ca = self.auth.ca_pem.clone();
@@ -125,7 +162,10 @@ impl Remote {
                 }
                 Ok(builder)
             });
-            let backend = http::reqwest::Options { configure_client: Some(configure), configure_request: None };
+            let backend = http::reqwest::Options {
+                configure_client: Some(configure),
+                configure_request: None,
+            };
             http_opts.backend = Some(Arc::new(std::sync::Mutex::new(backend)));
         }
         Ok(Some(opts))
@@ -144,7 +184,9 @@ impl Remote {
         let mut connection = if self.url.starts_with("git://") {
             remote.to_connection_with_transport(self.git_daemon_transport()?)
         } else {
-            remote.connect(Direction::Fetch).map_err(|e| self.remote_error("connecting", &e))?
+            remote
+                .connect(Direction::Fetch)
+                .map_err(|e| self.remote_error("connecting", &e))?
         };
         if let Some(opts) = self.transport_options()? {
             connection.set_transport_options(opts);
@@ -176,15 +218,25 @@ impl Remote {
     fn git_daemon_transport(&self) -> Result<Box<dyn Transport + Send>, Error> {
         use gix::protocol::transport::client::git::{ConnectMode, blocking_io::Connection};
         use std::net::ToSocketAddrs;
-        let parsed = url::Url::parse(&self.url).map_err(|e| self.remote_error("invalid URL", &e))?;
-        let host = parsed.host_str().unwrap_or_default().trim_matches(['[', ']']).to_string();
+        let parsed =
+            url::Url::parse(&self.url).map_err(|e| self.remote_error("invalid URL", &e))?;
+        let host = parsed
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']'])
+            .to_string();
         let port = parsed.port().unwrap_or(9418);
         let io = |e: std::io::Error| self.remote_error("connecting", &e);
         let addr = (host.as_str(), port)
             .to_socket_addrs()
             .map_err(io)?
             .next()
-            .ok_or_else(|| io(std::io::Error::new(std::io::ErrorKind::NotFound, "host has no address")))?;
+            .ok_or_else(|| {
+                io(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "host has no address",
+                ))
+            })?;
         let stream = std::net::TcpStream::connect_timeout(&addr, self.timeout).map_err(io)?;
         stream.set_read_timeout(Some(self.timeout)).map_err(io)?;
         stream.set_write_timeout(Some(self.timeout)).map_err(io)?;
@@ -233,7 +285,8 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     while let Some(e) = current {
         let text = e.to_string();
         let text = if text.starts_with("No credentials were returned") {
-            "authentication failed: the server rejected the credentials (or none were given)".to_string()
+            "authentication failed: the server rejected the credentials (or none were given)"
+                .to_string()
         } else {
             text
         };
@@ -250,7 +303,10 @@ fn percent_decode(path: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
         match (bytes[i], hex) {
             (b'%', Some(b)) => {
                 out.push(b);

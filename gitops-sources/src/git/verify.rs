@@ -78,15 +78,25 @@ impl TrustedKeys {
     pub fn from_secret(data: &BTreeMap<String, Vec<u8>>) -> Result<Self, VerifyError> {
         let mut keys = TrustedKeys::default();
         for (name, value) in data {
-            let invalid = |reason: String| VerifyError::InvalidKey { key: name.clone(), reason };
-            let text = std::str::from_utf8(value).map_err(|_| invalid("is not UTF-8 text".into()))?;
+            let invalid = |reason: String| VerifyError::InvalidKey {
+                key: name.clone(),
+                reason,
+            };
+            let text =
+                std::str::from_utf8(value).map_err(|_| invalid("is not UTF-8 text".into()))?;
             if name.ends_with(".sshpub") {
-                for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-                    let key = parse_ssh_line(line).ok_or_else(|| invalid("invalid SSH public key line".into()))?;
+                for line in text
+                    .lines()
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                {
+                    let key = parse_ssh_line(line)
+                        .ok_or_else(|| invalid("invalid SSH public key line".into()))?;
                     keys.ssh.push(key);
                 }
             } else {
-                let (parsed, _) = SignedPublicKey::from_string_many(text).map_err(|e| invalid(e.to_string()))?;
+                let (parsed, _) =
+                    SignedPublicKey::from_string_many(text).map_err(|e| invalid(e.to_string()))?;
                 for key in parsed {
                     keys.pgp.push(key.map_err(|e| invalid(e.to_string()))?);
                 }
@@ -104,12 +114,18 @@ impl TrustedKeys {
 pub fn split_signature(raw: &[u8], is_tag: bool) -> Option<(Vec<u8>, String)> {
     if is_tag {
         let text = std::str::from_utf8(raw).ok()?;
-        let start = ["-----BEGIN PGP SIGNATURE-----", "-----BEGIN SSH SIGNATURE-----"]
-            .iter()
-            .filter_map(|marker| {
-                text.match_indices(marker).map(|(i, _)| i).filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n').last()
-            })
-            .max()?;
+        let start = [
+            "-----BEGIN PGP SIGNATURE-----",
+            "-----BEGIN SSH SIGNATURE-----",
+        ]
+        .iter()
+        .filter_map(|marker| {
+            text.match_indices(marker)
+                .map(|(i, _)| i)
+                .filter(|&i| i == 0 || text.as_bytes()[i - 1] == b'\n')
+                .last()
+        })
+        .max()?;
         return Some((raw[..start].to_vec(), text[start..].to_string()));
     }
     let mut payload = Vec::with_capacity(raw.len());
@@ -139,20 +155,34 @@ pub fn split_signature(raw: &[u8], is_tag: bool) -> Option<(Vec<u8>, String)> {
 }
 
 /// Verifies one raw object's signature; returns the signing key's fingerprint.
-pub fn verify_object(raw: &[u8], is_tag: bool, object: &str, keys: &TrustedKeys) -> Result<String, VerifyError> {
+pub fn verify_object(
+    raw: &[u8],
+    is_tag: bool,
+    object: &str,
+    keys: &TrustedKeys,
+) -> Result<String, VerifyError> {
     let (payload, signature) =
-        split_signature(raw, is_tag).ok_or_else(|| VerifyError::Unsigned { object: object.to_string() })?;
-    let invalid = |reason: String| VerifyError::InvalidSignature { object: object.to_string(), reason };
+        split_signature(raw, is_tag).ok_or_else(|| VerifyError::Unsigned {
+            object: object.to_string(),
+        })?;
+    let invalid = |reason: String| VerifyError::InvalidSignature {
+        object: object.to_string(),
+        reason,
+    };
     if signature.contains("-----BEGIN SSH SIGNATURE-----") {
-        let sig = ssh_key::SshSig::from_pem(signature.trim()).map_err(|e| invalid(e.to_string()))?;
+        let sig =
+            ssh_key::SshSig::from_pem(signature.trim()).map_err(|e| invalid(e.to_string()))?;
         for key in &keys.ssh {
             if key.verify("git", &payload, &sig).is_ok() {
                 return Ok(key.fingerprint(ssh_key::HashAlg::Sha256).to_string());
             }
         }
-        return Err(VerifyError::Untrusted { object: object.to_string() });
+        return Err(VerifyError::Untrusted {
+            object: object.to_string(),
+        });
     }
-    let (sig, _) = DetachedSignature::from_string(&signature).map_err(|e| invalid(e.to_string()))?;
+    let (sig, _) =
+        DetachedSignature::from_string(&signature).map_err(|e| invalid(e.to_string()))?;
     for key in &keys.pgp {
         if sig.verify(&key.primary_key, &payload).is_ok() {
             return Ok(hex::encode(key.primary_key.fingerprint().as_bytes()));
@@ -163,7 +193,9 @@ pub fn verify_object(raw: &[u8], is_tag: bool, object: &str, keys: &TrustedKeys)
             }
         }
     }
-    Err(VerifyError::Untrusted { object: object.to_string() })
+    Err(VerifyError::Untrusted {
+        object: object.to_string(),
+    })
 }
 
 /// What verification accepted: the fingerprints of the keys that signed.
@@ -176,7 +208,11 @@ pub struct Verified {
 }
 
 /// Verifies a fetched commit (and its tag) as `mode` asks.
-pub fn verify_commit(commit: &Commit, mode: GitVerificationMode, keys: &TrustedKeys) -> Result<Verified, VerifyError> {
+pub fn verify_commit(
+    commit: &Commit,
+    mode: GitVerificationMode,
+    keys: &TrustedKeys,
+) -> Result<Verified, VerifyError> {
     let mut out = Verified::default();
     let (head, tag) = match mode {
         GitVerificationMode::Head | GitVerificationMode::LegacyHead => (true, false),
@@ -190,10 +226,20 @@ pub fn verify_commit(commit: &Commit, mode: GitVerificationMode, keys: &TrustedK
                 reference: commit.revision.to_string(),
             });
         };
-        out.tag_signer = Some(verify_object(&tag_obj.raw, true, &format!("tag {}", tag_obj.name), keys)?);
+        out.tag_signer = Some(verify_object(
+            &tag_obj.raw,
+            true,
+            &format!("tag {}", tag_obj.name),
+            keys,
+        )?);
     }
     if head {
-        out.commit_signer = Some(verify_object(&commit.raw, false, &format!("commit {}", commit.id), keys)?);
+        out.commit_signer = Some(verify_object(
+            &commit.raw,
+            false,
+            &format!("commit {}", commit.id),
+            keys,
+        )?);
     }
     Ok(out)
 }
@@ -211,7 +257,10 @@ mod tests {
             payload,
             b"tree abc\nparent def\nauthor A <a@b> 1 +0000\ncommitter A <a@b> 1 +0000\n\nmessage\n gpgsig not a header\n"
         );
-        assert_eq!(sig, "-----BEGIN SSH SIGNATURE-----\nline1\n-----END SSH SIGNATURE-----\n");
+        assert_eq!(
+            sig,
+            "-----BEGIN SSH SIGNATURE-----\nline1\n-----END SSH SIGNATURE-----\n"
+        );
         assert!(split_signature(b"tree abc\n\nmsg\n", false).is_none());
     }
 
@@ -226,10 +275,14 @@ mod tests {
 
     #[test]
     fn bad_secrets_name_the_key() {
-        let data: BTreeMap<String, Vec<u8>> = [("a.sshpub".to_string(), b"not a key".to_vec())].into();
+        let data: BTreeMap<String, Vec<u8>> =
+            [("a.sshpub".to_string(), b"not a key".to_vec())].into();
         let err = TrustedKeys::from_secret(&data).unwrap_err();
         assert!(err.to_string().contains("a.sshpub"), "{err}");
-        assert_eq!(TrustedKeys::from_secret(&BTreeMap::new()).unwrap_err(), VerifyError::NoKeys);
+        assert_eq!(
+            TrustedKeys::from_secret(&BTreeMap::new()).unwrap_err(),
+            VerifyError::NoKeys
+        );
     }
 }
 

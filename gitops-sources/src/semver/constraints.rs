@@ -56,7 +56,9 @@ fn cv(capture: bool) -> String {
     let num = r"[0-9|x|X|\*]+";
     let ident = r"[0-9A-Za-z\-]+(?:\.[0-9A-Za-z\-]+)*";
     if capture {
-        format!(r"v?(?P<major>{num})(?P<minor>\.{num})?(?P<patch>\.{num})?(?P<pre>-{ident})?(?:\+{ident})?")
+        format!(
+            r"v?(?P<major>{num})(?P<minor>\.{num})?(?P<patch>\.{num})?(?P<pre>-{ident})?(?:\+{ident})?"
+        )
     } else {
         format!(r"v?{num}(?:\.{num})?(?:\.{num})?(?:-{ident})?(?:\+{ident})?")
     }
@@ -105,7 +107,9 @@ fn is_x(s: &str) -> bool {
 
 /// Masterminds' `parseConstraint` for one comparison such as `>= 1.2` or `4.x`.
 pub(crate) fn parse_one(text: &str) -> Result<Constraint, Error> {
-    let improper = || Error::ImproperConstraint { constraint: text.to_owned() };
+    let improper = || Error::ImproperConstraint {
+        constraint: text.to_owned(),
+    };
     let caps = patterns().single.captures(text).ok_or_else(improper)?;
     let op_text = caps.name("op").map_or("", |m| m.as_str());
     let orig = caps.name("ver").map_or("", |m| m.as_str());
@@ -130,8 +134,9 @@ pub(crate) fn parse_one(text: &str) -> Result<Constraint, Error> {
     } else {
         orig.to_owned()
     };
-    let con = Version::parse(&ver)
-        .map_err(|_| Error::ConstraintParser { constraint: text.to_owned() })?;
+    let con = Version::parse(&ver).map_err(|_| Error::ConstraintParser {
+        constraint: text.to_owned(),
+    })?;
     Ok(Constraint {
         op,
         op_text: op_text.to_owned(),
@@ -152,7 +157,9 @@ impl Constraints {
         let mut groups = Vec::new();
         for alternative in rewritten.split("||") {
             if !p.valid.is_match(alternative) {
-                return Err(Error::ImproperConstraint { constraint: alternative.to_owned() });
+                return Err(Error::ImproperConstraint {
+                    constraint: alternative.to_owned(),
+                });
             }
             let items = p
                 .find
@@ -162,7 +169,11 @@ impl Constraints {
             let has_pre = items.iter().any(|c| !c.con.prerelease().is_empty());
             groups.push(Group { items, has_pre });
         }
-        Ok(Constraints { groups, original: s.to_owned(), include_prerelease: false })
+        Ok(Constraints {
+            groups,
+            original: s.to_owned(),
+            include_prerelease: false,
+        })
     }
 
     /// Masterminds' `IncludePrerelease`: when set, prerelease versions are considered by every

@@ -76,7 +76,9 @@ pub(crate) fn quote(s: &str) -> String {
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
             '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x20 || c == '\u{7f}' => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c == '\u{7f}' => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }
@@ -100,11 +102,17 @@ pub(crate) enum Failure {
     /// A prerelease seen by a comparison not looking for them.
     Prerelease,
     /// `"<version>" <relation> "<constraint>"` followed by `suffix`.
-    Relation { relation: &'static str, suffix: &'static str },
+    Relation {
+        relation: &'static str,
+        suffix: &'static str,
+    },
 }
 
 fn fail(relation: &'static str) -> Result<(), Failure> {
-    Err(Failure::Relation { relation, suffix: "" })
+    Err(Failure::Relation {
+        relation,
+        suffix: "",
+    })
 }
 
 impl Constraint {
@@ -113,7 +121,11 @@ impl Constraint {
         match failure {
             Failure::Prerelease => prerelease_reason(v),
             Failure::Relation { relation, suffix } => {
-                format!("{} {relation} {}{suffix}", quote(&v.to_string()), quote(&self.orig))
+                format!(
+                    "{} {relation} {}{suffix}",
+                    quote(&v.to_string()),
+                    quote(&self.orig)
+                )
             }
         }
     }
@@ -134,7 +146,6 @@ impl Constraint {
             Op::Caret => self.caret(v),
         }
     }
-
 
     fn not_equal(&self, v: &Version) -> Result<(), Failure> {
         let c = &self.con;
@@ -175,15 +186,27 @@ impl Constraint {
         } else {
             v > c
         };
-        if ok { Ok(()) } else { fail("is less than or equal to") }
+        if ok {
+            Ok(())
+        } else {
+            fail("is less than or equal to")
+        }
     }
 
     fn less(&self, v: &Version) -> Result<(), Failure> {
-        if v < &self.con { Ok(()) } else { fail("is greater than or equal to") }
+        if v < &self.con {
+            Ok(())
+        } else {
+            fail("is greater than or equal to")
+        }
     }
 
     fn greater_equal(&self, v: &Version) -> Result<(), Failure> {
-        if v >= &self.con { Ok(()) } else { fail("is less than") }
+        if v >= &self.con {
+            Ok(())
+        } else {
+            fail("is less than")
+        }
     }
 
     fn less_equal(&self, v: &Version) -> Result<(), Failure> {
@@ -204,7 +227,11 @@ impl Constraint {
         if v < c {
             return fail("is less than");
         }
-        if c.major() == 0 && c.minor() == 0 && c.patch() == 0 && !self.minor_dirty && !self.patch_dirty
+        if c.major() == 0
+            && c.minor() == 0
+            && c.patch() == 0
+            && !self.minor_dirty
+            && !self.patch_dirty
         {
             return Ok(());
         }
@@ -221,7 +248,11 @@ impl Constraint {
         if self.dirty {
             return self.tilde(v);
         }
-        if v == &self.con { Ok(()) } else { fail("is not equal to") }
+        if v == &self.con {
+            Ok(())
+        } else {
+            fail("is not equal to")
+        }
     }
 
     /// `^1.2.3` is `>=1.2.3 <2.0.0`, `^0.2.3` `>=0.2.3 <0.3.0`, `^0.0.3` `=0.0.3`, `^0.0`

@@ -63,11 +63,21 @@ fn dirty_flags() {
         ("2.1.x+meta", true, false, true, "2.1.0"),
     ] {
         let c = parse_one(input).unwrap_or_else(|e| panic!("{input:?}: {e}"));
-        assert_eq!((c.dirty, c.minor_dirty, c.patch_dirty), (dirty, minor, patch), "{input:?}");
+        assert_eq!(
+            (c.dirty, c.minor_dirty, c.patch_dirty),
+            (dirty, minor, patch),
+            "{input:?}"
+        );
         assert_eq!(c.con.to_string(), con, "{input:?}");
     }
     // The number classes admit `|` and letters glued to digits; those then fail to parse.
-    for bad in ["1x.2.3", "1.2x", "1|2.3", "99999999999999999999.0.0", "1.0.0-01"] {
+    for bad in [
+        "1x.2.3",
+        "1.2x",
+        "1|2.3",
+        "99999999999999999999.0.0",
+        "1.0.0-01",
+    ] {
         assert!(parse_one(bad).is_err(), "{bad:?}");
     }
 }

@@ -44,7 +44,9 @@ fn all_digits(s: &str) -> bool {
 /// `strconv.ParseUint(s, 10, 64)` does.
 fn parse_u64(input: &str, digits: &str) -> Result<u64, Error> {
     if digits.is_empty() || !all_digits(digits) {
-        return Err(Error::InvalidCharacters { input: input.to_owned() });
+        return Err(Error::InvalidCharacters {
+            input: input.to_owned(),
+        });
     }
     digits.parse::<u64>().map_err(|_| Error::SegmentOutOfRange {
         input: input.to_owned(),
@@ -57,13 +59,19 @@ fn parse_u64(input: &str, digits: &str) -> Result<u64, Error> {
 fn validate_prerelease(input: &str, pre: &str) -> Result<(), Error> {
     for part in pre.split('.') {
         if part.is_empty() {
-            return Err(Error::InvalidPrerelease { input: input.to_owned() });
+            return Err(Error::InvalidPrerelease {
+                input: input.to_owned(),
+            });
         } else if all_digits(part) {
             if part.len() > 1 && part.starts_with('0') {
-                return Err(Error::SegmentStartsZero { input: input.to_owned() });
+                return Err(Error::SegmentStartsZero {
+                    input: input.to_owned(),
+                });
             }
         } else if !part.bytes().all(is_ident_byte) {
-            return Err(Error::InvalidPrerelease { input: input.to_owned() });
+            return Err(Error::InvalidPrerelease {
+                input: input.to_owned(),
+            });
         }
     }
     Ok(())
@@ -71,10 +79,15 @@ fn validate_prerelease(input: &str, pre: &str) -> Result<(), Error> {
 
 /// Masterminds' `validateMetadata`: non-empty dot-separated identifiers of `[0-9A-Za-z-]`.
 fn validate_metadata(input: &str, meta: &str) -> Result<(), Error> {
-    if meta.split('.').all(|p| !p.is_empty() && p.bytes().all(is_ident_byte)) {
+    if meta
+        .split('.')
+        .all(|p| !p.is_empty() && p.bytes().all(is_ident_byte))
+    {
         Ok(())
     } else {
-        Err(Error::InvalidMetadata { input: input.to_owned() })
+        Err(Error::InvalidMetadata {
+            input: input.to_owned(),
+        })
     }
 }
 
@@ -113,7 +126,9 @@ impl Version {
         // is forced by the next byte, so a greedy scan decides exactly what the anchored
         // pattern would.
         let bytes = s.as_bytes();
-        let invalid = || Error::InvalidSemVer { input: s.to_owned() };
+        let invalid = || Error::InvalidSemVer {
+            input: s.to_owned(),
+        };
         let mut at = usize::from(bytes.first() == Some(&b'v'));
         let mut nums: [Option<&str>; 3] = [None, None, None];
         let end = scan_digits(bytes, at);
@@ -176,7 +191,9 @@ impl Version {
         let mut parts = s.splitn(3, '.');
         let (Some(major), Some(minor), Some(rest)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(Error::InvalidSemVer { input: s.to_owned() });
+            return Err(Error::InvalidSemVer {
+                input: s.to_owned(),
+            });
         };
         let (rest, metadata) = match rest.split_once('+') {
             Some((r, m)) => {
@@ -194,15 +211,23 @@ impl Version {
         };
         for p in [major, minor, patch] {
             if !all_digits(p) {
-                return Err(Error::InvalidCharacters { input: s.to_owned() });
+                return Err(Error::InvalidCharacters {
+                    input: s.to_owned(),
+                });
             }
             if p.len() > 1 && p.starts_with('0') {
-                return Err(Error::SegmentStartsZero { input: s.to_owned() });
+                return Err(Error::SegmentStartsZero {
+                    input: s.to_owned(),
+                });
             }
         }
         // `metadata` is a suffix of `s`, and `pre` ends where `+metadata` starts.
         let meta_start = s.len() - metadata.len();
-        let pre_end = if metadata.is_empty() { s.len() } else { meta_start - 1 };
+        let pre_end = if metadata.is_empty() {
+            s.len()
+        } else {
+            meta_start - 1
+        };
         Ok(Version {
             major: parse_u64(s, major)?,
             minor: parse_u64(s, minor)?,
@@ -218,14 +243,22 @@ impl Version {
     /// `1.2-rc.1` passes), and is then read by [`Version::parse`].
     pub fn parse_flux(s: &str) -> Result<Version, Error> {
         if s.splitn(3, '.').count() != 3 {
-            return Err(Error::InvalidSemVer { input: s.to_owned() });
+            return Err(Error::InvalidSemVer {
+                input: s.to_owned(),
+            });
         }
         Version::parse(s)
     }
 
     /// Builds a version from its parts (Masterminds' `New`); the original text is the
     /// normalised form. Prerelease and metadata are validated.
-    pub fn new(major: u64, minor: u64, patch: u64, pre: &str, metadata: &str) -> Result<Version, Error> {
+    pub fn new(
+        major: u64,
+        minor: u64,
+        patch: u64,
+        pre: &str,
+        metadata: &str,
+    ) -> Result<Version, Error> {
         let mut original = format!("{major}.{minor}.{patch}");
         let mut span = |prefix: char, part: &str| {
             if part.is_empty() {
@@ -244,7 +277,14 @@ impl Version {
         if !metadata.is_empty() {
             validate_metadata(&original, metadata)?;
         }
-        Ok(Version { major, minor, patch, original, pre: pre_span, metadata: metadata_span })
+        Ok(Version {
+            major,
+            minor,
+            patch,
+            original,
+            pre: pre_span,
+            metadata: metadata_span,
+        })
     }
 
     /// The text this version was parsed from (e.g. `v1.2` for 1.2.0).

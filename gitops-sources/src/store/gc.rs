@@ -33,7 +33,9 @@ pub fn select_garbage(
     let is_current = |name: &str| current == Some(name);
     let mut garbage: Vec<String> = sorted
         .iter()
-        .filter(|(name, mtime)| !is_current(name) && now.duration_since(*mtime).is_ok_and(|age| age > ttl))
+        .filter(|(name, mtime)| {
+            !is_current(name) && now.duration_since(*mtime).is_ok_and(|age| age > ttl)
+        })
         .map(|(name, _)| name.clone())
         .collect();
     let mut remaining = files.len() - garbage.len();
@@ -55,17 +57,31 @@ impl Store {
     /// removing superseded ones older than `ttl`. The newest file is treated as the
     /// current artifact and never removed; use [`Store::gc_artifact`] to name it.
     /// Returns the removed files.
-    pub fn gc(&self, reference: &ArtifactRef, keep: usize, ttl: Duration) -> Result<Vec<PathBuf>, Error> {
+    pub fn gc(
+        &self,
+        reference: &ArtifactRef,
+        keep: usize,
+        ttl: Duration,
+    ) -> Result<Vec<PathBuf>, Error> {
         self.collect(reference, None, keep, ttl)
     }
 
     /// Garbage-collects the directory of `current` (never removing `current`'s file), as
     /// Flux does after each successful reconciliation.
-    pub fn gc_artifact(&self, current: &Artifact, keep: usize, ttl: Duration) -> Result<Vec<PathBuf>, Error> {
+    pub fn gc_artifact(
+        &self,
+        current: &Artifact,
+        keep: usize,
+        ttl: Duration,
+    ) -> Result<Vec<PathBuf>, Error> {
         let local = self.local_path(&current.path)?;
         let dir_path = local.parent().map(|p| p.to_path_buf()).unwrap_or_default();
         let file = local.file_name().map(|f| f.to_string_lossy().into_owned());
-        let rel = current.path.rsplit_once('/').map(|(d, _)| d).unwrap_or_default();
+        let rel = current
+            .path
+            .rsplit_once('/')
+            .map(|(d, _)| d)
+            .unwrap_or_default();
         let mut parts = rel.splitn(3, '/');
         let reference = ArtifactRef::new(
             parts.next().unwrap_or_default(),
@@ -96,17 +112,28 @@ impl Store {
         };
         let mut files = Vec::new();
         for entry in entries {
-            let entry = entry.map_err(|source| Error::Io { path: dir.clone(), source })?;
+            let entry = entry.map_err(|source| Error::Io {
+                path: dir.clone(),
+                source,
+            })?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            let meta = entry.metadata().map_err(|source| Error::Io { path: entry.path(), source })?;
+            let meta = entry.metadata().map_err(|source| Error::Io {
+                path: entry.path(),
+                source,
+            })?;
             if !meta.is_file() || name.starts_with('.') || name.ends_with(".lock") {
                 continue;
             }
-            let mtime = meta.modified().map_err(|source| Error::Io { path: entry.path(), source })?;
+            let mtime = meta.modified().map_err(|source| Error::Io {
+                path: entry.path(),
+                source,
+            })?;
             files.push((name, mtime));
         }
-        let newest =
-            files.iter().max_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0))).map(|f| f.0.clone());
+        let newest = files
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)))
+            .map(|f| f.0.clone());
         let current = current.map(str::to_string).or(newest);
         let garbage = select_garbage(&files, current.as_deref(), keep, ttl, SystemTime::now());
         let mut removed = Vec::new();
@@ -121,7 +148,10 @@ impl Store {
             if let Err(e) = fs::remove_file(&lock)
                 && e.kind() != io::ErrorKind::NotFound
             {
-                return Err(Error::Io { path: lock, source: e });
+                return Err(Error::Io {
+                    path: lock,
+                    source: e,
+                });
             }
         }
         Ok(removed)
@@ -138,8 +168,9 @@ mod tests {
 
     #[test]
     fn keeps_newest_and_expires_old() {
-        let files: Vec<(String, SystemTime)> =
-            (1..=5).map(|i| (format!("f{i}"), at(1000 + i * 10))).collect();
+        let files: Vec<(String, SystemTime)> = (1..=5)
+            .map(|i| (format!("f{i}"), at(1000 + i * 10)))
+            .collect();
         let now = at(1055);
         // TTL long: only the count rule applies.
         let g = select_garbage(&files, Some("f5"), 2, Duration::from_secs(3600), now);

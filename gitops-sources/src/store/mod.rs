@@ -116,7 +116,11 @@ pub struct ArtifactRef {
 impl ArtifactRef {
     /// A reference to `kind` `namespace`/`name`.
     pub fn new(kind: &str, namespace: &str, name: &str) -> ArtifactRef {
-        ArtifactRef { kind: kind.to_string(), namespace: namespace.to_string(), name: name.to_string() }
+        ArtifactRef {
+            kind: kind.to_string(),
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+        }
     }
 
     /// The directory of its artifacts relative to the store root: `<kind>/<ns>/<name>`.
@@ -136,7 +140,12 @@ impl ArtifactRef {
 }
 
 fn check_component(part: &str) -> Result<(), Error> {
-    let refuse = |reason| Err(Error::InvalidPath { path: part.to_string(), reason });
+    let refuse = |reason| {
+        Err(Error::InvalidPath {
+            path: part.to_string(),
+            reason,
+        })
+    };
     if part.is_empty() {
         return refuse("empty path component");
     }
@@ -172,7 +181,10 @@ impl Store {
         } else {
             format!("http://{base}")
         };
-        Store { root: root.into(), base_url }
+        Store {
+            root: root.into(),
+            base_url,
+        }
     }
 
     /// The store root directory.
@@ -196,7 +208,10 @@ impl Store {
             any = true;
         }
         if !any {
-            return Err(Error::InvalidPath { path: path.to_string(), reason: "empty path" });
+            return Err(Error::InvalidPath {
+                path: path.to_string(),
+                reason: "empty path",
+            });
         }
         Ok(local)
     }
@@ -205,11 +220,21 @@ impl Store {
     pub fn lock(&self, reference: &ArtifactRef, file_name: &str) -> Result<ArtifactLock, Error> {
         let local = self.local_path(&reference.path(file_name)?)?;
         let dir = parent_of(&local);
-        fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+        fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
         let lock_path = with_suffix(&local, ".lock");
-        let io_err = |source| Error::Io { path: lock_path.clone(), source };
-        let file =
-            OpenOptions::new().create(true).truncate(false).write(true).open(&lock_path).map_err(io_err)?;
+        let io_err = |source| Error::Io {
+            path: lock_path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err)?;
         file.lock().map_err(io_err)?;
         Ok(ArtifactLock { _file: file })
     }
@@ -227,12 +252,18 @@ impl Store {
         let local = self.local_path(&path)?;
         let _lock = self.lock(reference, file_name)?;
         let dir = parent_of(&local);
-        let io_err = |source| Error::Io { path: local.clone(), source };
+        let io_err = |source| Error::Io {
+            path: local.clone(),
+            source,
+        };
         let mut temp = tempfile::Builder::new()
             .prefix(&format!(".{file_name}."))
             .suffix(".tmp")
             .tempfile_in(dir)
-            .map_err(|source| Error::Io { path: dir.to_path_buf(), source })?;
+            .map_err(|source| Error::Io {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         let mut hasher = Sha256::new();
         let mut size: u64 = 0;
         let mut buf = vec![0u8; 64 * 1024];
@@ -267,7 +298,12 @@ impl Store {
         let local = self.local_path(&path)?;
         let _lock = self.lock(reference, file_name)?;
         let digest = artifact::pack_file(dir, &local, rules)?;
-        let size = fs::metadata(&local).map_err(|source| Error::Io { path: local.clone(), source })?.len();
+        let size = fs::metadata(&local)
+            .map_err(|source| Error::Io {
+                path: local.clone(),
+                source,
+            })?
+            .len();
         Ok(self.artifact(path, digest.to_string(), size))
     }
 
@@ -299,12 +335,15 @@ impl Store {
     pub fn verify(&self, artifact: &Artifact) -> Result<(), Error> {
         let local = self.local_path(&artifact.path)?;
         if !self.exists(artifact) {
-            return Err(Error::NotFound { path: artifact.path.clone() });
+            return Err(Error::NotFound {
+                path: artifact.path.clone(),
+            });
         }
-        let expected: artifact::Digest = artifact.digest.parse().map_err(|_| Error::InvalidDigest {
-            path: artifact.path.clone(),
-            digest: artifact.digest.clone(),
-        })?;
+        let expected: artifact::Digest =
+            artifact.digest.parse().map_err(|_| Error::InvalidDigest {
+                path: artifact.path.clone(),
+                digest: artifact.digest.clone(),
+            })?;
         if expected.algorithm != "sha256" {
             return Err(Error::InvalidDigest {
                 path: artifact.path.clone(),

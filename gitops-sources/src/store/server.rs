@@ -64,10 +64,17 @@ impl Drop for ServerHandle {
 
 /// Serves the files under `store_root` over HTTP on `addr` (port 0 picks a free port),
 /// on the current tokio runtime.
-pub async fn serve(store_root: impl Into<PathBuf>, addr: SocketAddr) -> Result<ServerHandle, Error> {
+pub async fn serve(
+    store_root: impl Into<PathBuf>,
+    addr: SocketAddr,
+) -> Result<ServerHandle, Error> {
     let root = store_root.into();
-    let listener = TcpListener::bind(addr).await.map_err(|source| Error::Bind { addr, source })?;
-    let bound = listener.local_addr().map_err(|source| Error::Bind { addr, source })?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
     let (stop_tx, mut stop_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let mut connections = tokio::task::JoinSet::new();
@@ -95,7 +102,11 @@ pub async fn serve(store_root: impl Into<PathBuf>, addr: SocketAddr) -> Result<S
         connections.abort_all();
         while connections.join_next().await.is_some() {}
     });
-    Ok(ServerHandle { addr: bound, stop: Some(stop_tx), task })
+    Ok(ServerHandle {
+        addr: bound,
+        stop: Some(stop_tx),
+        task,
+    })
 }
 
 async fn handle(root: &Path, req: Request<Incoming>) -> Response<Body> {
@@ -104,7 +115,8 @@ async fn handle(root: &Path, req: Request<Incoming>) -> Response<Body> {
         Method::HEAD => true,
         _ => {
             let mut resp = status(StatusCode::METHOD_NOT_ALLOWED);
-            resp.headers_mut().insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
+            resp.headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, HEAD"));
             return resp;
         }
     };
@@ -122,8 +134,11 @@ async fn handle(root: &Path, req: Request<Incoming>) -> Response<Body> {
         return status(StatusCode::NOT_FOUND);
     }
     let len = meta.len();
-    let body: Body =
-        if head { Empty::new().map_err(|never| match never {}).boxed() } else { stream_file(file) };
+    let body: Body = if head {
+        Empty::new().map_err(|never| match never {}).boxed()
+    } else {
+        stream_file(file)
+    };
     let mut resp = Response::new(body);
     let headers = resp.headers_mut();
     headers.insert(CONTENT_LENGTH, HeaderValue::from(len));
@@ -133,7 +148,10 @@ async fn handle(root: &Path, req: Request<Incoming>) -> Response<Body> {
 
 /// Whether `path`, with symlinks resolved, is still under `root`.
 async fn inside(root: &Path, path: &Path) -> bool {
-    match (tokio::fs::canonicalize(root).await, tokio::fs::canonicalize(path).await) {
+    match (
+        tokio::fs::canonicalize(root).await,
+        tokio::fs::canonicalize(path).await,
+    ) {
         (Ok(root), Ok(path)) => path.starts_with(root),
         _ => false,
     }
@@ -157,9 +175,16 @@ fn stream_file(file: tokio::fs::File) -> Body {
 
 fn status(code: StatusCode) -> Response<Body> {
     let text = format!("{}\n", code.canonical_reason().unwrap_or("error"));
-    let mut resp = Response::new(Full::new(Bytes::from(text)).map_err(|never| match never {}).boxed());
+    let mut resp = Response::new(
+        Full::new(Bytes::from(text))
+            .map_err(|never| match never {})
+            .boxed(),
+    );
     *resp.status_mut() = code;
-    resp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    resp.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     resp
 }
 

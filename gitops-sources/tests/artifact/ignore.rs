@@ -25,10 +25,14 @@ fn repo_tree(root: &std::path::Path) {
 fn git_defaults_exclude_vcs_ci_and_binary_files() {
     let src = tempfile::tempdir().expect("tempdir");
     repo_tree(src.path());
-    let rules =
-        IgnoreRules::for_source(SourceKind::Git, None).with_sourceignore_files(src.path()).expect("load");
+    let rules = IgnoreRules::for_source(SourceKind::Git, None)
+        .with_sourceignore_files(src.path())
+        .expect("load");
     let names = tar_names(&pack_bytes(src.path(), &rules));
-    assert_eq!(names, [".", "README.md", "deploy", "deploy/app.yaml", "docs"]);
+    assert_eq!(
+        names,
+        [".", "README.md", "deploy", "deploy/app.yaml", "docs"]
+    );
     assert!(rules.is_ignored(".git", true));
     assert!(rules.is_ignored("a/b/.flux.yaml", false));
     assert!(!rules.is_ignored("", true), "the root is never ignored");
@@ -38,9 +42,13 @@ fn git_defaults_exclude_vcs_ci_and_binary_files() {
 fn any_pattern_replaces_the_non_vcs_defaults_as_in_flux() {
     let src = tempfile::tempdir().expect("tempdir");
     repo_tree(src.path());
-    write_tree(src.path(), &[(".sourceignore", "# only markdown\n*.md\n\n")]);
-    let rules =
-        IgnoreRules::for_source(SourceKind::Git, None).with_sourceignore_files(src.path()).expect("load");
+    write_tree(
+        src.path(),
+        &[(".sourceignore", "# only markdown\n*.md\n\n")],
+    );
+    let rules = IgnoreRules::for_source(SourceKind::Git, None)
+        .with_sourceignore_files(src.path())
+        .expect("load");
     let names = tar_names(&pack_bytes(src.path(), &rules));
     // VCS files stay excluded; *.png, .github/, .sops.yaml, *.tar.gz come back.
     assert_eq!(
@@ -68,7 +76,10 @@ fn nested_sourceignore_applies_to_its_directory_only() {
         src.path(),
         &[
             ("a.yaml", "a"),
-            ("apps/.sourceignore", "*.yaml\n!keep.yaml\n/local-only.txt\n"),
+            (
+                "apps/.sourceignore",
+                "*.yaml\n!keep.yaml\n/local-only.txt\n",
+            ),
             ("apps/x.yaml", "x"),
             ("apps/keep.yaml", "k"),
             ("apps/sub/y.yaml", "y"),
@@ -77,12 +88,19 @@ fn nested_sourceignore_applies_to_its_directory_only() {
             ("other/z.yaml", "z"),
         ],
     );
-    let rules =
-        IgnoreRules::for_source(SourceKind::Oci, None).with_sourceignore_files(src.path()).expect("load");
+    let rules = IgnoreRules::for_source(SourceKind::Oci, None)
+        .with_sourceignore_files(src.path())
+        .expect("load");
     assert!(rules.is_ignored("apps/x.yaml", false));
     assert!(rules.is_ignored("apps/sub/y.yaml", false));
-    assert!(!rules.is_ignored("apps/keep.yaml", false), "negation re-includes");
-    assert!(rules.is_ignored("apps/local-only.txt", false), "anchored to the file's directory");
+    assert!(
+        !rules.is_ignored("apps/keep.yaml", false),
+        "negation re-includes"
+    );
+    assert!(
+        rules.is_ignored("apps/local-only.txt", false),
+        "anchored to the file's directory"
+    );
     assert!(!rules.is_ignored("apps/sub/local-only.txt", false));
     assert!(!rules.is_ignored("a.yaml", false), "outside the domain");
     assert!(!rules.is_ignored("other/z.yaml", false));
@@ -114,7 +132,10 @@ fn negation_can_rescue_a_file_below_an_excluded_directory() {
     // Unlike git, Flux's matcher checks every path on its own, so this keeps the file
     // (its directory entry is left out of the archive).
     let src = tempfile::tempdir().expect("tempdir");
-    write_tree(src.path(), &[("charts/a.yaml", "a"), ("charts/keep.yaml", "k")]);
+    write_tree(
+        src.path(),
+        &[("charts/a.yaml", "a"), ("charts/keep.yaml", "k")],
+    );
     let rules = IgnoreRules::for_source(SourceKind::Git, Some("charts/\n!charts/keep.yaml\n"));
     let names = tar_names(&pack_bytes(src.path(), &rules));
     assert_eq!(names, [".", "charts/keep.yaml"]);
@@ -139,8 +160,14 @@ fn bucket_reads_only_the_root_sourceignore_and_has_no_defaults() {
     assert!(rules.is_ignored(".sourceignore", false), "never downloaded");
     assert!(rules.is_ignored("b.txt", false));
     assert!(rules.is_ignored("secret/key", false));
-    assert!(!rules.is_ignored("sub/a.yaml", false), "nested files are not read for buckets");
-    assert!(!rules.is_ignored("logo.png", false), "no default exclusions");
+    assert!(
+        !rules.is_ignored("sub/a.yaml", false),
+        "nested files are not read for buckets"
+    );
+    assert!(
+        !rules.is_ignored("logo.png", false),
+        "no default exclusions"
+    );
     assert!(!rules.is_ignored(".git/config", false));
     let text = IgnoreRules::for_source(SourceKind::Bucket, None).with_root_patterns("*.png\n");
     assert!(text.is_ignored("x/logo.png", false));
@@ -160,7 +187,10 @@ fn flux_cli_ignore_paths_defaults() {
     let rules = IgnoreRules::from_patterns(FLUX_CLI_IGNORE_DEFAULTS);
     assert!(rules.is_ignored(".git/HEAD", false));
     assert!(rules.is_ignored("img/a.png", false));
-    assert!(!rules.is_ignored(".github/workflows/ci.yaml", false), "CI files are kept by the CLI");
+    assert!(
+        !rules.is_ignored(".github/workflows/ci.yaml", false),
+        "CI files are kept by the CLI"
+    );
     assert!(!rules.is_ignored("deploy/.sops.yaml", false));
     let custom = IgnoreRules::from_patterns(&["*.md", "!README.md"]);
     assert!(custom.is_ignored("docs/x.md", false));

@@ -20,7 +20,11 @@ fn sample(root: &std::path::Path) {
             ("z/empty/.keep", ""),
         ],
     );
-    fs::set_permissions(root.join("scripts/run.sh"), fs::Permissions::from_mode(0o755)).expect("chmod");
+    fs::set_permissions(
+        root.join("scripts/run.sh"),
+        fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
 }
 
 #[test]
@@ -29,8 +33,10 @@ fn pack_is_deterministic_whatever_the_times_owners_and_modes() {
     sample(src.path());
     let out = tempfile::tempdir().expect("tempdir");
     let rules = IgnoreRules::none();
-    let first = artifact::pack_file(src.path(), &out.path().join("a.tar.gz"), &rules).expect("pack");
-    let again = artifact::pack_file(src.path(), &out.path().join("b.tar.gz"), &rules).expect("pack");
+    let first =
+        artifact::pack_file(src.path(), &out.path().join("a.tar.gz"), &rules).expect("pack");
+    let again =
+        artifact::pack_file(src.path(), &out.path().join("b.tar.gz"), &rules).expect("pack");
     assert_eq!(first, again);
     assert_eq!(
         fs::read(out.path().join("a.tar.gz")).expect("read"),
@@ -39,38 +45,73 @@ fn pack_is_deterministic_whatever_the_times_owners_and_modes() {
 
     // Touch every mtime, change non-executable modes and (as root) owners.
     let past = SystemTime::now() - Duration::from_secs(86_400 * 400);
-    for path in ["deploy/app.yaml", "README.md", "scripts/run.sh", "z/empty/.keep"] {
-        let file = fs::File::options().write(true).open(src.path().join(path)).expect("open");
+    for path in [
+        "deploy/app.yaml",
+        "README.md",
+        "scripts/run.sh",
+        "z/empty/.keep",
+    ] {
+        let file = fs::File::options()
+            .write(true)
+            .open(src.path().join(path))
+            .expect("open");
         file.set_modified(past).expect("set mtime");
     }
-    fs::set_permissions(src.path().join("README.md"), fs::Permissions::from_mode(0o644)).expect("chmod");
-    fs::set_permissions(src.path().join("deploy"), fs::Permissions::from_mode(0o777)).expect("chmod");
-    fs::set_permissions(src.path().join("scripts/run.sh"), fs::Permissions::from_mode(0o711)).expect("chmod");
+    fs::set_permissions(
+        src.path().join("README.md"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .expect("chmod");
+    fs::set_permissions(src.path().join("deploy"), fs::Permissions::from_mode(0o777))
+        .expect("chmod");
+    fs::set_permissions(
+        src.path().join("scripts/run.sh"),
+        fs::Permissions::from_mode(0o711),
+    )
+    .expect("chmod");
     if is_root() {
-        std::os::unix::fs::chown(src.path().join("README.md"), Some(1234), Some(4321)).expect("chown");
+        std::os::unix::fs::chown(src.path().join("README.md"), Some(1234), Some(4321))
+            .expect("chown");
     }
-    let touched = artifact::pack_file(src.path(), &out.path().join("c.tar.gz"), &rules).expect("pack");
-    assert_eq!(first, touched, "times, owners and permission bits other than exec must not matter");
+    let touched =
+        artifact::pack_file(src.path(), &out.path().join("c.tar.gz"), &rules).expect("pack");
+    assert_eq!(
+        first, touched,
+        "times, owners and permission bits other than exec must not matter"
+    );
     assert_eq!(
         first.to_string(),
-        artifact::digest_file(&out.path().join("c.tar.gz")).expect("digest").to_string()
+        artifact::digest_file(&out.path().join("c.tar.gz"))
+            .expect("digest")
+            .to_string()
     );
 
     // The executable bit and contents do matter.
-    fs::set_permissions(src.path().join("README.md"), fs::Permissions::from_mode(0o744)).expect("chmod");
+    fs::set_permissions(
+        src.path().join("README.md"),
+        fs::Permissions::from_mode(0o744),
+    )
+    .expect("chmod");
     let exec = artifact::pack_file(src.path(), &out.path().join("d.tar.gz"), &rules).expect("pack");
     assert_ne!(first, exec);
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| o.stdout.starts_with(b"0\n")).unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false)
 }
 
 #[test]
 fn digest_displays_and_parses_as_sha256() {
     let digest = artifact::sha256_digest(b"");
     let text = digest.to_string();
-    assert_eq!(text, "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+    assert_eq!(
+        text,
+        "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
     let parsed: artifact::Digest = text.parse().expect("parse");
     assert_eq!(parsed, digest);
     assert!("sha256:xyz".parse::<artifact::Digest>().is_err());
@@ -95,16 +136,36 @@ fn headers_are_normalised_as_real_tar_lists_them() {
         .env("TZ", "UTC")
         .output()
         .expect("GNU tar is needed: apt-get install -y tar gzip");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listing = String::from_utf8_lossy(&out.stdout);
-    let rows: Vec<Vec<&str>> = listing.lines().map(|l| l.split_whitespace().collect()).collect();
+    let rows: Vec<Vec<&str>> = listing
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
     let got: Vec<(String, String, String, String)> = rows
         .iter()
-        .map(|r| (r[0].to_string(), r[1].to_string(), format!("{} {}", r[3], r[4]), r[5].to_string()))
+        .map(|r| {
+            (
+                r[0].to_string(),
+                r[1].to_string(),
+                format!("{} {}", r[3], r[4]),
+                r[5].to_string(),
+            )
+        })
         .collect();
     let epoch = "1970-01-01 00:00".to_string();
-    let expect =
-        |mode: &str, name: &str| (mode.to_string(), "0/0".to_string(), epoch.clone(), name.to_string());
+    let expect = |mode: &str, name: &str| {
+        (
+            mode.to_string(),
+            "0/0".to_string(),
+            epoch.clone(),
+            name.to_string(),
+        )
+    };
     assert_eq!(
         got,
         vec![
@@ -129,8 +190,10 @@ fn symlinks_and_special_files_are_skipped() {
     std::os::unix::fs::symlink("real/file.yaml", src.path().join("link.yaml")).expect("symlink");
     std::os::unix::fs::symlink("real", src.path().join("linkdir")).expect("symlink");
     std::os::unix::fs::symlink("/etc", src.path().join("escape")).expect("symlink");
-    let status =
-        Command::new("mkfifo").arg(src.path().join("fifo")).status().expect("mkfifo (coreutils) is needed");
+    let status = Command::new("mkfifo")
+        .arg(src.path().join("fifo"))
+        .status()
+        .expect("mkfifo (coreutils) is needed");
     assert!(status.success());
     let names = tar_names(&pack_bytes(src.path(), &IgnoreRules::none()));
     assert_eq!(names, [".", "real", "real/file.yaml"]);
@@ -139,11 +202,20 @@ fn symlinks_and_special_files_are_skipped() {
 #[test]
 fn long_and_non_ascii_names_round_trip_through_real_tar() {
     let src = tempfile::tempdir().expect("tempdir");
-    let deep = format!("{}/{}/{}.yaml", "d".repeat(90), "e".repeat(90), "f".repeat(120));
+    let deep = format!(
+        "{}/{}/{}.yaml",
+        "d".repeat(90),
+        "e".repeat(90),
+        "f".repeat(120)
+    );
     let split = format!("{}/{}.yaml", "p".repeat(120), "n".repeat(40));
     write_tree(
         src.path(),
-        &[(deep.as_str(), "deep\n"), (split.as_str(), "split\n"), ("naïve/日本.yaml", "utf8\n")],
+        &[
+            (deep.as_str(), "deep\n"),
+            (split.as_str(), "split\n"),
+            ("naïve/日本.yaml", "utf8\n"),
+        ],
     );
     let archive = pack_bytes(src.path(), &IgnoreRules::none());
     let names = tar_names(&archive);
@@ -154,8 +226,14 @@ fn long_and_non_ascii_names_round_trip_through_real_tar() {
     let out = tempfile::tempdir().expect("tempdir");
     let target = out.path().join("tree");
     artifact::unpack(&archive[..], &target, &Limits::default()).expect("unpack");
-    assert_eq!(fs::read_to_string(target.join(&deep)).expect("deep"), "deep\n");
-    assert_eq!(fs::read_to_string(target.join("naïve/日本.yaml")).expect("utf8"), "utf8\n");
+    assert_eq!(
+        fs::read_to_string(target.join(&deep)).expect("deep"),
+        "deep\n"
+    );
+    assert_eq!(
+        fs::read_to_string(target.join("naïve/日本.yaml")).expect("utf8"),
+        "utf8\n"
+    );
 
     let real = out.path().join("real");
     fs::create_dir(&real).expect("mkdir");
@@ -168,7 +246,10 @@ fn long_and_non_ascii_names_round_trip_through_real_tar() {
         .status()
         .expect("tar");
     assert!(status.success());
-    assert_eq!(fs::read_to_string(real.join(&split)).expect("split"), "split\n");
+    assert_eq!(
+        fs::read_to_string(real.join(&split)).expect("split"),
+        "split\n"
+    );
 }
 
 #[test]
@@ -184,7 +265,10 @@ fn pack_file_is_atomic_and_leaves_no_temp_files() {
         .expect_err("must fail");
     assert!(matches!(err, Error::NotADirectory { .. }), "{err}");
     assert!(err.to_string().contains("missing"), "{err}");
-    assert_eq!(fs::read_to_string(&target).expect("read"), "previous artifact");
+    assert_eq!(
+        fs::read_to_string(&target).expect("read"),
+        "previous artifact"
+    );
 
     let digest = artifact::pack_file(src.path(), &target, &IgnoreRules::none()).expect("pack");
     assert_eq!(digest, artifact::digest_file(&target).expect("digest"));
@@ -193,7 +277,10 @@ fn pack_file_is_atomic_and_leaves_no_temp_files() {
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     assert_eq!(names, ["art.tar.gz"]);
-    assert_eq!(fs::metadata(&target).expect("meta").permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        fs::metadata(&target).expect("meta").permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]
@@ -202,11 +289,12 @@ fn output_inside_the_tree_is_not_packed_into_itself() {
     sample(src.path());
     let outside = tempfile::tempdir().expect("tempdir");
     let rules = IgnoreRules::none();
-    let reference = artifact::pack_file(src.path(), &outside.path().join("a.tgz"), &rules).expect("pack");
+    let reference =
+        artifact::pack_file(src.path(), &outside.path().join("a.tgz"), &rules).expect("pack");
     let inside = src.path().join("artifact.tgz");
     let first = artifact::pack_file(src.path(), &inside, &rules).expect("pack");
-    let second =
-        artifact::pack_file(src.path(), &inside, &rules).expect("pack again over the previous output");
+    let second = artifact::pack_file(src.path(), &inside, &rules)
+        .expect("pack again over the previous output");
     assert_eq!(first, reference);
     assert_eq!(second, reference);
 }

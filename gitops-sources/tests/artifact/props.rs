@@ -29,7 +29,10 @@ fn snapshot(root: &Path) -> BTreeMap<String, Node> {
                 walk(&entry.path(), &format!("{name}/"), out);
             } else {
                 let exec = meta.permissions().mode() & 0o100 != 0;
-                out.insert(name, Node::File(fs::read(entry.path()).expect("read"), exec));
+                out.insert(
+                    name,
+                    Node::File(fs::read(entry.path()).expect("read"), exec),
+                );
             }
         }
     }
@@ -41,7 +44,14 @@ fn snapshot(root: &Path) -> BTreeMap<String, Node> {
 fn tree_strategy() -> impl Strategy<Value = Vec<(Vec<String>, Vec<u8>, bool)>> {
     let segment = "[a-zA-Z0-9_.-]{1,12}".prop_filter("not . or ..", |s| s != "." && s != "..");
     let path = prop::collection::vec(segment, 1..4);
-    prop::collection::vec((path, prop::collection::vec(any::<u8>(), 0..2000), any::<bool>()), 0..20)
+    prop::collection::vec(
+        (
+            path,
+            prop::collection::vec(any::<u8>(), 0..2000),
+            any::<bool>(),
+        ),
+        0..20,
+    )
 }
 
 fn build(root: &Path, files: &[(Vec<String>, Vec<u8>, bool)]) {

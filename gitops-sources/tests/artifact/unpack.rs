@@ -18,7 +18,12 @@ struct Raw<'a> {
 }
 
 fn raw(name: &str, kind: tar::EntryType) -> Raw<'_> {
-    Raw { name, kind, link: "", data: b"" }
+    Raw {
+        name,
+        kind,
+        link: "",
+        data: b"",
+    }
 }
 
 fn craft(entries: &[Raw<'_>]) -> Vec<u8> {
@@ -55,72 +60,162 @@ fn refuse(archive: &[u8], limits: &Limits) -> Error {
 fn refuses_parent_and_absolute_paths() {
     let ok = raw("ok.yaml", tar::EntryType::Regular);
     for name in ["../evil", "a/../../evil", "a/..", "/etc/evil", "a\\..\\b"] {
-        let err = refuse(&craft(&[ok.clone_ref(), raw(name, tar::EntryType::Regular)]), &Limits::default());
-        assert!(matches!(&err, Error::InvalidEntryName { entry, .. } if entry == name), "{name}: {err}");
-        assert!(err.to_string().contains(&format!("{name:?}")), "error names the entry: {err}");
+        let err = refuse(
+            &craft(&[ok.clone_ref(), raw(name, tar::EntryType::Regular)]),
+            &Limits::default(),
+        );
+        assert!(
+            matches!(&err, Error::InvalidEntryName { entry, .. } if entry == name),
+            "{name}: {err}"
+        );
+        assert!(
+            err.to_string().contains(&format!("{name:?}")),
+            "error names the entry: {err}"
+        );
     }
 }
 
 #[test]
 fn refuses_symlinks_and_hard_links() {
-    let link = Raw { name: "link", kind: tar::EntryType::Symlink, link: "/etc/passwd", data: b"" };
+    let link = Raw {
+        name: "link",
+        kind: tar::EntryType::Symlink,
+        link: "/etc/passwd",
+        data: b"",
+    };
     let err = refuse(&craft(&[link]), &Limits::default());
     assert!(
         matches!(&err, Error::UnsupportedEntry { entry, kind } if entry == "link" && kind == "symlink"),
         "{err}"
     );
 
-    let hard = Raw { name: "hard", kind: tar::EntryType::Link, link: "../../etc/passwd", data: b"" };
-    let err = refuse(&craft(&[hard]), &Limits { skip_symlinks: true, ..Limits::default() });
+    let hard = Raw {
+        name: "hard",
+        kind: tar::EntryType::Link,
+        link: "../../etc/passwd",
+        data: b"",
+    };
+    let err = refuse(
+        &craft(&[hard]),
+        &Limits {
+            skip_symlinks: true,
+            ..Limits::default()
+        },
+    );
     assert!(
         matches!(&err, Error::UnsupportedEntry { entry, kind } if entry == "hard" && kind == "hard link"),
         "{err}"
     );
 
-    for kind in [tar::EntryType::Fifo, tar::EntryType::Char, tar::EntryType::Block] {
+    for kind in [
+        tar::EntryType::Fifo,
+        tar::EntryType::Char,
+        tar::EntryType::Block,
+    ] {
         let err = refuse(&craft(&[raw("dev", kind)]), &Limits::default());
-        assert!(matches!(&err, Error::UnsupportedEntry { entry, .. } if entry == "dev"), "{err}");
+        assert!(
+            matches!(&err, Error::UnsupportedEntry { entry, .. } if entry == "dev"),
+            "{err}"
+        );
     }
 }
 
 #[test]
 fn skip_symlinks_drops_them_like_flux() {
     let archive = craft(&[
-        Raw { name: "link", kind: tar::EntryType::Symlink, link: "/etc", data: b"" },
-        Raw { name: "a.yaml", kind: tar::EntryType::Regular, link: "", data: b"a: 1\n" },
+        Raw {
+            name: "link",
+            kind: tar::EntryType::Symlink,
+            link: "/etc",
+            data: b"",
+        },
+        Raw {
+            name: "a.yaml",
+            kind: tar::EntryType::Regular,
+            link: "",
+            data: b"a: 1\n",
+        },
     ]);
     let dir = tempfile::tempdir().expect("tempdir");
     let target = dir.path().join("out");
-    artifact::unpack(&archive[..], &target, &Limits { skip_symlinks: true, ..Limits::default() })
-        .expect("unpack");
+    artifact::unpack(
+        &archive[..],
+        &target,
+        &Limits {
+            skip_symlinks: true,
+            ..Limits::default()
+        },
+    )
+    .expect("unpack");
     assert!(fs::symlink_metadata(target.join("link")).is_err());
-    assert_eq!(fs::read_to_string(target.join("a.yaml")).expect("read"), "a: 1\n");
+    assert_eq!(
+        fs::read_to_string(target.join("a.yaml")).expect("read"),
+        "a: 1\n"
+    );
 }
 
 #[test]
 fn enforces_size_and_entry_limits() {
     let data = vec![b'x'; 600];
     let archive = craft(&[
-        Raw { name: "small", kind: tar::EntryType::Regular, link: "", data: &data[..100] },
-        Raw { name: "big", kind: tar::EntryType::Regular, link: "", data: &data },
+        Raw {
+            name: "small",
+            kind: tar::EntryType::Regular,
+            link: "",
+            data: &data[..100],
+        },
+        Raw {
+            name: "big",
+            kind: tar::EntryType::Regular,
+            link: "",
+            data: &data,
+        },
     ]);
-    let err = refuse(&archive, &Limits { max_size: 500, ..Limits::default() });
-    assert!(matches!(&err, Error::TooLarge { entry, limit: 500 } if entry == "big"), "{err}");
+    let err = refuse(
+        &archive,
+        &Limits {
+            max_size: 500,
+            ..Limits::default()
+        },
+    );
+    assert!(
+        matches!(&err, Error::TooLarge { entry, limit: 500 } if entry == "big"),
+        "{err}"
+    );
 
     let many: Vec<String> = (0..5).map(|i| format!("f{i}")).collect();
-    let entries: Vec<Raw<'_>> = many.iter().map(|n| raw(n, tar::EntryType::Regular)).collect();
-    let err = refuse(&craft(&entries), &Limits { max_entries: 4, ..Limits::default() });
-    assert!(matches!(&err, Error::TooManyEntries { entry, limit: 4 } if entry == "f4"), "{err}");
+    let entries: Vec<Raw<'_>> = many
+        .iter()
+        .map(|n| raw(n, tar::EntryType::Regular))
+        .collect();
+    let err = refuse(
+        &craft(&entries),
+        &Limits {
+            max_entries: 4,
+            ..Limits::default()
+        },
+    );
+    assert!(
+        matches!(&err, Error::TooManyEntries { entry, limit: 4 } if entry == "f4"),
+        "{err}"
+    );
 }
 
 #[test]
 fn caps_metadata_entries_too() {
     // A PAX header carries no file data but must not be buffered without bound: the
     // decompressed stream is capped at 2 * max_size + 64 MiB.
-    let limits = Limits { max_size: 1024, ..Limits::default() };
+    let limits = Limits {
+        max_size: 1024,
+        ..Limits::default()
+    };
     let huge = vec![0u8; 70 << 20];
-    let archive =
-        craft(&[Raw { name: "PaxHeaders/y", kind: tar::EntryType::XHeader, link: "", data: &huge }]);
+    let archive = craft(&[Raw {
+        name: "PaxHeaders/y",
+        kind: tar::EntryType::XHeader,
+        link: "",
+        data: &huge,
+    }]);
     let err = refuse(&archive, &limits);
     assert!(matches!(err, Error::TooLarge { .. }), "{err}");
 }
@@ -154,7 +249,13 @@ fn target_must_be_missing_or_empty() {
 #[test]
 fn unpacks_archives_made_by_real_tar() {
     let src = tempfile::tempdir().expect("tempdir");
-    write_tree(src.path(), &[("deploy/app.yaml", "kind: Deployment\n"), ("x/y/z.txt", "z\n")]);
+    write_tree(
+        src.path(),
+        &[
+            ("deploy/app.yaml", "kind: Deployment\n"),
+            ("x/y/z.txt", "z\n"),
+        ],
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let file = dir.path().join("real.tar.gz");
     let status = std::process::Command::new("tar")
@@ -167,13 +268,26 @@ fn unpacks_archives_made_by_real_tar() {
         .expect("GNU tar is needed: apt-get install -y tar gzip");
     assert!(status.success());
     let target = dir.path().join("out");
-    artifact::unpack(fs::File::open(&file).expect("open"), &target, &Limits::default()).expect("unpack");
-    assert_eq!(fs::read_to_string(target.join("x/y/z.txt")).expect("read"), "z\n");
+    artifact::unpack(
+        fs::File::open(&file).expect("open"),
+        &target,
+        &Limits::default(),
+    )
+    .expect("unpack");
+    assert_eq!(
+        fs::read_to_string(target.join("x/y/z.txt")).expect("read"),
+        "z\n"
+    );
 }
 
 impl Raw<'_> {
     fn clone_ref(&self) -> Raw<'_> {
-        Raw { name: self.name, kind: self.kind, link: self.link, data: self.data }
+        Raw {
+            name: self.name,
+            kind: self.kind,
+            link: self.link,
+            data: self.data,
+        }
     }
 }
 
@@ -183,12 +297,23 @@ fn unpacks_git_archive_output_with_its_pax_global_header() {
     write_tree(repo.path(), &[("deploy/app.yaml", "kind: Deployment\n")]);
     let git = |args: &[&str]| {
         let out = std::process::Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "init.defaultBranch=main"])
+            .args([
+                "-c",
+                "user.name=t",
+                "-c",
+                "user.email=t@example.com",
+                "-c",
+                "init.defaultBranch=main",
+            ])
             .args(args)
             .current_dir(repo.path())
             .output()
             .expect("git is needed: apt-get install -y git");
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         out.stdout
     };
     git(&["init", "-q"]);
@@ -198,6 +323,9 @@ fn unpacks_git_archive_output_with_its_pax_global_header() {
     let dir = tempfile::tempdir().expect("tempdir");
     let target = dir.path().join("out");
     artifact::unpack(&archive[..], &target, &Limits::default()).expect("unpack");
-    assert_eq!(fs::read_to_string(target.join("deploy/app.yaml")).expect("read"), "kind: Deployment\n");
+    assert_eq!(
+        fs::read_to_string(target.join("deploy/app.yaml")).expect("read"),
+        "kind: Deployment\n"
+    );
     assert!(!target.join("pax_global_header").exists());
 }

@@ -26,9 +26,16 @@ impl Drop for HttpGit {
 }
 
 fn http_backend() -> PathBuf {
-    let exec = Command::new("git").arg("--exec-path").output().expect("git --exec-path");
+    let exec = Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .expect("git --exec-path");
     let path = PathBuf::from(String::from_utf8_lossy(&exec.stdout).trim()).join("git-http-backend");
-    assert!(path.exists(), "git-http-backend missing at {}: install with `apt-get install -y git`", path.display());
+    assert!(
+        path.exists(),
+        "git-http-backend missing at {}: install with `apt-get install -y git`",
+        path.display()
+    );
     path
 }
 
@@ -36,14 +43,21 @@ fn http_backend() -> PathBuf {
 /// `credentials` every request must carry that basic auth user and password.
 pub fn serve(root: &Path, credentials: Option<(&str, &str)>) -> HttpGit {
     let expected = credentials.map(|(u, p)| {
-        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
+        format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+        )
     });
     serve_with(root, expected, None)
 }
 
 /// Serves repositories under `root`; every request must carry the `Authorization` header
 /// value `expected` (if set); with `tls`, connections are HTTPS.
-pub fn serve_with(root: &Path, expected: Option<String>, tls: Option<Arc<rustls::ServerConfig>>) -> HttpGit {
+pub fn serve_with(
+    root: &Path,
+    expected: Option<String>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> HttpGit {
     serve_full(root, expected, tls, None)
 }
 
@@ -74,11 +88,19 @@ fn serve_full(
             let Ok(stream) = stream else { continue };
             requests2.fetch_add(1, Ordering::SeqCst);
             let (root, backend, tls) = (root.clone(), backend.clone(), tls.clone());
-            let checks = Checks { auth: expected.clone(), proxy: proxy.clone() };
+            let checks = Checks {
+                auth: expected.clone(),
+                proxy: proxy.clone(),
+            };
             std::thread::spawn(move || {
                 let _ = match tls {
                     Some(config) => match rustls::ServerConnection::new(config) {
-                        Ok(conn) => handle(rustls::StreamOwned::new(conn, stream), &root, &backend, &checks),
+                        Ok(conn) => handle(
+                            rustls::StreamOwned::new(conn, stream),
+                            &root,
+                            &backend,
+                            &checks,
+                        ),
                         Err(_) => Ok(()),
                     },
                     None => handle(stream, &root, &backend, &checks),
@@ -86,7 +108,11 @@ fn serve_full(
             });
         }
     });
-    HttpGit { port, stop, requests }
+    HttpGit {
+        port,
+        stop,
+        requests,
+    }
 }
 
 fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
@@ -94,7 +120,8 @@ fn read_chunked(reader: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
     loop {
         let mut line = String::new();
         reader.read_line(&mut line)?;
-        let size = usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+        let size =
+            usize::from_str_radix(line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
         if size == 0 {
             let mut rest = String::new();
             reader.read_line(&mut rest)?;
@@ -117,7 +144,12 @@ struct Checks {
     proxy: Option<String>,
 }
 
-fn handle<S: Read + Write>(stream: S, root: &Path, backend: &Path, checks: &Checks) -> std::io::Result<()> {
+fn handle<S: Read + Write>(
+    stream: S,
+    root: &Path,
+    backend: &Path,
+    checks: &Checks,
+) -> std::io::Result<()> {
     let expected = checks.auth.as_deref();
     let mut reader = BufReader::new(stream);
     let mut request_line = String::new();
@@ -137,11 +169,18 @@ fn handle<S: Read + Write>(stream: S, root: &Path, backend: &Path, checks: &Chec
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let body = if header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
         read_chunked(&mut reader)?
     } else {
-        let len = header("content-length").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let len = header("content-length")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         let mut body = vec![0; len];
         reader.read_exact(&mut body)?;
         body
@@ -162,13 +201,23 @@ fn handle<S: Read + Write>(stream: S, root: &Path, backend: &Path, checks: &Chec
     }
     let mut target = target;
     if let Some(proxy_auth) = &checks.proxy {
-        let absolute = target.strip_prefix("http://").and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
-        let authorized = proxy_auth.is_empty() || header("proxy-authorization").as_deref() == Some(proxy_auth.as_str());
+        let absolute = target
+            .strip_prefix("http://")
+            .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()));
+        let authorized = proxy_auth.is_empty()
+            || header("proxy-authorization").as_deref() == Some(proxy_auth.as_str());
         match absolute {
             Some(path) if authorized => target = path,
             _ => {
-                let status = if authorized { "400 Bad Request" } else { "407 Proxy Authentication Required" };
-                write!(out, "HTTP/1.1 {status}\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+                let status = if authorized {
+                    "400 Bad Request"
+                } else {
+                    "407 Proxy Authentication Required"
+                };
+                write!(
+                    out,
+                    "HTTP/1.1 {status}\r\nProxy-Authenticate: Basic realm=\"proxy\"\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )?;
                 return Ok(());
             }
         }
@@ -203,14 +252,23 @@ fn handle<S: Read + Write>(stream: S, root: &Path, backend: &Path, checks: &Chec
         let _ = stdin.write_all(&body);
     });
     let mut output = Vec::new();
-    child.stdout.take().expect("stdout").read_to_end(&mut output)?;
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_to_end(&mut output)?;
     let _ = writer.join();
     let _ = child.wait();
-    let split = output.windows(4).position(|w| w == b"\r\n\r\n").map(|i| (i, 4)).or_else(|| {
-        output.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2))
-    });
+    let split = output
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| (i, 4))
+        .or_else(|| output.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)));
     let (head, payload) = match split {
-        Some((i, n)) => (String::from_utf8_lossy(&output[..i]).to_string(), &output[i + n..]),
+        Some((i, n)) => (
+            String::from_utf8_lossy(&output[..i]).to_string(),
+            &output[i + n..],
+        ),
         None => (String::new(), &output[..]),
     };
     let mut status = "200 OK".to_string();
@@ -223,7 +281,11 @@ fn handle<S: Read + Write>(stream: S, root: &Path, backend: &Path, checks: &Chec
             response.push_str("\r\n");
         }
     }
-    write!(out, "HTTP/1.1 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n", payload.len())?;
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\n{response}Content-Length: {}\r\nConnection: close\r\n\r\n",
+        payload.len()
+    )?;
     out.write_all(payload)?;
     out.flush()
 }
@@ -244,19 +306,89 @@ fn openssl(dir: &Path, args: &[&str]) {
         .args(args)
         .output()
         .expect("run openssl (apt-get install -y openssl)");
-    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Generates a [`Pki`] in `dir`.
 pub fn pki(dir: &Path) -> Pki {
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl(dir, &[&["req", "-x509"][..], &ec, &["-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=test-ca"]].concat());
-    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n").expect("ext");
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        dir,
+        &[
+            &["req", "-x509"][..],
+            &ec,
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.crt",
+                "-days",
+                "2",
+                "-subj",
+                "/CN=test-ca",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
     std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").expect("ext");
     for name in ["server", "client"] {
-        let (key, csr, crt, ext) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.crt"), format!("{name}.ext"));
-        openssl(dir, &[&["req"][..], &ec, &["-keyout", &key, "-out", &csr, "-subj", &format!("/CN={name}")]].concat());
-        openssl(dir, &["x509", "-req", "-in", &csr, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", &crt, "-days", "2", "-extfile", &ext]);
+        let (key, csr, crt, ext) = (
+            format!("{name}.key"),
+            format!("{name}.csr"),
+            format!("{name}.crt"),
+            format!("{name}.ext"),
+        );
+        openssl(
+            dir,
+            &[
+                &["req"][..],
+                &ec,
+                &[
+                    "-keyout",
+                    &key,
+                    "-out",
+                    &csr,
+                    "-subj",
+                    &format!("/CN={name}"),
+                ],
+            ]
+            .concat(),
+        );
+        openssl(
+            dir,
+            &[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                "ca.crt",
+                "-CAkey",
+                "ca.key",
+                "-CAcreateserial",
+                "-out",
+                &crt,
+                "-days",
+                "2",
+                "-extfile",
+                &ext,
+            ],
+        );
     }
     let read = |f: &str| std::fs::read(dir.join(f)).expect("pem");
     Pki {
@@ -274,8 +406,9 @@ pub fn tls_config(pki: &Pki, require_client_cert: bool) -> Arc<rustls::ServerCon
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let certs: Vec<CertificateDer<'static>> =
-        CertificateDer::pem_slice_iter(&pki.server_crt).collect::<Result<_, _>>().expect("server cert");
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&pki.server_crt)
+        .collect::<Result<_, _>>()
+        .expect("server cert");
     let key = PrivateKeyDer::from_pem_slice(&pki.server_key).expect("server key");
     let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -285,9 +418,10 @@ pub fn tls_config(pki: &Pki, require_client_cert: bool) -> Arc<rustls::ServerCon
         for cert in CertificateDer::pem_slice_iter(&pki.ca_crt) {
             roots.add(cert.expect("ca cert")).expect("add ca");
         }
-        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-            .build()
-            .expect("client verifier");
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .expect("client verifier");
         builder.with_client_cert_verifier(verifier)
     } else {
         builder.with_no_client_auth()

@@ -13,14 +13,21 @@ use std::time::{Duration, Instant};
 
 /// A free loopback port (bound then released).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind loopback").local_addr().expect("addr").port()
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind loopback")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 /// Waits until something accepts connections on `port`.
 pub fn wait_for_port(port: u16, what: &str) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(20), "{what} did not start listening on port {port}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{what} did not start listening on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -32,7 +39,10 @@ pub fn require(tool: &str, install: &str) {
         .output()
         .map(|o| o.status.success())
         .unwrap_or(false);
-    assert!(found, "'{tool}' is required by this test: install it with `{install}`");
+    assert!(
+        found,
+        "'{tool}' is required by this test: install it with `{install}`"
+    );
 }
 
 /// A child process killed on drop.
@@ -53,8 +63,12 @@ pub fn git_daemon(root: &Path) -> Server {
     require("git", "apt-get install -y git");
     let port = free_port();
     // Run `git-daemon` itself: the `git daemon` wrapper would leave it orphaned on kill.
-    let exec = Command::new("git").arg("--exec-path").output().expect("git --exec-path");
-    let daemon = std::path::PathBuf::from(String::from_utf8_lossy(&exec.stdout).trim()).join("git-daemon");
+    let exec = Command::new("git")
+        .arg("--exec-path")
+        .output()
+        .expect("git --exec-path");
+    let daemon =
+        std::path::PathBuf::from(String::from_utf8_lossy(&exec.stdout).trim()).join("git-daemon");
     let child = Command::new(daemon)
         .args(["--reuseaddr", "--export-all", "--listen=127.0.0.1"])
         .arg(format!("--port={port}"))

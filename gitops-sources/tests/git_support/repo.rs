@@ -21,7 +21,12 @@ pub fn git_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> String {
         .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
         .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
         .envs(env.iter().copied())
-        .args(["-c", "init.defaultBranch=master", "-c", "protocol.file.allow=always"])
+        .args([
+            "-c",
+            "init.defaultBranch=master",
+            "-c",
+            "protocol.file.allow=always",
+        ])
         .args(args)
         .output()
         .expect("run git (apt-get install -y git)");
@@ -71,7 +76,9 @@ pub fn fixture(root: &Path, name: &str) -> Fixture {
     write(&path, "charts/c/Chart.yaml", "name: c\n");
     write(&path, "scripts/run.sh", "#!/bin/sh\necho hi\n");
     std::os::unix::fs::symlink("README.md", path.join("link")).expect("symlink");
-    let mut perms = std::fs::metadata(path.join("scripts/run.sh")).expect("meta").permissions();
+    let mut perms = std::fs::metadata(path.join("scripts/run.sh"))
+        .expect("meta")
+        .permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
     std::fs::set_permissions(path.join("scripts/run.sh"), perms).expect("chmod");
     git(&path, &["add", "-A"]);
@@ -99,9 +106,16 @@ pub fn fixture(root: &Path, name: &str) -> Fixture {
     git(&path, &["update-ref", "refs/pull/1/head", &pull]);
     git(&path, &["checkout", "-q", "master"]);
     git(&path, &["branch", "-q", "-D", "pr"]);
-    Fixture { path, master, main, v1_0_0: first.clone(), first, v1_2_0, pull }
+    Fixture {
+        path,
+        master,
+        main,
+        v1_0_0: first.clone(),
+        first,
+        v1_2_0,
+        pull,
+    }
 }
-
 
 /// Adds a commit on `master` and returns its id.
 pub fn commit_on_master(fixture: &Fixture, file: &str) -> String {

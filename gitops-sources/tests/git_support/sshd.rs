@@ -63,9 +63,15 @@ pub fn start(dir: &Path, passphrase: &str) -> Sshd {
     wait_for_port(port, "sshd");
     let host_pub = std::fs::read_to_string(dir.join("host_key.pub")).expect("host key");
     let mut fields = host_pub.split_whitespace();
-    let known_hosts =
-        format!("[127.0.0.1]:{port} {} {}\n", fields.next().unwrap_or(""), fields.next().unwrap_or("")).into_bytes();
-    let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().expect("id").stdout).trim().to_string();
+    let known_hosts = format!(
+        "[127.0.0.1]:{port} {} {}\n",
+        fields.next().unwrap_or(""),
+        fields.next().unwrap_or("")
+    )
+    .into_bytes();
+    let user = String::from_utf8_lossy(&Command::new("id").arg("-un").output().expect("id").stdout)
+        .trim()
+        .to_string();
     Sshd {
         server: Server { child, port },
         identity: std::fs::read(&client_key).expect("client key"),

@@ -15,8 +15,8 @@ use std::path::Path;
 use base64::Engine;
 use clap::{Args, Subcommand};
 
-use gitops_core::api::kustomize::Kustomization;
 use gitops_core::Object;
+use gitops_core::api::kustomize::Kustomization;
 use gitops_render::{flux, kustomize::DiskFs, postbuild};
 
 use super::Ctx;
@@ -51,24 +51,44 @@ pub enum DiffCommand {
 
 fn load_spec(args: &KsArgs, ctx: Option<&Ctx>, namespace: &str) -> Result<Kustomization, String> {
     if let Some(file) = &args.kustomization_file {
-        let text = std::fs::read_to_string(file).map_err(|_| format!("invalid kustomization file {file:?}"))?;
-        let docs = gitops_core::yaml::load_documents(&text, &Default::default()).map_err(|e| format!("{file}: {e}"))?;
+        let text = std::fs::read_to_string(file)
+            .map_err(|_| format!("invalid kustomization file {file:?}"))?;
+        let docs = gitops_core::yaml::load_documents(&text, &Default::default())
+            .map_err(|e| format!("{file}: {e}"))?;
         let found = docs.into_iter().map(|d| d.value).find(|v| {
-            v["kind"] == "Kustomization" && v["metadata"]["name"].as_str() == Some(args.name.as_str())
+            v["kind"] == "Kustomization"
+                && v["metadata"]["name"].as_str() == Some(args.name.as_str())
         });
-        let value = found.ok_or_else(|| format!("{file}: no Kustomization named {:?}", args.name))?;
+        let value =
+            found.ok_or_else(|| format!("{file}: no Kustomization named {:?}", args.name))?;
         return serde_json::from_value(value).map_err(|e| format!("{file}: {e}"));
     }
     let ctx = ctx.ok_or("dry-run mode requires a kustomization file")?;
-    let path = format!("/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{namespace}/kustomizations/{}", args.name);
+    let path = format!(
+        "/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/{namespace}/kustomizations/{}",
+        args.name
+    );
     let value = ctx.client.get(&path).map_err(|e| e.to_string())?;
-    serde_json::from_value(value).map_err(|e| format!("Kustomization {namespace}/{}: {e}", args.name))
+    serde_json::from_value(value)
+        .map_err(|e| format!("Kustomization {namespace}/{}: {e}", args.name))
 }
 
 /// The data of a ConfigMap or Secret referenced by `substituteFrom` (`None`: not found).
-fn source_data(ctx: &Ctx, namespace: &str, kind: &str, name: &str) -> Result<Option<BTreeMap<String, String>>, String> {
-    let plural = if kind == "Secret" { "secrets" } else { "configmaps" };
-    let obj = match ctx.client.get(&format!("/api/v1/namespaces/{namespace}/{plural}/{name}")) {
+fn source_data(
+    ctx: &Ctx,
+    namespace: &str,
+    kind: &str,
+    name: &str,
+) -> Result<Option<BTreeMap<String, String>>, String> {
+    let plural = if kind == "Secret" {
+        "secrets"
+    } else {
+        "configmaps"
+    };
+    let obj = match ctx
+        .client
+        .get(&format!("/api/v1/namespaces/{namespace}/{plural}/{name}"))
+    {
         Ok(o) => o,
         Err(e) if e.is_not_found() => return Ok(None),
         Err(e) => return Err(e.to_string()),
@@ -77,7 +97,9 @@ fn source_data(ctx: &Ctx, namespace: &str, kind: &str, name: &str) -> Result<Opt
     for (k, v) in obj["data"].as_object().into_iter().flatten() {
         let text = v.as_str().unwrap_or_default();
         let value = if kind == "Secret" {
-            let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("{kind}/{namespace}/{name}: {k}: {e}"))?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .map_err(|e| format!("{kind}/{namespace}/{name}: {k}: {e}"))?;
             String::from_utf8_lossy(&bytes).into_owned()
         } else {
             text.to_string()
@@ -88,7 +110,11 @@ fn source_data(ctx: &Ctx, namespace: &str, kind: &str, name: &str) -> Result<Opt
 }
 
 /// Builds the local directory for the Kustomization; returns the objects ready to apply.
-pub fn build_objects(args: &KsArgs, ctx: Option<&Ctx>, namespace: &str) -> Result<Vec<Object>, String> {
+pub fn build_objects(
+    args: &KsArgs,
+    ctx: Option<&Ctx>,
+    namespace: &str,
+) -> Result<Vec<Object>, String> {
     let dir = Path::new(&args.path);
     if args.path.is_empty() || !dir.is_dir() {
         return Err(format!("invalid resource path {:?}", args.path));
@@ -97,7 +123,11 @@ pub fn build_objects(args: &KsArgs, ctx: Option<&Ctx>, namespace: &str) -> Resul
         return Err("dry-run mode requires a kustomization file".into());
     }
     let ks = load_spec(args, if args.dry_run { None } else { ctx }, namespace)?;
-    let ks_ns = ks.metadata.namespace.clone().unwrap_or_else(|| namespace.to_string());
+    let ks_ns = ks
+        .metadata
+        .namespace
+        .clone()
+        .unwrap_or_else(|| namespace.to_string());
     let mut spec = ks.spec.clone();
     spec.path = Some(".".into());
     let fs = DiskFs::new(dir).map_err(|e| e.to_string())?;
@@ -113,12 +143,14 @@ pub fn build_objects(args: &KsArgs, ctx: Option<&Ctx>, namespace: &str) -> Resul
                 sources.push(postbuild::VarSource::from_reference(r, data));
             }
         }
-        let vars = postbuild::vars_from(pb.substitute.as_ref(), &sources).map_err(|e| e.to_string())?;
+        let vars =
+            postbuild::vars_from(pb.substitute.as_ref(), &sources).map_err(|e| e.to_string())?;
         let opts = postbuild::Options::for_post_build(pb, args.strict_substitute);
         postbuild::substitute(&mut objects, &vars, &opts).map_err(|e| e.to_string())?;
     }
     let owner = gitops_core::ssa::Owner::kustomize_controller();
-    let mut prepared = gitops_core::ssa::plan::prepare(&objects, &owner, &args.name, &ks_ns).map_err(|e| e.to_string())?;
+    let mut prepared = gitops_core::ssa::plan::prepare(&objects, &owner, &args.name, &ks_ns)
+        .map_err(|e| e.to_string())?;
     if let Some(cm) = &ks.spec.common_metadata {
         for o in &mut prepared {
             for (k, val) in cm.labels.iter().flatten() {
@@ -134,13 +166,23 @@ pub fn build_objects(args: &KsArgs, ctx: Option<&Ctx>, namespace: &str) -> Resul
 
 /// `build kustomization`: the multi-document YAML.
 pub fn build(args: &KsArgs, global: &GlobalArgs, namespace: &str) -> Result<String, String> {
-    let ctx = if args.dry_run { None } else { Some(Ctx::new(global, namespace)?) };
+    let ctx = if args.dry_run {
+        None
+    } else {
+        Some(Ctx::new(global, namespace)?)
+    };
     let objects = build_objects(args, ctx.as_ref(), namespace)?;
-    Ok(gitops_core::yaml::emit::to_string_documents(objects.iter().map(Object::as_value)))
+    Ok(gitops_core::yaml::emit::to_string_documents(
+        objects.iter().map(Object::as_value),
+    ))
 }
 
 /// `diff kustomization`: what applying the build would change. `Ok((text, changed))`.
-pub fn diff(cmd: &DiffCommand, global: &GlobalArgs, namespace: &str) -> Result<(String, bool), String> {
+pub fn diff(
+    cmd: &DiffCommand,
+    global: &GlobalArgs,
+    namespace: &str,
+) -> Result<(String, bool), String> {
     let DiffCommand::Kustomization(args) = cmd;
     let ctx = Ctx::new(global, namespace)?;
     let objects = build_objects(args, Some(&ctx), namespace)?;
@@ -153,7 +195,11 @@ pub fn diff(cmd: &DiffCommand, global: &GlobalArgs, namespace: &str) -> Result<(
                 changed = true;
                 out.push_str(&format!("► {subject} created\n"));
             }
-            super::client::DiffLine::Drifted { subject, live, merged } => {
+            super::client::DiffLine::Drifted {
+                subject,
+                live,
+                merged,
+            } => {
                 changed = true;
                 out.push_str(&format!("► {subject} drifted\n"));
                 out.push_str(&unified(&live, &merged));
@@ -170,7 +216,11 @@ pub fn unified(a: &str, b: &str) -> String {
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] = if x[i] == y[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if x[i] == y[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let (mut i, mut j) = (0, 0);
@@ -188,7 +238,11 @@ pub fn unified(a: &str, b: &str) -> String {
             j += 1;
         }
     }
-    let near = |k: usize| lines[k.saturating_sub(3)..(k + 4).min(lines.len())].iter().any(|(c, _)| *c != ' ');
+    let near = |k: usize| {
+        lines[k.saturating_sub(3)..(k + 4).min(lines.len())]
+            .iter()
+            .any(|(c, _)| *c != ' ')
+    };
     let mut out = String::new();
     let mut skipped = false;
     for (k, (c, l)) in lines.iter().enumerate() {

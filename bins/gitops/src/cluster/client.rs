@@ -71,7 +71,8 @@ impl Client {
         let runtime = runtime()?;
         let client = {
             let _guard = runtime.enter();
-            kube::Client::try_from(config).map_err(|e| Error::Kubeconfig(format!("building the client: {e}")))?
+            kube::Client::try_from(config)
+                .map_err(|e| Error::Kubeconfig(format!("building the client: {e}")))?
         };
         Ok(Client { client, runtime })
     }
@@ -90,9 +91,11 @@ impl Client {
                     };
                     return Err(Error::Kubeconfig(format!("open {p}: {reason}")));
                 }
-                kube::config::Kubeconfig::read_from(p).map_err(|e| Error::Kubeconfig(format!("kubeconfig {p}: {e}")))?
+                kube::config::Kubeconfig::read_from(p)
+                    .map_err(|e| Error::Kubeconfig(format!("kubeconfig {p}: {e}")))?
             }
-            _ => kube::config::Kubeconfig::read().map_err(|e| Error::Kubeconfig(format!("kubeconfig: {e}")))?,
+            _ => kube::config::Kubeconfig::read()
+                .map_err(|e| Error::Kubeconfig(format!("kubeconfig: {e}")))?,
         };
         let options = kube::config::KubeConfigOptions {
             context: context.filter(|c| !c.is_empty()).map(str::to_string),
@@ -106,8 +109,16 @@ impl Client {
     }
 
     /// A JSON request; error statuses become [`Error::Api`] with the server's message.
-    pub fn request(&self, method: &str, path: &str, content_type: &str, body: Option<&Value>) -> Result<Value, Error> {
-        let bytes = body.map(|b| serde_json::to_vec(b).unwrap_or_default()).unwrap_or_default();
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, Error> {
+        let bytes = body
+            .map(|b| serde_json::to_vec(b).unwrap_or_default())
+            .unwrap_or_default();
         let req = http::Request::builder()
             .method(method)
             .uri(path)
@@ -116,10 +127,15 @@ impl Client {
             .body(bytes)
             .map_err(|e| Error::Transport(format!("{method} {path}: {e}")))?;
         let client = self.client.clone();
-        let text = self.runtime.block_on(async move { client.request_text(req).await });
+        let text = self
+            .runtime
+            .block_on(async move { client.request_text(req).await });
         match text {
             Ok(t) => Ok(serde_json::from_str(&t).unwrap_or(Value::Null)),
-            Err(kube::Error::Api(s)) => Err(Error::Api { code: s.code, message: s.message }),
+            Err(kube::Error::Api(s)) => Err(Error::Api {
+                code: s.code,
+                message: s.message,
+            }),
             Err(e) => Err(Error::Transport(format!("{method} {path}: {e}"))),
         }
     }
@@ -137,17 +153,32 @@ impl Client {
 
     /// POST (create) with field manager `flux`.
     pub fn create(&self, collection: &str, object: &Value) -> Result<Value, Error> {
-        self.request("POST", &format!("{collection}?fieldManager=flux"), "application/json", Some(object))
+        self.request(
+            "POST",
+            &format!("{collection}?fieldManager=flux"),
+            "application/json",
+            Some(object),
+        )
     }
 
     /// PUT (update) with field manager `flux`.
     pub fn update(&self, path: &str, object: &Value) -> Result<Value, Error> {
-        self.request("PUT", &format!("{path}?fieldManager=flux"), "application/json", Some(object))
+        self.request(
+            "PUT",
+            &format!("{path}?fieldManager=flux"),
+            "application/json",
+            Some(object),
+        )
     }
 
     /// A JSON merge patch with field manager `flux`.
     pub fn merge_patch(&self, path: &str, patch: &Value) -> Result<Value, Error> {
-        self.request("PATCH", &format!("{path}?fieldManager=flux"), "application/merge-patch+json", Some(patch))
+        self.request(
+            "PATCH",
+            &format!("{path}?fieldManager=flux"),
+            "application/merge-patch+json",
+            Some(patch),
+        )
     }
 
     /// DELETE.

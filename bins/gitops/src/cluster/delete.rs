@@ -61,13 +61,24 @@ pub fn run(ctx: &Ctx, cmd: &DeleteCmd) -> Result<bool, String> {
         },
         Some(DeleteCommand::Kustomization(n)) => (KUSTOMIZATION, n),
     };
-    let name = name.name.as_deref().ok_or_else(|| format!("{} name is required", kind.human))?;
+    let name = name
+        .name
+        .as_deref()
+        .ok_or_else(|| format!("{} name is required", kind.human))?;
     let path = kind.path(&ctx.namespace, name);
     ctx.client.get(&path).map_err(|e| e.to_string())?;
-    if !cmd.silent && !confirm(&format!("Are you sure you want to delete this {}", kind.human)) {
+    if !cmd.silent
+        && !confirm(&format!(
+            "Are you sure you want to delete this {}",
+            kind.human
+        ))
+    {
         return Err("aborting".to_string());
     }
-    action(&format!("deleting {} {name} in {} namespace", kind.human, ctx.namespace));
+    action(&format!(
+        "deleting {} {name} in {} namespace",
+        kind.human, ctx.namespace
+    ));
     ctx.client.delete(&path).map_err(|e| e.to_string())?;
     success(&format!("{} deleted", kind.human));
     Ok(true)

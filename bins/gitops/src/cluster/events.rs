@@ -10,18 +10,48 @@ use crate::flags;
 /// The kinds whose events are shown, and where an object names a related source.
 const FLUX_KINDS: [(&str, &str, &str, &str); 14] = [
     // kind, group/version/plural path of the object, fixed referenced kind, reference field
-    ("Kustomization", "kustomize.toolkit.fluxcd.io/v1/kustomizations", "", "/spec/sourceRef"),
-    ("HelmRelease", "helm.toolkit.fluxcd.io/v2/helmreleases", "", "/spec/chart/spec/sourceRef"),
-    ("Alert", "notification.toolkit.fluxcd.io/v1beta3/alerts", "Provider", "/spec/providerRef"),
+    (
+        "Kustomization",
+        "kustomize.toolkit.fluxcd.io/v1/kustomizations",
+        "",
+        "/spec/sourceRef",
+    ),
+    (
+        "HelmRelease",
+        "helm.toolkit.fluxcd.io/v2/helmreleases",
+        "",
+        "/spec/chart/spec/sourceRef",
+    ),
+    (
+        "Alert",
+        "notification.toolkit.fluxcd.io/v1beta3/alerts",
+        "Provider",
+        "/spec/providerRef",
+    ),
     ("Receiver", "", "", ""),
     ("Provider", "", "", ""),
-    ("ImagePolicy", "image.toolkit.fluxcd.io/v1/imagepolicies", "ImageRepository", "/spec/imageRepositoryRef"),
-    ("HelmChart", "source.toolkit.fluxcd.io/v1/helmcharts", "", "/spec/sourceRef"),
+    (
+        "ImagePolicy",
+        "image.toolkit.fluxcd.io/v1/imagepolicies",
+        "ImageRepository",
+        "/spec/imageRepositoryRef",
+    ),
+    (
+        "HelmChart",
+        "source.toolkit.fluxcd.io/v1/helmcharts",
+        "",
+        "/spec/sourceRef",
+    ),
     ("GitRepository", "", "", ""),
     ("OCIRepository", "", "", ""),
     ("Bucket", "", "", ""),
     ("HelmRepository", "", "", ""),
-    ("ImageUpdateAutomation", "image.toolkit.fluxcd.io/v1/imageupdateautomations", "", "/spec/sourceRef"),
+    (
+        "ImageUpdateAutomation",
+        "image.toolkit.fluxcd.io/v1/imageupdateautomations",
+        "",
+        "/spec/sourceRef",
+    ),
     ("ImageRepository", "", "", ""),
     ("ArtifactGenerator", "", "", ""),
 ];
@@ -52,7 +82,11 @@ fn event_time(e: &Value) -> &str {
         return series;
     }
     let last = str_at(e, "/lastTimestamp");
-    if !last.is_empty() { last } else { str_at(e, "/eventTime") }
+    if !last.is_empty() {
+        last
+    } else {
+        str_at(e, "/eventTime")
+    }
 }
 
 /// `<unknown>` or the human duration since `ts`.
@@ -66,7 +100,11 @@ fn since(ts: &str, now: i64) -> String {
 /// flux's `getLastSeen`.
 pub fn last_seen(e: &Value, now: i64) -> String {
     let event_time = str_at(e, "/eventTime");
-    let first = if event_time.is_empty() { since(str_at(e, "/firstTimestamp"), now) } else { since(event_time, now) };
+    let first = if event_time.is_empty() {
+        since(str_at(e, "/firstTimestamp"), now)
+    } else {
+        since(event_time, now)
+    };
     let count = int_at(e, "/count");
     if e.pointer("/series").is_some_and(|s| !s.is_null()) {
         format!(
@@ -75,7 +113,10 @@ pub fn last_seen(e: &Value, now: i64) -> String {
             int_at(e, "/series/count")
         )
     } else if count > 1 {
-        format!("{} (x{count} over {first})", since(str_at(e, "/lastTimestamp"), now))
+        format!(
+            "{} (x{count} over {first})",
+            since(str_at(e, "/lastTimestamp"), now)
+        )
     } else {
         first
     }
@@ -90,13 +131,19 @@ pub fn event_row(e: &Value, show_namespace: bool, now: i64) -> Vec<String> {
     row.push(last_seen(e, now));
     row.push(str_at(e, "/type").to_string());
     row.push(str_at(e, "/reason").to_string());
-    row.push(format!("{}/{}", str_at(e, "/involvedObject/kind"), str_at(e, "/involvedObject/name")));
+    row.push(format!(
+        "{}/{}",
+        str_at(e, "/involvedObject/kind"),
+        str_at(e, "/involvedObject/name")
+    ));
     row.push(str_at(e, "/message").to_string());
     row
 }
 
 /// The canonical spelling of a Flux kind, or flux's error.
-fn flux_kind(kind: &str) -> Result<(&'static str, &'static str, &'static str, &'static str), String> {
+fn flux_kind(
+    kind: &str,
+) -> Result<(&'static str, &'static str, &'static str, &'static str), String> {
     FLUX_KINDS
         .into_iter()
         .find(|k| k.0.eq_ignore_ascii_case(kind))
@@ -108,13 +155,19 @@ pub fn run(ctx: &Ctx, args: &EventsArgs) -> Result<String, String> {
     let types = flags::slice(&args.types);
     for t in &types {
         if !t.eq_ignore_ascii_case("Warning") && !t.eq_ignore_ascii_case("Normal") {
-            return Err(format!("type '{t}' not supported. Supported types are Normal, Warning"));
+            return Err(format!(
+                "type '{t}' not supported. Supported types are Normal, Warning"
+            ));
         }
     }
     if args.watch {
         return Err("--watch is not supported by this build".to_string());
     }
-    let namespace = if args.all_namespaces { String::new() } else { ctx.namespace.clone() };
+    let namespace = if args.all_namespaces {
+        String::new()
+    } else {
+        ctx.namespace.clone()
+    };
     // (namespace or "" for all, kind filter, name filter)
     let mut queries: Vec<(String, String, String)> = Vec::new();
     let mut diff_ref_ns = false;
@@ -135,10 +188,18 @@ pub fn run(ctx: &Ctx, args: &EventsArgs) -> Result<String, String> {
             let obj_path = format!("/apis/{gv}/namespaces/{}/{plural}/{name}", ctx.namespace);
             let obj = ctx.client.get(&obj_path).map_err(|e| e.to_string())?;
             let reference = obj.pointer(info.3).cloned().unwrap_or(Value::Null);
-            let ref_kind = if info.2.is_empty() { str_at(&reference, "/kind") } else { info.2 };
+            let ref_kind = if info.2.is_empty() {
+                str_at(&reference, "/kind")
+            } else {
+                info.2
+            };
             let ref_name = str_at(&reference, "/name");
             if ref_kind.is_empty() || ref_name.is_empty() {
-                return Err(format!("field '{}' for '{}/{name}' not found", info.3.trim_start_matches('/').replace('/', "."), ctx.namespace));
+                return Err(format!(
+                    "field '{}' for '{}/{name}' not found",
+                    info.3.trim_start_matches('/').replace('/', "."),
+                    ctx.namespace
+                ));
             }
             let ref_ns = match str_at(&reference, "/namespace") {
                 ns if !ns.is_empty() && info.2.is_empty() => ns.to_string(),
@@ -153,8 +214,15 @@ pub fn run(ctx: &Ctx, args: &EventsArgs) -> Result<String, String> {
     let show_namespace = namespace.is_empty() || diff_ref_ns;
     let mut events = Vec::new();
     for (ns, kind, name) in &queries {
-        let path = if ns.is_empty() { "/api/v1/events".to_string() } else { format!("/api/v1/namespaces/{ns}/events") };
-        let items = ctx.client.list(&path).map_err(|e| format!("error getting events: {e}"))?;
+        let path = if ns.is_empty() {
+            "/api/v1/events".to_string()
+        } else {
+            format!("/api/v1/namespaces/{ns}/events")
+        };
+        let items = ctx
+            .client
+            .list(&path)
+            .map_err(|e| format!("error getting events: {e}"))?;
         events.extend(items.into_iter().filter(|e| {
             (kind.is_empty() || str_at(e, "/involvedObject/kind") == kind)
                 && (name.is_empty() || str_at(e, "/involvedObject/name") == name)
@@ -169,7 +237,12 @@ pub fn run(ctx: &Ctx, args: &EventsArgs) -> Result<String, String> {
     let rows: Vec<Vec<String>> = events
         .iter()
         .filter(|e| flux_kind(str_at(e, "/involvedObject/kind")).is_ok())
-        .filter(|e| types.is_empty() || types.iter().any(|t| t.eq_ignore_ascii_case(str_at(e, "/type"))))
+        .filter(|e| {
+            types.is_empty()
+                || types
+                    .iter()
+                    .any(|t| t.eq_ignore_ascii_case(str_at(e, "/type")))
+        })
         .map(|e| event_row(e, show_namespace, now))
         .collect();
     if rows.is_empty() {
@@ -197,11 +270,15 @@ mod tests {
 
     #[test]
     fn last_seen_like_kubectl() {
-        let now = gitops_devcluster::table::parse_rfc3339("2026-01-01T00:10:00Z").unwrap_or_default();
+        let now =
+            gitops_devcluster::table::parse_rfc3339("2026-01-01T00:10:00Z").unwrap_or_default();
         let e = json!({"firstTimestamp": "2026-01-01T00:00:00Z", "lastTimestamp": "2026-01-01T00:09:00Z", "count": 3});
         assert_eq!(last_seen(&e, now), "60s (x3 over 10m)");
         assert_eq!(last_seen(&json!({}), now), "<unknown>");
         assert!(flux_kind("kustomization").is_ok());
-        assert_eq!(flux_kind("Pod").unwrap_err(), "'Pod' is not a recognized Flux kind");
+        assert_eq!(
+            flux_kind("Pod").unwrap_err(),
+            "'Pod' is not a recognized Flux kind"
+        );
     }
 }

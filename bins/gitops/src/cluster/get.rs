@@ -30,7 +30,13 @@ pub struct GetCmd {
     #[arg(long, global = true, default_value = "", allow_hyphen_values = true)]
     pub status_selector: String,
     /// filter objects by label selector
-    #[arg(short = 'l', long, global = true, default_value = "", allow_hyphen_values = true)]
+    #[arg(
+        short = 'l',
+        long,
+        global = true,
+        default_value = "",
+        allow_hyphen_values = true
+    )]
     pub label_selector: String,
     /// What to get.
     #[command(subcommand)]
@@ -118,7 +124,16 @@ pub fn run(ctx: &Ctx, cmd: &GetCmd) -> Result<Option<String>, String> {
             Some(GetSourcesCommand::Bucket(n)) => (vec![BUCKET], n),
             Some(GetSourcesCommand::All(n)) => {
                 listing.get_all = true;
-                (vec![OCI_REPOSITORY, BUCKET, GIT_REPOSITORY, HELM_REPOSITORY, HELM_CHART], n)
+                (
+                    vec![
+                        OCI_REPOSITORY,
+                        BUCKET,
+                        GIT_REPOSITORY,
+                        HELM_REPOSITORY,
+                        HELM_CHART,
+                    ],
+                    n,
+                )
             }
         },
         Some(GetCommand::Kustomizations(args)) => {
@@ -128,7 +143,15 @@ pub fn run(ctx: &Ctx, cmd: &GetCmd) -> Result<Option<String>, String> {
         Some(GetCommand::All(n)) => {
             listing.get_all = true;
             (
-                vec![OCI_REPOSITORY, BUCKET, GIT_REPOSITORY, HELM_REPOSITORY, HELM_CHART, HELM_RELEASE, KUSTOMIZATION],
+                vec![
+                    OCI_REPOSITORY,
+                    BUCKET,
+                    GIT_REPOSITORY,
+                    HELM_REPOSITORY,
+                    HELM_CHART,
+                    HELM_RELEASE,
+                    KUSTOMIZATION,
+                ],
                 n,
             )
         }
@@ -162,29 +185,44 @@ fn watch(ctx: &Ctx, kind: Kind, name: Option<&str>, listing: &Listing) -> Result
     let namespace = (!listing.all_namespaces).then_some(ctx.namespace.as_str());
     let mut path = kind.collection(namespace);
     if let Some(n) = name {
-        path = format!("{path}?fieldSelector={}", query_escape(&format!("metadata.name={n}")));
+        path = format!(
+            "{path}?fieldSelector={}",
+            query_escape(&format!("metadata.name={n}"))
+        );
     }
     let mut seen: std::collections::HashMap<String, String> = std::collections::HashMap::new();
     let mut first = true;
     let result: Result<(), String> = ctx.poll(|| {
         let items = ctx.client.list(&path).map_err(|e| e.to_string())?;
         for item in items {
-            let key = format!("{}/{}", str_at(&item, "/metadata/namespace"), str_at(&item, "/metadata/name"));
+            let key = format!(
+                "{}/{}",
+                str_at(&item, "/metadata/namespace"),
+                str_at(&item, "/metadata/name")
+            );
             let version = str_at(&item, "/metadata/resourceVersion").to_string();
             if seen.get(&key) == Some(&version) {
                 continue;
             }
             seen.insert(key, version);
             let rows = filter_rows(kind, std::slice::from_ref(&item), listing)?;
-            let header = if first && !listing.no_header { headers(kind, listing) } else { Vec::new() };
+            let header = if first && !listing.no_header {
+                headers(kind, listing)
+            } else {
+                Vec::new()
+            };
             first = false;
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(table(&header, &rows).as_bytes()).and_then(|()| out.flush());
+            let _ = out
+                .write_all(table(&header, &rows).as_bytes())
+                .and_then(|()| out.flush());
         }
         Ok(None)
     });
     match result {
-        Err(e) if e == "context deadline exceeded" => Err("timed out waiting for the condition".to_string()),
+        Err(e) if e == "context deadline exceeded" => {
+            Err("timed out waiting for the condition".to_string())
+        }
         other => other,
     }
 }
@@ -204,29 +242,54 @@ pub fn query_escape(value: &str) -> String {
 
 /// Lists one kind and renders its table (flux's `getCommand.run`). A missing CRD is
 /// reported as an error starting with `404:`.
-pub fn list_kind(ctx: &Ctx, kind: Kind, name: Option<&str>, listing: &Listing) -> Result<String, String> {
+pub fn list_kind(
+    ctx: &Ctx,
+    kind: Kind,
+    name: Option<&str>,
+    listing: &Listing,
+) -> Result<String, String> {
     let namespace = (!listing.all_namespaces).then_some(ctx.namespace.as_str());
     let mut query = Vec::new();
     if let Some(n) = name {
-        query.push(format!("fieldSelector={}", query_escape(&format!("metadata.name={n}"))));
+        query.push(format!(
+            "fieldSelector={}",
+            query_escape(&format!("metadata.name={n}"))
+        ));
     }
     if !listing.label_selector.is_empty() {
-        query.push(format!("labelSelector={}", query_escape(&listing.label_selector)));
+        query.push(format!(
+            "labelSelector={}",
+            query_escape(&listing.label_selector)
+        ));
     }
     let mut path = kind.collection(namespace);
     if !query.is_empty() {
         path = format!("{path}?{}", query.join("&"));
     }
     let items = ctx.client.list(&path).map_err(|e| {
-        if e.is_not_found() { format!("404: {e}") } else { e.to_string() }
+        if e.is_not_found() {
+            format!("404: {e}")
+        } else {
+            e.to_string()
+        }
     })?;
-    let where_ = if listing.all_namespaces { "any".to_string() } else { format!("{:?}", ctx.namespace) };
+    let where_ = if listing.all_namespaces {
+        "any".to_string()
+    } else {
+        format!("{:?}", ctx.namespace)
+    };
     if items.is_empty() {
         if let Some(n) = name {
-            return Err(format!("{} object '{n}' not found in {where_} namespace", kind.kind));
+            return Err(format!(
+                "{} object '{n}' not found in {where_} namespace",
+                kind.kind
+            ));
         }
         if !listing.get_all {
-            return Err(format!("no {} objects found in {where_} namespace", kind.kind));
+            return Err(format!(
+                "no {} objects found in {where_} namespace",
+                kind.kind
+            ));
         }
         return Ok(String::new());
     }
@@ -234,7 +297,11 @@ pub fn list_kind(ctx: &Ctx, kind: Kind, name: Option<&str>, listing: &Listing) -
     if listing.get_all && rows.is_empty() {
         return Ok(String::new());
     }
-    let header = if listing.no_header { Vec::new() } else { headers(kind, listing) };
+    let header = if listing.no_header {
+        Vec::new()
+    } else {
+        headers(kind, listing)
+    };
     let mut text = table(&header, &rows);
     if listing.get_all {
         text.push('\n');
@@ -257,12 +324,20 @@ pub fn headers(kind: Kind, listing: &Listing) -> Vec<&'static str> {
 }
 
 /// flux's `getRowsToPrint`: the rows that pass `--status-selector`.
-pub fn filter_rows(kind: Kind, items: &[Value], listing: &Listing) -> Result<Vec<Vec<String>>, String> {
+pub fn filter_rows(
+    kind: Kind,
+    items: &[Value],
+    listing: &Listing,
+) -> Result<Vec<Vec<String>>, String> {
     let selector = &listing.status_selector;
     let filter: Option<(String, String, bool)> = if selector.is_empty() {
         None
     } else {
-        let (sep, negate) = if selector.contains("!=") { ("!=", true) } else { ("=", false) };
+        let (sep, negate) = if selector.contains("!=") {
+            ("!=", true)
+        } else {
+            ("=", false)
+        };
         let Some((t, s)) = selector.split_once(sep) else {
             return Err(format!(
                 "expected status selector in type=status or type!=status format, but found: {selector}"
@@ -287,18 +362,29 @@ pub fn row(kind: Kind, item: &Value, listing: &Listing) -> Vec<String> {
         row.push(str_at(item, "/metadata/namespace").to_string());
     }
     let name = str_at(item, "/metadata/name");
-    row.push(if listing.get_all { format!("{}/{name}", kind.kind.to_lowercase()) } else { name.to_string() });
+    row.push(if listing.get_all {
+        format!("{}/{name}", kind.kind.to_lowercase())
+    } else {
+        name.to_string()
+    });
     if kind == KUSTOMIZATION && listing.show_source {
         let mut ns = str_at(item, "/spec/sourceRef/namespace");
         if ns.is_empty() {
             ns = str_at(item, "/metadata/namespace");
         }
-        row.push(format!("{}/{ns}/{}", str_at(item, "/spec/sourceRef/kind"), str_at(item, "/spec/sourceRef/name")));
+        row.push(format!(
+            "{}/{ns}/{}",
+            str_at(item, "/spec/sourceRef/kind"),
+            str_at(item, "/spec/sourceRef/name")
+        ));
     }
     let revision = if kind == KUSTOMIZATION {
         str_at(item, "/status/lastAppliedRevision").to_string()
     } else if kind == HELM_RELEASE {
-        match item.pointer("/status/history/0/chartVersion").and_then(Value::as_str) {
+        match item
+            .pointer("/status/history/0/chartVersion")
+            .and_then(Value::as_str)
+        {
             Some(v) => v.to_string(),
             None => str_at(item, "/status/lastAttemptedRevision").to_string(),
         }
@@ -310,7 +396,10 @@ pub fn row(kind: Kind, item: &Value, listing: &Listing) -> Vec<String> {
     } else {
         status_and_message(item)
     };
-    let suspended = item.pointer("/spec/suspend").and_then(Value::as_bool).unwrap_or(false);
+    let suspended = item
+        .pointer("/spec/suspend")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     row.push(truncate_hex(&revision));
     row.push(if suspended { "True" } else { "False" }.to_string());
     row.push(status);
@@ -329,12 +418,26 @@ mod tests {
         let item = json!({"metadata": {"name": "app", "namespace": "flux-system"},
             "spec": {"suspend": true},
             "status": {"artifact": {"revision": "main@sha1:696f056df216eea4f9401adbee0ff744d4df390f"}}});
-        let listing = Listing { get_all: true, all_namespaces: true, ..Listing::default() };
+        let listing = Listing {
+            get_all: true,
+            all_namespaces: true,
+            ..Listing::default()
+        };
         assert_eq!(
             row(GIT_REPOSITORY, &item, &listing),
-            ["flux-system", "gitrepository/app", "main@sha1:696f056d", "True", "False", "waiting to be reconciled"]
+            [
+                "flux-system",
+                "gitrepository/app",
+                "main@sha1:696f056d",
+                "True",
+                "False",
+                "waiting to be reconciled"
+            ]
         );
-        let bad = Listing { status_selector: "ready".into(), ..Listing::default() };
+        let bad = Listing {
+            status_selector: "ready".into(),
+            ..Listing::default()
+        };
         assert!(filter_rows(GIT_REPOSITORY, &[item], &bad).is_err());
         assert_eq!(query_escape("a=b,c!=d"), "a%3Db%2Cc%21%3Dd");
     }

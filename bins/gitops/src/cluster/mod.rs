@@ -109,13 +109,18 @@ pub const KINDS: [Kind; 7] = [
 impl Kind {
     /// The kind named `kind` (case-insensitive).
     pub fn named(kind: &str) -> Option<Kind> {
-        KINDS.into_iter().find(|k| k.kind.eq_ignore_ascii_case(kind))
+        KINDS
+            .into_iter()
+            .find(|k| k.kind.eq_ignore_ascii_case(kind))
     }
 
     /// The collection path in `namespace` (all namespaces when `None`).
     pub fn collection(&self, namespace: Option<&str>) -> String {
         match namespace {
-            Some(ns) => format!("/apis/{}/{}/namespaces/{ns}/{}", self.group, self.version, self.plural),
+            Some(ns) => format!(
+                "/apis/{}/{}/namespaces/{ns}/{}",
+                self.group, self.version, self.plural
+            ),
             None => format!("/apis/{}/{}/{}", self.group, self.version, self.plural),
         }
     }
@@ -142,13 +147,19 @@ pub struct Ctx {
 impl Ctx {
     /// The context from the global flags.
     pub fn new(global: &GlobalArgs, namespace: &str) -> Result<Ctx, String> {
-        let client = Client::from_kubeconfig(global.kubeconfig.as_deref(), global.context.as_deref())
-            .map_err(|e| e.to_string())?;
+        let client =
+            Client::from_kubeconfig(global.kubeconfig.as_deref(), global.context.as_deref())
+                .map_err(|e| e.to_string())?;
         let timeout = global
             .timeout
             .and_then(|d| d.to_std())
             .unwrap_or(Duration::from_secs(300));
-        Ok(Ctx { client, namespace: namespace.to_string(), timeout, poll: Duration::from_millis(500) })
+        Ok(Ctx {
+            client,
+            namespace: namespace.to_string(),
+            timeout,
+            poll: Duration::from_millis(500),
+        })
     }
 
     /// Polls `f` until it returns `Some`, an error, or the timeout passes (flux's
@@ -194,21 +205,33 @@ pub fn failure(message: &str) {
 
 /// A string at `pointer` in `value`, or "".
 pub fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
-    value.pointer(pointer).and_then(Value::as_str).unwrap_or_default()
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
 }
 
 /// An integer at `pointer` in `value`, or 0.
 pub fn int_at(value: &Value, pointer: &str) -> i64 {
-    value.pointer(pointer).and_then(Value::as_i64).unwrap_or_default()
+    value
+        .pointer(pointer)
+        .and_then(Value::as_i64)
+        .unwrap_or_default()
 }
 
 /// A table like flux's `printers.TablePrinter`, without the header line when `header` is
 /// empty (`--no-header`, watch updates).
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     if header.is_empty() {
-        let blank: Vec<&str> = rows.first().map(|r| r.iter().map(|_| "").collect()).unwrap_or_default();
+        let blank: Vec<&str> = rows
+            .first()
+            .map(|r| r.iter().map(|_| "").collect())
+            .unwrap_or_default();
         let text = crate::table::render(&blank, rows);
-        return text.split_once('\n').map(|(_, rest)| rest.to_string()).unwrap_or_default();
+        return text
+            .split_once('\n')
+            .map(|(_, rest)| rest.to_string())
+            .unwrap_or_default();
     }
     crate::table::render(header, rows)
 }
@@ -224,7 +247,11 @@ pub fn now_rfc3339_nano() -> String {
         return base;
     }
     let frac = format!("{nanos:09}");
-    format!("{}.{}Z", base.trim_end_matches('Z'), frac.trim_end_matches('0'))
+    format!(
+        "{}.{}Z",
+        base.trim_end_matches('Z'),
+        frac.trim_end_matches('0')
+    )
 }
 
 /// How a cluster command ended without an error.
@@ -237,7 +264,11 @@ pub enum Done {
 
 /// Runs a cluster command (`get`, `reconcile`, `suspend`, `resume`, `delete`, `events`,
 /// `tree`).
-pub fn run(command: &crate::cli::Command, global: &GlobalArgs, namespace: &str) -> Result<Done, String> {
+pub fn run(
+    command: &crate::cli::Command,
+    global: &GlobalArgs,
+    namespace: &str,
+) -> Result<Done, String> {
     use crate::cli::Command;
     let help = |path: &[&'static str]| Ok(Done::Help(path.to_vec()));
     let text = |t: String| Ok(Done::Text(t));
@@ -251,16 +282,32 @@ pub fn run(command: &crate::cli::Command, global: &GlobalArgs, namespace: &str) 
             None => help(&["get"]),
         },
         Command::Reconcile(cmd) => {
-            if reconcile::run(&ctx()?, cmd)? { text(String::new()) } else { help(&["reconcile"]) }
+            if reconcile::run(&ctx()?, cmd)? {
+                text(String::new())
+            } else {
+                help(&["reconcile"])
+            }
         }
         Command::Suspend(cmd) => {
-            if suspend::suspend(&ctx()?, cmd)? { text(String::new()) } else { help(&["suspend"]) }
+            if suspend::suspend(&ctx()?, cmd)? {
+                text(String::new())
+            } else {
+                help(&["suspend"])
+            }
         }
         Command::Resume(cmd) => {
-            if suspend::resume(&ctx()?, cmd)? { text(String::new()) } else { help(&["resume"]) }
+            if suspend::resume(&ctx()?, cmd)? {
+                text(String::new())
+            } else {
+                help(&["resume"])
+            }
         }
         Command::Delete(cmd) => {
-            if delete::run(&ctx()?, cmd)? { text(String::new()) } else { help(&["delete"]) }
+            if delete::run(&ctx()?, cmd)? {
+                text(String::new())
+            } else {
+                help(&["delete"])
+            }
         }
         Command::Events(args) => text(events::run(&ctx()?, args)?),
         Command::Tree(cmd) => match tree::run(&ctx()?, cmd)? {
@@ -284,19 +331,25 @@ fn help_path(command: &crate::cli::Command) -> Option<Vec<&'static str>> {
     match command {
         Command::Get(cmd) => match &cmd.command {
             None => Some(vec!["get"]),
-            Some(get::GetCommand::Sources(s)) if s.command.is_none() => Some(vec!["get", "sources"]),
+            Some(get::GetCommand::Sources(s)) if s.command.is_none() => {
+                Some(vec!["get", "sources"])
+            }
             _ => None,
         },
         Command::Reconcile(cmd) => match &cmd.command {
             None => Some(vec!["reconcile"]),
-            Some(ReconcileCommand::Source(s)) if s.command.is_none() => Some(vec!["reconcile", "source"]),
+            Some(ReconcileCommand::Source(s)) if s.command.is_none() => {
+                Some(vec!["reconcile", "source"])
+            }
             _ => None,
         },
         Command::Suspend(cmd) => toggle("suspend", cmd),
         Command::Resume(cmd) => toggle("resume", cmd),
         Command::Delete(cmd) => match &cmd.command {
             None => Some(vec!["delete"]),
-            Some(delete::DeleteCommand::Source(s)) if s.command.is_none() => Some(vec!["delete", "source"]),
+            Some(delete::DeleteCommand::Source(s)) if s.command.is_none() => {
+                Some(vec!["delete", "source"])
+            }
             _ => None,
         },
         Command::Tree(cmd) if cmd.command.is_none() => Some(vec!["tree"]),
@@ -305,7 +358,12 @@ fn help_path(command: &crate::cli::Command) -> Option<Vec<&'static str>> {
 }
 
 /// `create …` without `--export`: applies the exported objects and waits for them.
-pub fn create(global: &GlobalArgs, namespace: &str, cmd: &crate::cli::CreateCmd, exported: &str) -> Result<(), String> {
+pub fn create(
+    global: &GlobalArgs,
+    namespace: &str,
+    cmd: &crate::cli::CreateCmd,
+    exported: &str,
+) -> Result<(), String> {
     let ctx = Ctx::new(global, namespace)?;
     apply::run(&ctx, exported, apply::credentials(cmd, namespace)?)
 }

@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use super::status::{compute, condition, poll_result};
 use super::{
-    BUCKET, Ctx, GIT_REPOSITORY, KUSTOMIZATION, Kind, OCI_REPOSITORY, action, now_rfc3339_nano, str_at, success,
-    waiting,
+    BUCKET, Ctx, GIT_REPOSITORY, KUSTOMIZATION, Kind, OCI_REPOSITORY, action, now_rfc3339_nano,
+    str_at, success, waiting,
 };
 use crate::cli::NameArg;
 use crate::flags;
@@ -82,14 +82,23 @@ pub fn run(ctx: &Ctx, cmd: &ReconcileCmd) -> Result<bool, String> {
     match &cmd.command {
         None => Ok(false),
         Some(ReconcileCommand::Source(src)) => {
-            let Some(sub) = &src.command else { return Ok(false) };
+            let Some(sub) = &src.command else {
+                return Ok(false);
+            };
             let (kind, name) = sub.parts();
-            let name = name.name.as_deref().ok_or_else(|| format!("{} name is required", kind.kind))?;
+            let name = name
+                .name
+                .as_deref()
+                .ok_or_else(|| format!("{} name is required", kind.kind))?;
             reconcile(ctx, kind, &ctx.namespace, name, false)?;
             Ok(true)
         }
         Some(ReconcileCommand::Kustomization(args)) => {
-            let name = args.name.name.as_deref().ok_or("Kustomization name is required")?;
+            let name = args
+                .name
+                .name
+                .as_deref()
+                .ok_or("Kustomization name is required")?;
             reconcile(ctx, KUSTOMIZATION, &ctx.namespace, name, args.with_source)?;
             Ok(true)
         }
@@ -99,14 +108,26 @@ pub fn run(ctx: &Ctx, cmd: &ReconcileCmd) -> Result<bool, String> {
 /// The success line of a reconciled object (flux's `successMessage`).
 pub fn success_message(kind: Kind, obj: &Value) -> String {
     if kind == KUSTOMIZATION {
-        format!("applied revision {}", str_at(obj, "/status/lastAppliedRevision"))
+        format!(
+            "applied revision {}",
+            str_at(obj, "/status/lastAppliedRevision")
+        )
     } else {
-        format!("fetched revision {}", str_at(obj, "/status/artifact/revision"))
+        format!(
+            "fetched revision {}",
+            str_at(obj, "/status/artifact/revision")
+        )
     }
 }
 
 /// Reconciles one object (and first its source, with `with_source`), printing flux's lines.
-pub fn reconcile(ctx: &Ctx, kind: Kind, namespace: &str, name: &str, with_source: bool) -> Result<(), String> {
+pub fn reconcile(
+    ctx: &Ctx,
+    kind: Kind,
+    namespace: &str,
+    name: &str,
+    with_source: bool,
+) -> Result<(), String> {
     let path = kind.path(namespace, name);
     let obj = ctx.client.get(&path).map_err(|e| e.to_string())?;
     if obj.pointer("/spec/suspend").and_then(Value::as_bool) == Some(true) {
@@ -114,7 +135,8 @@ pub fn reconcile(ctx: &Ctx, kind: Kind, namespace: &str, name: &str, with_source
     }
     if with_source {
         let source_kind = str_at(&obj, "/spec/sourceRef/kind");
-        let Some(source) = Kind::named(source_kind).filter(|k| [GIT_REPOSITORY, OCI_REPOSITORY, BUCKET].contains(k))
+        let Some(source) = Kind::named(source_kind)
+            .filter(|k| [GIT_REPOSITORY, OCI_REPOSITORY, BUCKET].contains(k))
         else {
             return Err(format!("cannot reconcile source of kind {source_kind}"));
         };
@@ -122,10 +144,19 @@ pub fn reconcile(ctx: &Ctx, kind: Kind, namespace: &str, name: &str, with_source
         if source_ns.is_empty() {
             source_ns = namespace;
         }
-        reconcile(ctx, source, source_ns, str_at(&obj, "/spec/sourceRef/name"), false)?;
+        reconcile(
+            ctx,
+            source,
+            source_ns,
+            str_at(&obj, "/spec/sourceRef/name"),
+            false,
+        )?;
     }
     let last_handled = str_at(&obj, "/status/lastHandledReconcileAt").to_string();
-    action(&format!("annotating {} {name} in {namespace} namespace", kind.kind));
+    action(&format!(
+        "annotating {} {name} in {namespace} namespace",
+        kind.kind
+    ));
     request_reconciliation(ctx, &path)?;
     success(&format!("{} annotated", kind.kind));
     waiting(&format!("waiting for {} reconciliation", kind.kind));
@@ -155,6 +186,8 @@ pub fn reconcile(ctx: &Ctx, kind: Kind, namespace: &str, name: &str, with_source
 pub fn request_reconciliation(ctx: &Ctx, path: &str) -> Result<String, String> {
     let ts = now_rfc3339_nano();
     let patch = json!({"metadata": {"annotations": {REQUESTED_AT: ts}}});
-    ctx.client.merge_patch(path, &patch).map_err(|e| e.to_string())?;
+    ctx.client
+        .merge_patch(path, &patch)
+        .map_err(|e| e.to_string())?;
     Ok(ts)
 }

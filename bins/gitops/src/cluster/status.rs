@@ -20,19 +20,26 @@ pub enum Kstatus {
 
 /// The conditions of `obj` (`status.conditions`).
 pub fn conditions(obj: &Value) -> &[Value] {
-    obj.pointer("/status/conditions").and_then(Value::as_array).map_or(&[], Vec::as_slice)
+    obj.pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
 }
 
 /// The condition of `type_` (exact match, as `apimeta.FindStatusCondition`).
 pub fn condition<'a>(obj: &'a Value, type_: &str) -> Option<&'a Value> {
-    conditions(obj).iter().find(|c| c["type"].as_str() == Some(type_))
+    conditions(obj)
+        .iter()
+        .find(|c| c["type"].as_str() == Some(type_))
 }
 
 /// flux's `statusAndMessage`: the Ready condition's status and message, or
 /// `False`/`waiting to be reconciled`.
 pub fn status_and_message(obj: &Value) -> (String, String) {
     match condition(obj, "Ready") {
-        Some(c) => (str_at(c, "/status").to_string(), str_at(c, "/message").to_string()),
+        Some(c) => (
+            str_at(c, "/status").to_string(),
+            str_at(c, "/message").to_string(),
+        ),
         None => ("False".to_string(), "waiting to be reconciled".to_string()),
     }
 }
@@ -53,12 +60,16 @@ pub fn compute(obj: &Value) -> Kstatus {
         return Kstatus::Terminating;
     }
     let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
-    let observed = obj.pointer("/status/observedGeneration").and_then(Value::as_i64);
+    let observed = obj
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64);
     if let (Some(g), Some(o)) = (generation, observed)
         && g != o
     {
         let kind = str_at(obj, "/kind");
-        return Kstatus::InProgress(format!("{kind} generation is {g}, but latest observed generation is {o}"));
+        return Kstatus::InProgress(format!(
+            "{kind} generation is {g}, but latest observed generation is {o}"
+        ));
     }
     for c in conditions(obj) {
         let (t, s) = (str_at(c, "/type"), str_at(c, "/status"));
@@ -150,8 +161,14 @@ mod tests {
     #[test]
     fn truncates_hex_like_flux() {
         let sha = "696f056df216eea4f9401adbee0ff744d4df390f";
-        assert_eq!(truncate_hex(&format!("main@sha1:{sha}")), "main@sha1:696f056d");
-        assert_eq!(truncate_hex(&format!("Applied revision: main@sha1:{sha}")), "Applied revision: main@sha1:696f056d");
+        assert_eq!(
+            truncate_hex(&format!("main@sha1:{sha}")),
+            "main@sha1:696f056d"
+        );
+        assert_eq!(
+            truncate_hex(&format!("Applied revision: main@sha1:{sha}")),
+            "Applied revision: main@sha1:696f056d"
+        );
         assert_eq!(truncate_hex("abc123"), "abc123");
         assert_eq!(truncate_hex(&format!("x{sha}")), format!("x{sha}"));
     }
@@ -166,7 +183,10 @@ mod tests {
         obj["status"]["conditions"] = json!([{"type": "Stalled", "status": "True", "message": "bad"},
             {"type": "Ready", "status": "False", "message": "bad"}]);
         assert_eq!(is_object_ready(&obj), Err("bad".to_string()));
-        assert_eq!(status_and_message(&json!({})), ("False".into(), "waiting to be reconciled".into()));
+        assert_eq!(
+            status_and_message(&json!({})),
+            ("False".into(), "waiting to be reconciled".into())
+        );
         assert!(status_matches(&obj, "ready", "false"));
     }
 }

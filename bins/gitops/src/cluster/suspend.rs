@@ -60,14 +60,19 @@ fn target(cmd: &ToggleCmd) -> Option<(Kind, Vec<String>)> {
 fn list(ctx: &Ctx, kind: Kind, name: Option<&str>) -> Result<Vec<Value>, String> {
     let mut path = kind.collection(Some(&ctx.namespace));
     if let Some(n) = name {
-        path = format!("{path}?fieldSelector={}", query_escape(&format!("metadata.name={n}")));
+        path = format!(
+            "{path}?fieldSelector={}",
+            query_escape(&format!("metadata.name={n}"))
+        );
     }
     ctx.client.list(&path).map_err(|e| e.to_string())
 }
 
 /// Runs `gitops suspend …`; `Ok(false)` when help is due.
 pub fn suspend(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
-    let Some((kind, names)) = target(cmd) else { return Ok(false) };
+    let Some((kind, names)) = target(cmd) else {
+        return Ok(false);
+    };
     if names.is_empty() && !cmd.all {
         return Err(format!("{} name is required", kind.human));
     }
@@ -77,9 +82,15 @@ pub fn suspend(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
         }
         for item in items {
             let name = str_at(&item, "/metadata/name");
-            action(&format!("suspending {} {name} in {} namespace", kind.human, ctx.namespace));
+            action(&format!(
+                "suspending {} {name} in {} namespace",
+                kind.human, ctx.namespace
+            ));
             ctx.client
-                .merge_patch(&kind.path(&ctx.namespace, name), &json!({"spec": {"suspend": true}}))
+                .merge_patch(
+                    &kind.path(&ctx.namespace, name),
+                    &json!({"spec": {"suspend": true}}),
+                )
                 .map_err(|e| e.to_string())?;
             success(&format!("{} suspended", kind.human));
         }
@@ -97,9 +108,10 @@ pub fn suspend(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
         seen.push(name.clone());
         match list(ctx, kind, Some(&name)).and_then(patch_all) {
             Ok(()) => {}
-            Err(e) if e == "no objects found" => {
-                failure(&format!("{} {name} not found in {} namespace", kind.kind, ctx.namespace))
-            }
+            Err(e) if e == "no objects found" => failure(&format!(
+                "{} {name} not found in {} namespace",
+                kind.kind, ctx.namespace
+            )),
             Err(e) => failure(&format!(
                 "failed suspending {} {name} in {} namespace: {e}",
                 kind.kind, ctx.namespace
@@ -111,7 +123,9 @@ pub fn suspend(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
 
 /// Runs `gitops resume …`; `Ok(false)` when help is due.
 pub fn resume(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
-    let Some((kind, names)) = target(cmd) else { return Ok(false) };
+    let Some((kind, names)) = target(cmd) else {
+        return Ok(false);
+    };
     if names.is_empty() && !cmd.all {
         return Err(format!("{} name is required", kind.human));
     }
@@ -124,9 +138,15 @@ pub fn resume(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
         }
         for item in items {
             let name = str_at(&item, "/metadata/name").to_string();
-            action(&format!("resuming {} {name} in {} namespace", kind.human, ctx.namespace));
+            action(&format!(
+                "resuming {} {name} in {} namespace",
+                kind.human, ctx.namespace
+            ));
             ctx.client
-                .merge_patch(&kind.path(&ctx.namespace, &name), &json!({"spec": {"suspend": null}}))
+                .merge_patch(
+                    &kind.path(&ctx.namespace, &name),
+                    &json!({"spec": {"suspend": null}}),
+                )
                 .map_err(|e| e.to_string())?;
             success(&format!("{} resumed", kind.human));
             resumed.push(name);
@@ -134,7 +154,10 @@ pub fn resume(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
         Ok(())
     };
     if names.is_empty() {
-        let what = format!("no {} objects found in {} namespace", kind.kind, ctx.namespace);
+        let what = format!(
+            "no {} objects found in {} namespace",
+            kind.kind, ctx.namespace
+        );
         patch(list(ctx, kind, None)?, what).map_err(|e| format!("failed patching objects: {e}"))?;
     } else {
         let mut seen = Vec::new();
@@ -144,7 +167,10 @@ pub fn resume(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
             }
             seen.push(name.clone());
             // flux names the first argument in this message, whichever was missing.
-            let what = format!("{} object '{}' not found in {} namespace", kind.kind, names[0], ctx.namespace);
+            let what = format!(
+                "{} object '{}' not found in {} namespace",
+                kind.kind, names[0], ctx.namespace
+            );
             patch(list(ctx, kind, Some(name))?, what)?;
         }
     }
@@ -176,7 +202,10 @@ pub fn resume(ctx: &Ctx, cmd: &ToggleCmd) -> Result<bool, String> {
         }
     }
     if failed > 0 {
-        return Err(format!("reconciliation failed for {failed} {}(s)", kind.kind));
+        return Err(format!(
+            "reconciliation failed for {failed} {}(s)",
+            kind.kind
+        ));
     }
     Ok(true)
 }

@@ -75,11 +75,25 @@ fn print_items(items: &[Node], spaces: &mut Vec<bool>, out: &mut String) {
 
 /// Runs `gitops tree …`; `None` when help is due.
 pub fn run(ctx: &Ctx, cmd: &TreeCmd) -> Result<Option<String>, String> {
-    let Some(TreeCommand::Kustomization(args)) = &cmd.command else { return Ok(None) };
-    let name = args.name.name.as_deref().ok_or("kustomization name is required")?;
-    let ks = ctx.client.get(&KUSTOMIZATION.path(&ctx.namespace, name)).map_err(|e| e.to_string())?;
+    let Some(TreeCommand::Kustomization(args)) = &cmd.command else {
+        return Ok(None);
+    };
+    let name = args
+        .name
+        .name
+        .as_deref()
+        .ok_or("kustomization name is required")?;
+    let ks = ctx
+        .client
+        .get(&KUSTOMIZATION.path(&ctx.namespace, name))
+        .map_err(|e| e.to_string())?;
     let mut root = Node {
-        id: ObjectId::new(KUSTOMIZATION.group, KUSTOMIZATION.kind, str_at(&ks, "/metadata/namespace"), name),
+        id: ObjectId::new(
+            KUSTOMIZATION.group,
+            KUSTOMIZATION.kind,
+            str_at(&ks, "/metadata/namespace"),
+            name,
+        ),
         children: Vec::new(),
     };
     expand(ctx, &mut root, &ks, args.compact, 0)?;
@@ -88,9 +102,22 @@ pub fn run(ctx: &Ctx, cmd: &TreeCmd) -> Result<Option<String>, String> {
 }
 
 /// Adds `ks`'s inventory under `node` (flux's `treeKustomization`).
-fn expand(ctx: &Ctx, node: &mut Node, ks: &Value, compact: bool, depth: usize) -> Result<(), String> {
-    let entries = ks.pointer("/status/inventory/entries").and_then(Value::as_array).cloned().unwrap_or_default();
-    let (ks_ns, ks_name) = (str_at(ks, "/metadata/namespace"), str_at(ks, "/metadata/name"));
+fn expand(
+    ctx: &Ctx,
+    node: &mut Node,
+    ks: &Value,
+    compact: bool,
+    depth: usize,
+) -> Result<(), String> {
+    let entries = ks
+        .pointer("/status/inventory/entries")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let (ks_ns, ks_name) = (
+        str_at(ks, "/metadata/namespace"),
+        str_at(ks, "/metadata/name"),
+    );
     let remote = ks.pointer("/spec/kubeConfig").is_some_and(|v| !v.is_null());
     for entry in entries {
         let id = ObjectId::from_inventory_id(str_at(&entry, "/id")).map_err(|e| e.to_string())?;
@@ -101,7 +128,10 @@ fn expand(ctx: &Ctx, node: &mut Node, ks: &Value, compact: bool, depth: usize) -
         if is_ks && id.namespace == ks_ns && id.name == ks_name {
             continue;
         }
-        let mut child = Node { id: id.clone(), children: Vec::new() };
+        let mut child = Node {
+            id: id.clone(),
+            children: Vec::new(),
+        };
         // A cycle cannot nest deeper than the number of Kustomizations; stop runaway loops.
         if is_ks && !remote && depth < 64 {
             let nested = ctx
@@ -120,13 +150,19 @@ mod tests {
     use super::*;
 
     fn leaf(kind: &str, ns: &str, name: &str) -> Node {
-        Node { id: ObjectId::new("", kind, ns, name), children: Vec::new() }
+        Node {
+            id: ObjectId::new("", kind, ns, name),
+            children: Vec::new(),
+        }
     }
 
     #[test]
     fn draws_like_flux() {
         let mut infra = leaf("Kustomization", "flux-system", "infrastructure");
-        infra.children = vec![leaf("Namespace", "", "cert-manager"), leaf("HelmRepository", "cert-manager", "cert-manager")];
+        infra.children = vec![
+            leaf("Namespace", "", "cert-manager"),
+            leaf("HelmRepository", "cert-manager", "cert-manager"),
+        ];
         let mut mid = leaf("Kustomization", "flux-system", "mid");
         mid.children = vec![leaf("ConfigMap", "a", "b")];
         let root = Node {

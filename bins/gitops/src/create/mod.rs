@@ -100,7 +100,11 @@ pub fn run(cmd: &CreateCmd, namespace: &str) -> Result<Outcome, (Generated, Stri
         command,
         CreateCommand::Kustomization(_)
             | CreateCommand::Source(crate::cli::SourceCmd {
-                command: Some(source::SourceCommand::Git(_) | source::SourceCommand::Oci(_) | source::SourceCommand::Bucket(_)),
+                command: Some(
+                    source::SourceCommand::Git(_)
+                        | source::SourceCommand::Oci(_)
+                        | source::SourceCommand::Bucket(_)
+                ),
                 ..
             })
     );

@@ -37,7 +37,9 @@ const WAITING_REASONS: &[&str] = &["DependencyNotReady", "ArtifactFailed"];
 /// The readiness of a Flux object given as JSON.
 pub fn readiness(obj: &Value) -> Readiness {
     let generation = obj.pointer("/metadata/generation").and_then(Value::as_i64);
-    let observed = obj.pointer("/status/observedGeneration").and_then(Value::as_i64);
+    let observed = obj
+        .pointer("/status/observedGeneration")
+        .and_then(Value::as_i64);
     let current = generation.is_none() || generation == observed;
     let Some(ready) = condition(obj, "Ready") else {
         return Readiness::Pending("waiting to be reconciled".to_string());
@@ -54,7 +56,11 @@ pub fn readiness(obj: &Value) -> Readiness {
             let reason = str_at(ready, "/reason").to_string();
             let stalled = condition(obj, "Stalled").is_some_and(|c| str_at(c, "/status") == "True");
             let terminal = stalled || TERMINAL_REASONS.contains(&reason.as_str());
-            Readiness::Failed { reason, message, terminal }
+            Readiness::Failed {
+                reason,
+                message,
+                terminal,
+            }
         }
         _ => Readiness::Pending(message),
     }
@@ -86,14 +92,19 @@ impl Tracker {
             let now = readiness(obj);
             let before = self.said.get(&name);
             let line = match (&now, before) {
-                (Readiness::Pending(_), None) => Some(format!("◎ waiting for {name} to be reconciled")),
+                (Readiness::Pending(_), None) => {
+                    Some(format!("◎ waiting for {name} to be reconciled"))
+                }
                 (Readiness::Pending(_), Some(_)) => None,
                 (Readiness::Ready(m), Some(Readiness::Ready(old))) if old == m => None,
                 (Readiness::Ready(m), _) => Some(format!("✔ {name} reconciled: {m}")),
                 (Readiness::Failed { .. }, Some(old)) if *old == now => None,
-                (Readiness::Failed { reason, message, .. }, _) => {
-                    Some(format!("✗ {name} not ready: {reason}: {message}"))
-                }
+                (
+                    Readiness::Failed {
+                        reason, message, ..
+                    },
+                    _,
+                ) => Some(format!("✗ {name} not ready: {reason}: {message}")),
             };
             if let Some(line) = line {
                 lines.push(line);
@@ -108,18 +119,25 @@ impl Tracker {
 pub fn all_ready(objects: &[Value], roots: &[(&str, &str, &str)]) -> bool {
     let has = |kind: &str, ns: &str, name: &str| {
         objects.iter().any(|o| {
-            str_at(o, "/kind") == kind && str_at(o, "/metadata/namespace") == ns && str_at(o, "/metadata/name") == name
+            str_at(o, "/kind") == kind
+                && str_at(o, "/metadata/namespace") == ns
+                && str_at(o, "/metadata/name") == name
         })
     };
-    roots.iter().all(|(k, ns, n)| has(k, ns, n)) && objects.iter().all(|o| matches!(readiness(o), Readiness::Ready(_)))
+    roots.iter().all(|(k, ns, n)| has(k, ns, n))
+        && objects
+            .iter()
+            .all(|o| matches!(readiness(o), Readiness::Ready(_)))
 }
 
 /// The first object that cannot become Ready without a new commit, as an error message.
 pub fn terminal_failure(objects: &[Value]) -> Option<String> {
     objects.iter().find_map(|o| match readiness(o) {
-        Readiness::Failed { reason, message, terminal: true } => {
-            Some(format!("{} not ready: {reason}: {message}", label(o)))
-        }
+        Readiness::Failed {
+            reason,
+            message,
+            terminal: true,
+        } => Some(format!("{} not ready: {reason}: {message}", label(o))),
         _ => None,
     })
 }
@@ -127,7 +145,9 @@ pub fn terminal_failure(objects: &[Value]) -> Option<String> {
 /// Why the objects are not all Ready: the first failed one, else the first pending one.
 pub fn not_ready(objects: &[Value]) -> String {
     let failed = objects.iter().find_map(|o| match readiness(o) {
-        Readiness::Failed { reason, message, .. } => Some(format!("{} not ready: {reason}: {message}", label(o))),
+        Readiness::Failed {
+            reason, message, ..
+        } => Some(format!("{} not ready: {reason}: {message}", label(o))),
         _ => None,
     });
     let pending = || {
@@ -136,7 +156,9 @@ pub fn not_ready(objects: &[Value]) -> String {
             _ => None,
         })
     };
-    failed.or_else(pending).unwrap_or_else(|| "no Flux objects found".to_string())
+    failed
+        .or_else(pending)
+        .unwrap_or_else(|| "no Flux objects found".to_string())
 }
 
 #[cfg(test)]
@@ -158,45 +180,115 @@ mod tests {
     fn each_change_is_said_once_in_flux_style() {
         let mut t = Tracker::default();
         let lines = t.update(&[ks("apps", 1, -1, None)]);
-        assert_eq!(lines, ["◎ waiting for Kustomization \"flux-system/apps\" to be reconciled"]);
-        assert!(t.update(&[ks("apps", 1, -1, Some(("Unknown", "Progressing", "reconciling")))]).is_empty());
-        let failed = ks("apps", 1, 1, Some(("False", "BuildFailed", "kustomize build failed: boom")));
+        assert_eq!(
+            lines,
+            ["◎ waiting for Kustomization \"flux-system/apps\" to be reconciled"]
+        );
+        assert!(
+            t.update(&[ks(
+                "apps",
+                1,
+                -1,
+                Some(("Unknown", "Progressing", "reconciling"))
+            )])
+            .is_empty()
+        );
+        let failed = ks(
+            "apps",
+            1,
+            1,
+            Some(("False", "BuildFailed", "kustomize build failed: boom")),
+        );
         assert_eq!(
             t.update(std::slice::from_ref(&failed)),
-            ["✗ Kustomization \"flux-system/apps\" not ready: BuildFailed: kustomize build failed: boom"]
+            [
+                "✗ Kustomization \"flux-system/apps\" not ready: BuildFailed: kustomize build failed: boom"
+            ]
         );
         assert!(t.update(&[failed]).is_empty());
-        let ready = ks("apps", 2, 2, Some(("True", "ReconciliationSucceeded", "Applied revision: main@sha1:aa")));
+        let ready = ks(
+            "apps",
+            2,
+            2,
+            Some((
+                "True",
+                "ReconciliationSucceeded",
+                "Applied revision: main@sha1:aa",
+            )),
+        );
         assert_eq!(
             t.update(std::slice::from_ref(&ready)),
             ["✔ Kustomization \"flux-system/apps\" reconciled: Applied revision: main@sha1:aa"]
         );
         assert!(t.update(&[ready]).is_empty());
-        let newer = ks("apps", 2, 2, Some(("True", "ReconciliationSucceeded", "Applied revision: main@sha1:bb")));
+        let newer = ks(
+            "apps",
+            2,
+            2,
+            Some((
+                "True",
+                "ReconciliationSucceeded",
+                "Applied revision: main@sha1:bb",
+            )),
+        );
         assert_eq!(t.update(&[newer]).len(), 1, "a new revision is said again");
     }
 
     #[test]
     fn readiness_needs_the_current_generation_and_the_roots() {
-        let stale = ks("root", 2, 1, Some(("True", "ReconciliationSucceeded", "ok")));
+        let stale = ks(
+            "root",
+            2,
+            1,
+            Some(("True", "ReconciliationSucceeded", "ok")),
+        );
         assert!(matches!(readiness(&stale), Readiness::Pending(_)));
-        let ready = ks("root", 2, 2, Some(("True", "ReconciliationSucceeded", "ok")));
+        let ready = ks(
+            "root",
+            2,
+            2,
+            Some(("True", "ReconciliationSucceeded", "ok")),
+        );
         let roots = [("Kustomization", "flux-system", "root")];
         assert!(all_ready(std::slice::from_ref(&ready), &roots));
-        assert!(!all_ready(std::slice::from_ref(&ready), &[("GitRepository", "flux-system", "root")]));
+        assert!(!all_ready(
+            std::slice::from_ref(&ready),
+            &[("GitRepository", "flux-system", "root")]
+        ));
         assert!(!all_ready(&[ready.clone(), stale.clone()], &roots));
-        assert_eq!(not_ready(&[ready.clone(), stale]), "Kustomization \"flux-system/root\" not ready: ok");
-        let broken = ks("apps", 1, -1, Some(("False", "BuildFailed", "kustomize build failed: x")));
-        let waiting = ks("apps", 1, -1, Some(("False", "DependencyNotReady", "dependency 'flux-system/infra' is not ready")));
+        assert_eq!(
+            not_ready(&[ready.clone(), stale]),
+            "Kustomization \"flux-system/root\" not ready: ok"
+        );
+        let broken = ks(
+            "apps",
+            1,
+            -1,
+            Some(("False", "BuildFailed", "kustomize build failed: x")),
+        );
+        let waiting = ks(
+            "apps",
+            1,
+            -1,
+            Some((
+                "False",
+                "DependencyNotReady",
+                "dependency 'flux-system/infra' is not ready",
+            )),
+        );
         assert_eq!(
             readiness(&waiting),
-            Readiness::Pending("DependencyNotReady: dependency 'flux-system/infra' is not ready".into())
+            Readiness::Pending(
+                "DependencyNotReady: dependency 'flux-system/infra' is not ready".into()
+            )
         );
         let slow = ks("db", 1, 1, Some(("False", "HealthCheckFailed", "timeout")));
         assert_eq!(terminal_failure(&[ready.clone(), slow.clone()]), None);
         assert_eq!(
             terminal_failure(&[ready, slow, broken]).as_deref(),
-            Some("Kustomization \"flux-system/apps\" not ready: BuildFailed: kustomize build failed: x")
+            Some(
+                "Kustomization \"flux-system/apps\" not ready: BuildFailed: kustomize build failed: x"
+            )
         );
     }
 }

@@ -53,13 +53,26 @@ impl Cluster {
         let kubeconfig = dir.path().join("kubeconfig");
         handle.write_kubeconfig(&kubeconfig).expect("kubeconfig");
         let addr = handle.url().trim_start_matches("http://").to_string();
-        let cluster = Cluster { handle, api: Api { addr }, kubeconfig, _dir: dir };
+        let cluster = Cluster {
+            handle,
+            api: Api { addr },
+            kubeconfig,
+            _dir: dir,
+        };
         for crd in gitops_core::api::crds() {
             let value = serde_json::to_value(&crd).unwrap();
-            cluster.must("POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", &value);
+            cluster.must(
+                "POST",
+                "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                &value,
+            );
         }
         for ns in ["flux-system", "apps"] {
-            cluster.must("POST", "/api/v1/namespaces", &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}));
+            cluster.must(
+                "POST",
+                "/api/v1/namespaces",
+                &json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}),
+            );
         }
         cluster
     }
@@ -91,8 +104,16 @@ impl Cluster {
 
 impl Api {
     /// One HTTP request; the status code and the JSON body.
-    pub fn http(&self, method: &str, path: &str, content_type: &str, body: Option<&Value>) -> (u16, Value) {
-        let body = body.map(|b| serde_json::to_vec(b).unwrap()).unwrap_or_default();
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Option<&Value>,
+    ) -> (u16, Value) {
+        let body = body
+            .map(|b| serde_json::to_vec(b).unwrap())
+            .unwrap_or_default();
         let mut s = TcpStream::connect(&self.addr).expect("connect");
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nAccept: application/json\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
@@ -103,16 +124,23 @@ impl Api {
         s.write_all(&body).unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).unwrap();
-        let end = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("http head");
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("http head");
         let head = String::from_utf8_lossy(&raw[..end]).to_string();
         let code: u16 = head.split_whitespace().nth(1).unwrap().parse().unwrap();
         let mut data = raw[end + 4..].to_vec();
-        if head.to_ascii_lowercase().contains("transfer-encoding: chunked") {
+        if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
             let mut out = Vec::new();
             let mut rest = &data[..];
             loop {
                 let le = rest.windows(2).position(|w| w == b"\r\n").unwrap();
-                let n = usize::from_str_radix(std::str::from_utf8(&rest[..le]).unwrap().trim(), 16).unwrap();
+                let n = usize::from_str_radix(std::str::from_utf8(&rest[..le]).unwrap().trim(), 16)
+                    .unwrap();
                 if n == 0 {
                     break;
                 }
@@ -126,7 +154,11 @@ impl Api {
 
     /// A request that must succeed.
     pub fn must(&self, method: &str, path: &str, body: &Value) -> Value {
-        let ct = if method == "PATCH" { "application/merge-patch+json" } else { "application/json" };
+        let ct = if method == "PATCH" {
+            "application/merge-patch+json"
+        } else {
+            "application/json"
+        };
         let (code, v) = self.http(method, path, ct, Some(body));
         assert!((200..300).contains(&code), "{method} {path}: {code} {v}");
         v
@@ -140,15 +172,28 @@ impl Api {
     }
 
     /// Creates a Flux object (`plural` under `group/v…`) and then sets its status.
-    pub fn create(&self, api: &str, plural: &str, ns: &str, object: Value, status: Option<Value>) -> Value {
+    pub fn create(
+        &self,
+        api: &str,
+        plural: &str,
+        ns: &str,
+        object: Value,
+        status: Option<Value>,
+    ) -> Value {
         let base = format!("/apis/{api}/namespaces/{ns}/{plural}");
         let created = self.must("POST", &base, &object);
-        let Some(mut status) = status else { return created };
+        let Some(mut status) = status else {
+            return created;
+        };
         let name = created["metadata"]["name"].as_str().unwrap().to_string();
         if status.get("observedGeneration").is_none() {
             status["observedGeneration"] = created["metadata"]["generation"].clone();
         }
-        self.must("PATCH", &format!("{base}/{name}/status"), &json!({"status": status}))
+        self.must(
+            "PATCH",
+            &format!("{base}/{name}/status"),
+            &json!({"status": status}),
+        )
     }
 }
 
@@ -187,7 +232,10 @@ impl Controller {
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
-        Controller { stop, thread: Some(thread) }
+        Controller {
+            stop,
+            thread: Some(thread),
+        }
     }
 }
 
@@ -210,7 +258,10 @@ fn handle_one(c: &Api, api: &str, plural: &str, item: &Value) {
         status["conditions"] = json!([ready("True", &format!("Applied revision: {revision}"))]);
         status["lastAppliedRevision"] = json!(revision);
     } else {
-        status["conditions"] = json!([ready("True", &format!("stored artifact for revision '{revision}'"))]);
+        status["conditions"] = json!([ready(
+            "True",
+            &format!("stored artifact for revision '{revision}'")
+        )]);
         status["artifact"] = json!({"revision": revision, "path": "x.tar.gz", "url": "http://x/x.tar.gz",
             "digest": format!("sha256:{}", "0".repeat(64)), "lastUpdateTime": "2026-01-01T00:00:00Z"});
     }

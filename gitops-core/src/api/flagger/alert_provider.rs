@@ -77,8 +77,14 @@ impl Validate for AlertProvider {
         let mut v = Validator::new();
         match (self.spec.address.is_some(), self.spec.secret_ref.is_some()) {
             (true, false) | (false, true) => {}
-            (true, true) => v.error("spec", "Invalid value: only one of address, secretRef may be set"),
-            (false, false) => v.error("spec", "Required value: one of address, secretRef must be set"),
+            (true, true) => v.error(
+                "spec",
+                "Invalid value: only one of address, secretRef may be set",
+            ),
+            (false, false) => v.error(
+                "spec",
+                "Required value: one of address, secretRef must be set",
+            ),
         }
         let name = self.metadata.name.as_deref().unwrap_or_default();
         v.finish("AlertProvider", name)

@@ -94,7 +94,11 @@ pub struct CanaryAnalysis {
 impl CanaryAnalysis {
     /// The analysis interval as written, `60s` when empty.
     pub fn interval(&self) -> &str {
-        if self.interval.is_empty() { DEFAULT_INTERVAL } else { &self.interval }
+        if self.interval.is_empty() {
+            DEFAULT_INTERVAL
+        } else {
+            &self.interval
+        }
     }
 
     /// The effective analysis interval as Flagger schedules it: 60s when empty or invalid,
@@ -124,12 +128,14 @@ impl CanaryAnalysis {
 
     /// Percentage of primary pods that must be ready, 100 when unset.
     pub fn primary_ready_threshold(&self) -> i64 {
-        self.primary_ready_threshold.unwrap_or(DEFAULT_READY_THRESHOLD)
+        self.primary_ready_threshold
+            .unwrap_or(DEFAULT_READY_THRESHOLD)
     }
 
     /// Percentage of canary pods that must be ready, 100 when unset.
     pub fn canary_ready_threshold(&self) -> i64 {
-        self.canary_ready_threshold.unwrap_or(DEFAULT_READY_THRESHOLD)
+        self.canary_ready_threshold
+            .unwrap_or(DEFAULT_READY_THRESHOLD)
     }
 
     pub(super) fn validate_into(&self, v: &mut Validator, path: &str) {
@@ -139,19 +145,37 @@ impl CanaryAnalysis {
             self.step_weights.is_some(),
         ];
         match branches.iter().filter(|b| **b).count() {
-            0 => v.error(path, "Required value: one of iterations, stepWeight, stepWeights must be set"),
+            0 => v.error(
+                path,
+                "Required value: one of iterations, stepWeight, stepWeights must be set",
+            ),
             1 => {}
-            _ => v.error(path, "Invalid value: only one of iterations, stepWeight, stepWeights may be set"),
+            _ => v.error(
+                path,
+                "Invalid value: only one of iterations, stepWeight, stepWeights may be set",
+            ),
         }
-        v.pattern(&format!("{path}.interval"), Some(&self.interval), INTERVAL_PATTERN);
+        v.pattern(
+            &format!("{path}.interval"),
+            Some(&self.interval),
+            INTERVAL_PATTERN,
+        );
         for (i, m) in self.r#match.iter().flatten().enumerate() {
             m.validate_into(v, &format!("{path}.match[{i}]"));
         }
         for (i, m) in self.metrics.iter().flatten().enumerate() {
-            v.pattern(&format!("{path}.metrics[{i}].interval"), m.interval.as_deref(), INTERVAL_PATTERN);
+            v.pattern(
+                &format!("{path}.metrics[{i}].interval"),
+                m.interval.as_deref(),
+                INTERVAL_PATTERN,
+            );
         }
         for (i, w) in self.webhooks.iter().flatten().enumerate() {
-            v.pattern(&format!("{path}.webhooks[{i}].timeout"), w.timeout.as_deref(), INTERVAL_PATTERN);
+            v.pattern(
+                &format!("{path}.webhooks[{i}].timeout"),
+                w.timeout.as_deref(),
+                INTERVAL_PATTERN,
+            );
         }
     }
 }
@@ -186,7 +210,11 @@ impl AnalysisMatch {
             }
         }
         for (key, m) in self.query_params.iter().flatten() {
-            let set = [("exact", m.exact.is_some()), ("prefix", m.prefix.is_some()), ("regex", m.regex.is_some())];
+            let set = [
+                ("exact", m.exact.is_some()),
+                ("prefix", m.prefix.is_some()),
+                ("regex", m.regex.is_some()),
+            ];
             if let Some(msg) = schema::one_of_rule(&set, false) {
                 v.error(format!("{path}.queryParams.{key}"), msg);
             }
@@ -247,7 +275,11 @@ pub struct CanaryMetric {
     #[schemars(regex(pattern = INTERVAL_PATTERN))]
     pub interval: Option<String>,
     /// Maximum accepted value (deprecated in favour of `thresholdRange`).
-    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "go_float::serialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "go_float::serialize"
+    )]
     #[schemars(schema_with = "schema::number")]
     pub threshold: Option<f64>,
     /// Accepted range of values.
@@ -275,11 +307,19 @@ impl CanaryMetric {
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, JsonSchema)]
 pub struct CanaryThresholdRange {
     /// Minimum accepted value.
-    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "go_float::serialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "go_float::serialize"
+    )]
     #[schemars(schema_with = "schema::number")]
     pub min: Option<f64>,
     /// Maximum accepted value.
-    #[serde(default, skip_serializing_if = "Option::is_none", serialize_with = "go_float::serialize")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "go_float::serialize"
+    )]
     #[schemars(schema_with = "schema::number")]
     pub max: Option<f64>,
 }
@@ -431,7 +471,10 @@ mod go_float {
     /// Largest magnitude below which every integral `f64` is exact as an `i64`.
     const EXACT: f64 = 9_007_199_254_740_992.0;
 
-    pub(super) fn serialize<S: Serializer>(value: &Option<f64>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(
+        value: &Option<f64>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         match *value {
             None => serializer.serialize_none(),
             Some(v) if v.fract() == 0.0 && v.abs() < EXACT => {

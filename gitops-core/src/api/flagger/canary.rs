@@ -30,14 +30,53 @@ pub const DEFAULT_PROGRESS_DEADLINE_SECONDS: i32 = 600;
     category = "all",
     printcolumn(name = "Status", type_ = "string", json_path = ".status.phase"),
     printcolumn(name = "Weight", type_ = "string", json_path = ".status.canaryWeight"),
-    printcolumn(name = "Suspended", type_ = "boolean", json_path = ".spec.suspend", priority = 1),
-    printcolumn(name = "FailedChecks", type_ = "string", json_path = ".status.failedChecks", priority = 1),
-    printcolumn(name = "Interval", type_ = "string", json_path = ".spec.analysis.interval", priority = 1),
-    printcolumn(name = "Mirror", type_ = "boolean", json_path = ".spec.analysis.mirror", priority = 1),
-    printcolumn(name = "StepWeight", type_ = "string", json_path = ".spec.analysis.stepWeight", priority = 1),
-    printcolumn(name = "StepWeights", type_ = "string", json_path = ".spec.analysis.stepWeights", priority = 1),
-    printcolumn(name = "MaxWeight", type_ = "string", json_path = ".spec.analysis.maxWeight", priority = 1),
-    printcolumn(name = "LastTransitionTime", type_ = "string", json_path = ".status.lastTransitionTime")
+    printcolumn(
+        name = "Suspended",
+        type_ = "boolean",
+        json_path = ".spec.suspend",
+        priority = 1
+    ),
+    printcolumn(
+        name = "FailedChecks",
+        type_ = "string",
+        json_path = ".status.failedChecks",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Interval",
+        type_ = "string",
+        json_path = ".spec.analysis.interval",
+        priority = 1
+    ),
+    printcolumn(
+        name = "Mirror",
+        type_ = "boolean",
+        json_path = ".spec.analysis.mirror",
+        priority = 1
+    ),
+    printcolumn(
+        name = "StepWeight",
+        type_ = "string",
+        json_path = ".spec.analysis.stepWeight",
+        priority = 1
+    ),
+    printcolumn(
+        name = "StepWeights",
+        type_ = "string",
+        json_path = ".spec.analysis.stepWeights",
+        priority = 1
+    ),
+    printcolumn(
+        name = "MaxWeight",
+        type_ = "string",
+        json_path = ".spec.analysis.maxWeight",
+        priority = 1
+    ),
+    printcolumn(
+        name = "LastTransitionTime",
+        type_ = "string",
+        json_path = ".status.lastTransitionTime"
+    )
 )]
 #[serde(rename_all = "camelCase")]
 pub struct CanarySpec {
@@ -331,7 +370,11 @@ impl Canary {
     /// The apex, primary (`<apex>-primary`) and canary (`<apex>-canary`) service names.
     pub fn service_names(&self) -> (String, String, String) {
         let apex = self.apex_service_name();
-        (apex.to_string(), format!("{apex}-primary"), format!("{apex}-canary"))
+        (
+            apex.to_string(),
+            format!("{apex}-primary"),
+            format!("{apex}-canary"),
+        )
     }
 
     /// Whether the analysis is skipped: `spec.skipAnalysis`, or no analysis at all.
@@ -370,8 +413,18 @@ impl Validate for Canary {
             .and_then(|a| a.primary_scaler_replicas.as_ref())
         {
             let path = "spec.autoscalerRef.primaryScalerReplicas";
-            v.range(&format!("{path}.minReplicas"), replicas.min_replicas.map(i64::from), Some(1), None);
-            v.range(&format!("{path}.maxReplicas"), replicas.max_replicas.map(i64::from), Some(1), None);
+            v.range(
+                &format!("{path}.minReplicas"),
+                replicas.min_replicas.map(i64::from),
+                Some(1),
+                None,
+            );
+            v.range(
+                &format!("{path}.maxReplicas"),
+                replicas.max_replicas.map(i64::from),
+                Some(1),
+                None,
+            );
         }
         self.spec.service.validate_into(&mut v, "spec.service");
         match &self.spec.analysis {

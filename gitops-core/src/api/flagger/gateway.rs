@@ -8,13 +8,15 @@ use serde::{Deserialize, Serialize};
 use crate::api::validate::Validator;
 
 /// Pattern of an API group (empty for the core group).
-pub const GROUP_PATTERN: &str = r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+pub const GROUP_PATTERN: &str =
+    r"^$|^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 /// Pattern of a kind.
 pub const KIND_PATTERN: &str = r"^[a-zA-Z]([-a-zA-Z0-9]*[a-zA-Z0-9])?$";
 /// Pattern of a namespace (DNS label).
 pub const NAMESPACE_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
 /// Pattern of a section (listener) name (DNS subdomain).
-pub const SECTION_NAME_PATTERN: &str = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
+pub const SECTION_NAME_PATTERN: &str =
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$";
 
 /// Default group of a parent reference.
 pub const DEFAULT_PARENT_GROUP: &str = "gateway.networking.k8s.io";
@@ -64,12 +66,41 @@ impl ParentReference {
     }
 
     pub(super) fn validate_into(&self, v: &mut Validator, path: &str) {
-        v.length(&format!("{path}.group"), self.group.as_deref(), None, Some(253));
-        v.pattern(&format!("{path}.group"), self.group.as_deref(), GROUP_PATTERN);
-        kind_namespace_name(v, path, self.kind.as_deref(), self.namespace.as_deref(), &self.name);
-        v.length(&format!("{path}.sectionName"), self.section_name.as_deref(), Some(1), Some(253));
-        v.pattern(&format!("{path}.sectionName"), self.section_name.as_deref(), SECTION_NAME_PATTERN);
-        v.range(&format!("{path}.port"), self.port.map(i64::from), Some(1), Some(65535));
+        v.length(
+            &format!("{path}.group"),
+            self.group.as_deref(),
+            None,
+            Some(253),
+        );
+        v.pattern(
+            &format!("{path}.group"),
+            self.group.as_deref(),
+            GROUP_PATTERN,
+        );
+        kind_namespace_name(
+            v,
+            path,
+            self.kind.as_deref(),
+            self.namespace.as_deref(),
+            &self.name,
+        );
+        v.length(
+            &format!("{path}.sectionName"),
+            self.section_name.as_deref(),
+            Some(1),
+            Some(253),
+        );
+        v.pattern(
+            &format!("{path}.sectionName"),
+            self.section_name.as_deref(),
+            SECTION_NAME_PATTERN,
+        );
+        v.range(
+            &format!("{path}.port"),
+            self.port.map(i64::from),
+            Some(1),
+            Some(65535),
+        );
     }
 }
 
@@ -123,17 +154,46 @@ impl BackendObjectReference {
     }
 
     pub(super) fn validate_into(&self, v: &mut Validator, path: &str) {
-        v.length(&format!("{path}.group"), self.group.as_deref(), None, Some(253));
-        v.pattern(&format!("{path}.group"), self.group.as_deref(), GROUP_PATTERN);
-        kind_namespace_name(v, path, self.kind.as_deref(), self.namespace.as_deref(), &self.name);
-        v.range(&format!("{path}.port"), self.port.map(i64::from), Some(1), Some(65535));
+        v.length(
+            &format!("{path}.group"),
+            self.group.as_deref(),
+            None,
+            Some(253),
+        );
+        v.pattern(
+            &format!("{path}.group"),
+            self.group.as_deref(),
+            GROUP_PATTERN,
+        );
+        kind_namespace_name(
+            v,
+            path,
+            self.kind.as_deref(),
+            self.namespace.as_deref(),
+            &self.name,
+        );
+        v.range(
+            &format!("{path}.port"),
+            self.port.map(i64::from),
+            Some(1),
+            Some(65535),
+        );
         if self.group().is_empty() && self.kind() == DEFAULT_BACKEND_KIND && self.port.is_none() {
-            v.error(path, "Invalid value: \"object\": Must have port for Service reference");
+            v.error(
+                path,
+                "Invalid value: \"object\": Must have port for Service reference",
+            );
         }
     }
 }
 
-fn kind_namespace_name(v: &mut Validator, path: &str, kind: Option<&str>, namespace: Option<&str>, name: &str) {
+fn kind_namespace_name(
+    v: &mut Validator,
+    path: &str,
+    kind: Option<&str>,
+    namespace: Option<&str>,
+    name: &str,
+) {
     v.length(&format!("{path}.kind"), kind, Some(1), Some(63));
     v.pattern(&format!("{path}.kind"), kind, KIND_PATTERN);
     v.length(&format!("{path}.name"), Some(name), Some(1), Some(253));

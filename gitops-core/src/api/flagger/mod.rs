@@ -38,10 +38,15 @@ mod schema;
 #[cfg(test)]
 mod tests;
 
-pub use alert_provider::{AlertProvider, AlertProviderSpec, AlertProviderStatus, AlertProviderType};
+pub use alert_provider::{
+    AlertProvider, AlertProviderSpec, AlertProviderStatus, AlertProviderType,
+};
 pub use analysis::{CanaryAlert, CanaryAnalysis, CanaryMetric, CanaryWebhook, HookType};
 pub use canary::{Canary, CanarySpec, DeploymentStrategy, MeshProvider};
-pub use metric_template::{MetricTemplate, MetricTemplateProvider, MetricTemplateSpec, MetricTemplateStatus, MetricProviderType};
+pub use metric_template::{
+    MetricProviderType, MetricTemplate, MetricTemplateProvider, MetricTemplateSpec,
+    MetricTemplateStatus,
+};
 pub use service::CanaryService;
 pub use session_affinity::SessionAffinity;
 pub use status::{CanaryCondition, CanaryPhase, CanaryStatus};
@@ -69,10 +74,17 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
 /// Applies the common finalisation and then a kind-specific schema patch for the schema
 /// keywords a derived schema cannot express (for example `oneOf` branches that name
 /// properties, which kube's structural rewriter would otherwise hoist).
-fn finish(crd: CustomResourceDefinition, patch: fn(&mut serde_json::Value)) -> CustomResourceDefinition {
+fn finish(
+    crd: CustomResourceDefinition,
+    patch: fn(&mut serde_json::Value),
+) -> CustomResourceDefinition {
     let mut crd = super::crd::finalize(crd, CRD_ANNOTATIONS);
     for version in &mut crd.spec.versions {
-        let Some(schema) = version.schema.as_mut().and_then(|s| s.open_api_v3_schema.as_mut()) else {
+        let Some(schema) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        else {
             continue;
         };
         let Ok(mut value) = serde_json::to_value(&*schema) else {
@@ -87,7 +99,10 @@ fn finish(crd: CustomResourceDefinition, patch: fn(&mut serde_json::Value)) -> C
 }
 
 /// The schema node at a path of property names (`["spec", "service"]`), if present.
-fn schema_at<'a>(schema: &'a mut serde_json::Value, path: &[&str]) -> Option<&'a mut serde_json::Map<String, serde_json::Value>> {
+fn schema_at<'a>(
+    schema: &'a mut serde_json::Value,
+    path: &[&str],
+) -> Option<&'a mut serde_json::Map<String, serde_json::Value>> {
     let mut node = schema;
     for name in path {
         node = node.get_mut("properties")?.get_mut(*name)?;

@@ -2,7 +2,7 @@
 //! `int` fields declared `type: number`, integers without a `format`, and Istio's
 //! `format: string` on strings. Used with `#[schemars(schema_with = "...")]`.
 
-use schemars::{json_schema, Schema, SchemaGenerator};
+use schemars::{Schema, SchemaGenerator, json_schema};
 
 /// Removes the `default` schemars derives from `#[serde(default)]`: Flagger's schema has
 /// none for fields that Go always writes.

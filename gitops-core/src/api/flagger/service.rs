@@ -139,11 +139,16 @@ impl CanaryService {
             }
         }
         for (i, m) in self.mirror.iter().flatten().enumerate() {
-            m.backend_ref.validate_into(v, &format!("{path}.mirror[{i}].backendRef"));
+            m.backend_ref
+                .validate_into(v, &format!("{path}.mirror[{i}].backendRef"));
         }
         if let Some(cors) = &self.cors_policy {
             for (i, o) in cors.allow_origins.iter().flatten().enumerate() {
-                let set = [("exact", o.exact.is_some()), ("prefix", o.prefix.is_some()), ("regex", o.regex.is_some())];
+                let set = [
+                    ("exact", o.exact.is_some()),
+                    ("prefix", o.prefix.is_some()),
+                    ("regex", o.regex.is_some()),
+                ];
                 if let Some(msg) = schema::one_of_rule(&set, true) {
                     v.error(format!("{path}.corsPolicy.allowOrigins[{i}]"), msg);
                 }
@@ -356,7 +361,11 @@ pub struct StringMatch {
 
 impl StringMatch {
     fn validate_into(&self, v: &mut Validator, path: &str) {
-        let set = [("exact", self.exact.is_some()), ("prefix", self.prefix.is_some()), ("regex", self.regex.is_some())];
+        let set = [
+            ("exact", self.exact.is_some()),
+            ("prefix", self.prefix.is_some()),
+            ("regex", self.regex.is_some()),
+        ];
         if let Some(msg) = schema::one_of_rule(&set, false) {
             v.error(path, msg);
         }

@@ -121,7 +121,11 @@ impl CanaryPhase {
     pub fn is_running(self) -> bool {
         matches!(
             self,
-            Self::Progressing | Self::Waiting | Self::WaitingPromotion | Self::Promoting | Self::Finalising
+            Self::Progressing
+                | Self::Waiting
+                | Self::WaitingPromotion
+                | Self::Promoting
+                | Self::Finalising
         )
     }
 

@@ -30,14 +30,19 @@ pub struct TrafficPolicy {
 
 impl TrafficPolicy {
     pub(super) fn validate_into(&self, v: &mut Validator, path: &str) {
-        let Some(lb) = &self.load_balancer else { return };
+        let Some(lb) = &self.load_balancer else {
+            return;
+        };
         let path = format!("{path}.loadBalancer");
         let hash_ok = lb.consistent_hash.as_ref().map(|h| {
             let set = [
                 ("httpHeaderName", h.http_header_name.is_some()),
                 ("httpCookie", h.http_cookie.is_some()),
                 ("useSourceIp", h.use_source_ip.is_some()),
-                ("httpQueryParameterName", h.http_query_parameter_name.is_some()),
+                (
+                    "httpQueryParameterName",
+                    h.http_query_parameter_name.is_some(),
+                ),
             ];
             schema::one_of_rule(&set, true)
         });
@@ -45,9 +50,15 @@ impl TrafficPolicy {
             (true, None) => {}
             (false, Some(None)) => {}
             (false, Some(Some(msg))) => v.error(format!("{path}.consistentHash"), msg),
-            (true, Some(None)) => v.error(&path, "Invalid value: only one of simple, consistentHash may be set"),
+            (true, Some(None)) => v.error(
+                &path,
+                "Invalid value: only one of simple, consistentHash may be set",
+            ),
             (true, Some(Some(_))) => {}
-            (false, None) => v.error(&path, "Required value: one of simple, consistentHash must be set"),
+            (false, None) => v.error(
+                &path,
+                "Required value: one of simple, consistentHash must be set",
+            ),
         }
     }
 }

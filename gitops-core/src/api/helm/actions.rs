@@ -419,7 +419,9 @@ impl UpgradeRemediation {
 impl ActionStrategy {
     /// The retry interval, [`DEFAULT_RETRY_INTERVAL`] when absent.
     pub fn retry_interval(&self) -> &str {
-        self.retry_interval.as_deref().unwrap_or(DEFAULT_RETRY_INTERVAL)
+        self.retry_interval
+            .as_deref()
+            .unwrap_or(DEFAULT_RETRY_INTERVAL)
     }
 }
 

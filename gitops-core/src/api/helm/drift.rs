@@ -44,7 +44,10 @@ impl DriftDetection {
 
     /// Whether drift is detected at all (`enabled` or `warn`).
     pub fn detects_changes(&self) -> bool {
-        matches!(self.mode(), DriftDetectionMode::Enabled | DriftDetectionMode::Warn)
+        matches!(
+            self.mode(),
+            DriftDetectionMode::Enabled | DriftDetectionMode::Warn
+        )
     }
 }
 

@@ -47,7 +47,12 @@ impl HelmRelease {
         if let Some(name) = self.spec.release_name.as_deref().filter(|n| !n.is_empty()) {
             return name.to_string();
         }
-        match self.spec.target_namespace.as_deref().filter(|ns| !ns.is_empty()) {
+        match self
+            .spec
+            .target_namespace
+            .as_deref()
+            .filter(|ns| !ns.is_empty())
+        {
             Some(ns) => format!("{ns}-{}", self.name()),
             None => self.name().to_string(),
         }
@@ -111,27 +116,47 @@ impl HelmRelease {
 
     /// The install timeout: `spec.install.timeout`, or [`HelmRelease::timeout`].
     pub fn install_timeout(&self) -> &str {
-        self.spec.install.as_ref().and_then(|a| a.timeout.as_deref()).unwrap_or(self.timeout())
+        self.spec
+            .install
+            .as_ref()
+            .and_then(|a| a.timeout.as_deref())
+            .unwrap_or(self.timeout())
     }
 
     /// The upgrade timeout: `spec.upgrade.timeout`, or [`HelmRelease::timeout`].
     pub fn upgrade_timeout(&self) -> &str {
-        self.spec.upgrade.as_ref().and_then(|a| a.timeout.as_deref()).unwrap_or(self.timeout())
+        self.spec
+            .upgrade
+            .as_ref()
+            .and_then(|a| a.timeout.as_deref())
+            .unwrap_or(self.timeout())
     }
 
     /// The test timeout: `spec.test.timeout`, or [`HelmRelease::timeout`].
     pub fn test_timeout(&self) -> &str {
-        self.spec.test.as_ref().and_then(|a| a.timeout.as_deref()).unwrap_or(self.timeout())
+        self.spec
+            .test
+            .as_ref()
+            .and_then(|a| a.timeout.as_deref())
+            .unwrap_or(self.timeout())
     }
 
     /// The rollback timeout: `spec.rollback.timeout`, or [`HelmRelease::timeout`].
     pub fn rollback_timeout(&self) -> &str {
-        self.spec.rollback.as_ref().and_then(|a| a.timeout.as_deref()).unwrap_or(self.timeout())
+        self.spec
+            .rollback
+            .as_ref()
+            .and_then(|a| a.timeout.as_deref())
+            .unwrap_or(self.timeout())
     }
 
     /// The uninstall timeout: `spec.uninstall.timeout`, or [`HelmRelease::timeout`].
     pub fn uninstall_timeout(&self) -> &str {
-        self.spec.uninstall.as_ref().and_then(|a| a.timeout.as_deref()).unwrap_or(self.timeout())
+        self.spec
+            .uninstall
+            .as_ref()
+            .and_then(|a| a.timeout.as_deref())
+            .unwrap_or(self.timeout())
     }
 
     /// The number of revisions Helm keeps: `spec.maxHistory`, or [`DEFAULT_MAX_HISTORY`]

@@ -123,7 +123,11 @@ pub struct HelmReleaseSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub upgrade: Option<Upgrade>,
     /// Inline values, merged over `valuesFrom`. Any YAML; an explicit `null` is kept.
-    #[serde(default, deserialize_with = "some_even_if_null", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "some_even_if_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schemars(schema_with = "preserve_unknown")]
     pub values: Option<serde_json::Value>,
     /// ConfigMaps and Secrets holding values, merged in order.
@@ -318,14 +322,20 @@ pub const VALUES_KEY_PATTERN: &str = r"^[\-._a-zA-Z0-9]+$";
 impl ValuesReference {
     /// The data key, `values.yaml` when absent.
     pub fn values_key(&self) -> &str {
-        self.values_key.as_deref().filter(|k| !k.is_empty()).unwrap_or("values.yaml")
+        self.values_key
+            .as_deref()
+            .filter(|k| !k.is_empty())
+            .unwrap_or("values.yaml")
     }
 }
 
 impl HelmChartTemplateSpec {
     /// The chart version range, `*` when absent.
     pub fn version(&self) -> &str {
-        self.version.as_deref().filter(|v| !v.is_empty()).unwrap_or("*")
+        self.version
+            .as_deref()
+            .filter(|v| !v.is_empty())
+            .unwrap_or("*")
     }
 
     /// The reconcile strategy, [`ReconcileStrategy::ChartVersion`] when absent.

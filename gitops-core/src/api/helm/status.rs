@@ -196,10 +196,14 @@ impl Snapshot {
     /// Whether test results were observed: an empty map (no tests), any failed test,
     /// or every test succeeded.
     pub fn has_been_tested(&self) -> bool {
-        let Some(hooks) = &self.test_hooks else { return false };
+        let Some(hooks) = &self.test_hooks else {
+            return false;
+        };
         hooks.is_empty()
             || self.has_test_in_phase("Failed")
-            || hooks.values().all(|h| h.phase.as_deref() == Some("Succeeded"))
+            || hooks
+                .values()
+                .all(|h| h.phase.as_deref() == Some("Succeeded"))
     }
 }
 

@@ -255,18 +255,48 @@ fn full_object_round_trips() {
     assert_eq!(hr.chart_interval(), "1h");
     assert_eq!(hr.max_history(), 0);
     assert!(!hr.persistent_client());
-    assert_eq!((hr.install_timeout(), hr.upgrade_timeout(), hr.test_timeout()), ("10m", "8m", "3m"));
-    assert_eq!((hr.rollback_timeout(), hr.uninstall_timeout()), ("7m", "4m"));
-    assert_eq!(hr.upgrade().remediation().strategy(), RemediationStrategy::Uninstall);
+    assert_eq!(
+        (
+            hr.install_timeout(),
+            hr.upgrade_timeout(),
+            hr.test_timeout()
+        ),
+        ("10m", "8m", "3m")
+    );
+    assert_eq!(
+        (hr.rollback_timeout(), hr.uninstall_timeout()),
+        ("7m", "4m")
+    );
+    assert_eq!(
+        hr.upgrade().remediation().strategy(),
+        RemediationStrategy::Uninstall
+    );
     assert!(!hr.upgrade().remediation().remediate_last_failure());
-    assert!(!hr.install().remediation().retries_exhausted(1), "negative retries never run out");
+    assert!(
+        !hr.install().remediation().retries_exhausted(1),
+        "negative retries never run out"
+    );
     assert_eq!(hr.install().crds(), CrdsPolicy::CreateReplace);
-    assert_eq!(hr.uninstall().deletion_propagation(), DeletionPropagation::Foreground);
+    assert_eq!(
+        hr.uninstall().deletion_propagation(),
+        DeletionPropagation::Foreground
+    );
     assert!(hr.drift_detection().detects_changes());
     let status = hr.status.as_ref().expect("status");
-    assert_eq!(status.latest_snapshot().map(Snapshot::full_release_name).as_deref(), Some("web/web-podinfo.v4"));
+    assert_eq!(
+        status
+            .latest_snapshot()
+            .map(Snapshot::full_release_name)
+            .as_deref(),
+        Some("web/web-podinfo.v4")
+    );
     assert_eq!(status.previous_snapshot(false).map(|s| s.version), Some(3));
-    assert!(status.history.as_ref().is_some_and(|h| h[1].has_been_tested()));
+    assert!(
+        status
+            .history
+            .as_ref()
+            .is_some_and(|h| h[1].has_been_tested())
+    );
     assert_eq!(status.helm_chart(), Some(("flux-system", "apps-podinfo")));
 }
 
@@ -285,7 +315,11 @@ fn chart_ref_object_round_trips_with_defaults() {
     });
     let hr: HelmRelease = assert_round_trip(&value, "chartRef sample");
     hr.validate().expect("valid");
-    assert_eq!(hr.spec.values, Some(Value::Null), "an explicit null is kept");
+    assert_eq!(
+        hr.spec.values,
+        Some(Value::Null),
+        "an explicit null is kept"
+    );
     assert_eq!(hr.values(), json!({}));
     assert_eq!(hr.release_name(), "podinfo");
     assert_eq!(hr.release_namespace(), "apps");
@@ -297,22 +331,43 @@ fn chart_ref_object_round_trips_with_defaults() {
     assert!(hr.persistent_client());
     assert_eq!(hr.install().crds(), CrdsPolicy::Create);
     assert_eq!(hr.upgrade().crds(), CrdsPolicy::Skip);
-    assert_eq!(hr.upgrade().chart_name_change_strategy(), ChartNameChangeStrategy::Reinstall);
+    assert_eq!(
+        hr.upgrade().chart_name_change_strategy(),
+        ChartNameChangeStrategy::Reinstall
+    );
     assert_eq!(hr.upgrade().server_side_apply(), ServerSideApplyMode::Auto);
-    assert_eq!(hr.upgrade().remediation().strategy(), RemediationStrategy::Rollback);
-    assert_eq!(hr.uninstall().deletion_propagation(), DeletionPropagation::Background);
+    assert_eq!(
+        hr.upgrade().remediation().strategy(),
+        RemediationStrategy::Rollback
+    );
+    assert_eq!(
+        hr.uninstall().deletion_propagation(),
+        DeletionPropagation::Background
+    );
     assert_eq!(hr.drift_detection().mode(), DriftDetectionMode::Disabled);
-    let retry = ActionStrategy { name: ActionStrategyName::RetryOnFailure, retry_interval: None };
+    let retry = ActionStrategy {
+        name: ActionStrategyName::RetryOnFailure,
+        retry_interval: None,
+    };
     assert_eq!(retry.retry_interval(), "5m");
-    let remediation = UpgradeRemediation { retries: Some(2), ..Default::default() };
+    let remediation = UpgradeRemediation {
+        retries: Some(2),
+        ..Default::default()
+    };
     assert!(remediation.remediate_last_failure());
     assert!(!remediation.retries_exhausted(2));
     assert!(remediation.retries_exhausted(3));
-    let vr = ValuesReference { name: "v".into(), ..Default::default() };
+    let vr = ValuesReference {
+        name: "v".into(),
+        ..Default::default()
+    };
     assert_eq!(vr.values_key(), "values.yaml");
 
     let mut absent = value.clone();
-    absent["spec"].as_object_mut().expect("spec").remove("values");
+    absent["spec"]
+        .as_object_mut()
+        .expect("spec")
+        .remove("values");
     let hr: HelmRelease = assert_round_trip(&absent, "no values");
     assert_eq!(hr.spec.values, None);
 }
@@ -333,7 +388,8 @@ fn corpus_objects_round_trip() {
         }
         let hr: HelmRelease = assert_round_trip(value, &path.display().to_string());
         if !hr.spec.interval.contains("${") {
-            hr.validate().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            hr.validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
         unique.insert(value.to_string());
         complete += 1;
@@ -349,15 +405,37 @@ fn corpus_objects_round_trip() {
 fn unknown_enum_values_name_the_field() {
     for (pointer, bad, field) in [
         ("/spec/install/crds", "Replace", "spec.install.crds"),
-        ("/spec/upgrade/remediation/strategy", "retry", "spec.upgrade.remediation.strategy"),
-        ("/spec/driftDetection/mode", "on", "spec.driftDetection.mode"),
-        ("/spec/chart/spec/sourceRef/kind", "OCIRepository", "spec.chart.spec.sourceRef.kind"),
-        ("/spec/valuesFrom/1/kind", "Namespace", "spec.valuesFrom[1].kind"),
-        ("/status/lastAttemptedReleaseAction", "rollback", "status.lastAttemptedReleaseAction"),
+        (
+            "/spec/upgrade/remediation/strategy",
+            "retry",
+            "spec.upgrade.remediation.strategy",
+        ),
+        (
+            "/spec/driftDetection/mode",
+            "on",
+            "spec.driftDetection.mode",
+        ),
+        (
+            "/spec/chart/spec/sourceRef/kind",
+            "OCIRepository",
+            "spec.chart.spec.sourceRef.kind",
+        ),
+        (
+            "/spec/valuesFrom/1/kind",
+            "Namespace",
+            "spec.valuesFrom[1].kind",
+        ),
+        (
+            "/status/lastAttemptedReleaseAction",
+            "rollback",
+            "status.lastAttemptedReleaseAction",
+        ),
     ] {
         let mut value = full();
         *value.pointer_mut(pointer).expect(pointer) = json!(bad);
-        let err = api::parse::<HelmRelease>(&value).expect_err(pointer).to_string();
+        let err = api::parse::<HelmRelease>(&value)
+            .expect_err(pointer)
+            .to_string();
         assert!(err.contains(field), "{pointer}: {err}");
     }
 }
@@ -371,8 +449,10 @@ fn validation_names_the_fields() {
     value["spec"]["kubeConfig"]["secretRef"] = json!({"name": "kc"});
     value["spec"]["valuesFrom"][1]["valuesKey"] = json!("values file.yaml");
     value["spec"]["valuesFrom"][1]["targetPath"] = json!("a=b");
-    value["spec"]["install"]["strategy"] = json!({"name": "RemediateOnFailure", "retryInterval": "1m"});
-    value["spec"]["upgrade"]["strategy"] = json!({"name": "RemediateOnFailure", "retryInterval": "1x"});
+    value["spec"]["install"]["strategy"] =
+        json!({"name": "RemediateOnFailure", "retryInterval": "1m"});
+    value["spec"]["upgrade"]["strategy"] =
+        json!({"name": "RemediateOnFailure", "retryInterval": "1x"});
     value["spec"]["uninstall"]["timeout"] = json!("soon");
     let hr: HelmRelease = api::parse(&value).expect("parses");
     let err = hr.validate().expect_err("invalid");
@@ -393,7 +473,10 @@ fn validation_names_the_fields() {
             "spec.uninstall.timeout",
         ]
     );
-    assert!(err.to_string().contains("spec: Invalid value: \"object\": either chart or chartRef must be set"));
+    assert!(
+        err.to_string()
+            .contains("spec: Invalid value: \"object\": either chart or chartRef must be set")
+    );
 }
 
 #[test]
@@ -405,7 +488,9 @@ fn release_names_are_shortened_like_helm_controller() {
         "release-name-with-very-long-name-which-i-788ca0d0d7b0"
     );
     assert_eq!(
-        shorten_release_name("another-release-name-with-very-long-name-which-is-longer-than-53-characters"),
+        shorten_release_name(
+            "another-release-name-with-very-long-name-which-is-longer-than-53-characters"
+        ),
         "another-release-name-with-very-long-name-7e72150d5a36"
     );
     let exactly_53 = "a".repeat(53);
@@ -418,16 +503,28 @@ fn release_names_are_shortened_like_helm_controller() {
         "spec": {"interval": "5m", "targetNamespace": "release-name", "chartRef": {"kind": "HelmChart", "name": "c"}}
     }))
     .expect("parses");
-    assert_eq!(hr.configured_release_name(), "release-name-with-very-long-name-which-is-longer-than-53-characters");
-    assert_eq!(hr.release_name(), "release-name-with-very-long-name-which-i-788ca0d0d7b0");
+    assert_eq!(
+        hr.configured_release_name(),
+        "release-name-with-very-long-name-which-is-longer-than-53-characters"
+    );
+    assert_eq!(
+        hr.release_name(),
+        "release-name-with-very-long-name-which-i-788ca0d0d7b0"
+    );
 }
 
 #[test]
 fn crd_carries_the_flux_annotation_and_status_default() {
     let crd = serde_json::to_value(&crds()[0]).expect("crd");
-    assert_eq!(crd["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/substitute"], "disabled");
+    assert_eq!(
+        crd["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/substitute"],
+        "disabled"
+    );
     let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
-    assert_eq!(schema["properties"]["status"]["default"], json!({"observedGeneration": -1}));
+    assert_eq!(
+        schema["properties"]["status"]["default"],
+        json!({"observedGeneration": -1})
+    );
     let values = &schema["properties"]["spec"]["properties"]["values"];
     assert_eq!(values["x-kubernetes-preserve-unknown-fields"], true);
     assert!(values.get("type").is_none(), "{values}");

@@ -9,7 +9,9 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::status::KustomizationStatus;
-use super::types::{CommonMetadata, CustomHealthCheck, DependencyReference, IgnoreRule, Image, Patch};
+use super::types::{
+    CommonMetadata, CustomHealthCheck, DependencyReference, IgnoreRule, Image, Patch,
+};
 use crate::api::meta::{
     DURATION_PATTERN, KubeConfigReference, LocalObjectReference, NamespacedObjectKindReference,
 };

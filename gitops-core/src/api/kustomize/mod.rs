@@ -24,9 +24,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceDefinition,
-};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 
 mod kustomization;
@@ -37,14 +35,14 @@ mod types;
 pub(crate) mod tests;
 
 pub use kustomization::{
-    BuildMetadataOption, CrossNamespaceSourceReference, Decryption, DecryptionProvider, DeletionPolicy,
-    Kustomization, KustomizationSpec, PostBuild, SourceKind, SubstituteReference, SubstituteStrategy,
-    ValuesKind,
+    BuildMetadataOption, CrossNamespaceSourceReference, Decryption, DecryptionProvider,
+    DeletionPolicy, Kustomization, KustomizationSpec, PostBuild, SourceKind, SubstituteReference,
+    SubstituteStrategy, ValuesKind,
 };
 pub use status::{HISTORY_MAX_SIZE, KustomizationStatus, Snapshot};
 pub use types::{
-    CommonMetadata, CustomHealthCheck, DependencyReference, IgnoreRule, Image, Patch, ResourceInventory,
-    ResourceRef, Selector,
+    CommonMetadata, CustomHealthCheck, DependencyReference, IgnoreRule, Image, Patch,
+    ResourceInventory, ResourceRef, Selector,
 };
 
 use super::meta::KubeConfigReference;
@@ -52,7 +50,10 @@ use super::validate::{Validate, ValidationError, Validator};
 
 /// The CustomResourceDefinitions of this module's kinds.
 pub fn crds() -> Vec<CustomResourceDefinition> {
-    vec![super::crd::finalize(Kustomization::crd(), super::crd::FLUX_ANNOTATIONS)]
+    vec![super::crd::finalize(
+        Kustomization::crd(),
+        super::crd::FLUX_ANNOTATIONS,
+    )]
 }
 
 impl Validate for Kustomization {
@@ -62,12 +63,36 @@ impl Validate for Kustomization {
         v.duration("spec.interval", Some(&spec.interval));
         v.duration("spec.retryInterval", spec.retry_interval.as_deref());
         v.duration("spec.timeout", spec.timeout.as_deref());
-        v.length("spec.namePrefix", spec.name_prefix.as_deref(), Some(1), Some(200));
-        v.length("spec.nameSuffix", spec.name_suffix.as_deref(), Some(1), Some(200));
-        v.length("spec.targetNamespace", spec.target_namespace.as_deref(), Some(1), Some(63));
-        if let Some(refs) = spec.post_build.as_ref().and_then(|p| p.substitute_from.as_ref()) {
+        v.length(
+            "spec.namePrefix",
+            spec.name_prefix.as_deref(),
+            Some(1),
+            Some(200),
+        );
+        v.length(
+            "spec.nameSuffix",
+            spec.name_suffix.as_deref(),
+            Some(1),
+            Some(200),
+        );
+        v.length(
+            "spec.targetNamespace",
+            spec.target_namespace.as_deref(),
+            Some(1),
+            Some(63),
+        );
+        if let Some(refs) = spec
+            .post_build
+            .as_ref()
+            .and_then(|p| p.substitute_from.as_ref())
+        {
             for (i, r) in refs.iter().enumerate() {
-                v.length(&format!("spec.postBuild.substituteFrom[{i}].name"), Some(&r.name), Some(1), Some(253));
+                v.length(
+                    &format!("spec.postBuild.substituteFrom[{i}].name"),
+                    Some(&r.name),
+                    Some(1),
+                    Some(253),
+                );
             }
         }
         validate_kube_config(&mut v, "spec.kubeConfig", spec.kube_config.as_ref());
@@ -76,7 +101,11 @@ impl Validate for Kustomization {
 }
 
 /// The CEL rules of `kubeConfig`: exactly one of `configMapRef` and `secretRef`.
-pub(crate) fn validate_kube_config(v: &mut Validator, field: &str, kube_config: Option<&KubeConfigReference>) {
+pub(crate) fn validate_kube_config(
+    v: &mut Validator,
+    field: &str,
+    kube_config: Option<&KubeConfigReference>,
+) {
     let Some(kc) = kube_config else { return };
     if kc.config_map_ref.is_some() == kc.secret_ref.is_some() {
         v.error(

@@ -19,7 +19,9 @@ pub(crate) fn corpus_objects(api_version: &str, kind: &str) -> Option<Vec<(PathB
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths {
@@ -30,11 +32,15 @@ pub(crate) fn corpus_objects(api_version: &str, kind: &str) -> Option<Vec<(PathB
             if !path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
                 continue;
             }
-            let Ok(text) = std::fs::read_to_string(&path) else { continue };
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
             if !text.contains(api_version) {
                 continue;
             }
-            let Ok(docs) = serde_saphyr::from_multiple::<Value>(&text) else { continue };
+            let Ok(docs) = serde_saphyr::from_multiple::<Value>(&text) else {
+                continue;
+            };
             for doc in docs {
                 if doc["apiVersion"] == api_version && doc["kind"] == kind {
                     out.push((path.clone(), doc));
@@ -206,11 +212,26 @@ fn full() -> Value {
 fn full_object_round_trips() {
     let value = full();
     let ks: Kustomization = assert_round_trip(&value, "authored sample");
-    assert_eq!(ks.spec.deletion_policy(), DeletionPolicy::WaitForTermination);
+    assert_eq!(
+        ks.spec.deletion_policy(),
+        DeletionPolicy::WaitForTermination
+    );
     assert_eq!(ks.spec.substitute_strategy(), SubstituteStrategy::Always);
-    assert_eq!(ks.spec.source_ref.to_string(), "OCIRepository/flux-system/apps");
-    assert_eq!(ks.spec.depends_on()[1].to_string(), "flux-system/crds@dep.status.conditions.exists(c, c.type == 'Ready')");
-    assert_eq!(ks.status.as_ref().and_then(|s| s.latest_snapshot()).map(|s| s.total_reconciliations), Some(12));
+    assert_eq!(
+        ks.spec.source_ref.to_string(),
+        "OCIRepository/flux-system/apps"
+    );
+    assert_eq!(
+        ks.spec.depends_on()[1].to_string(),
+        "flux-system/crds@dep.status.conditions.exists(c, c.type == 'Ready')"
+    );
+    assert_eq!(
+        ks.status
+            .as_ref()
+            .and_then(|s| s.latest_snapshot())
+            .map(|s| s.total_reconciliations),
+        Some(12)
+    );
     ks.validate().expect("valid");
 }
 
@@ -230,11 +251,17 @@ fn minimal_object_round_trips_without_added_fields() {
     });
     let ks: Kustomization = assert_round_trip(&value, "minimal");
     assert_eq!(ks.spec.retry_interval(), "1h");
-    assert_eq!(ks.spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("59m30s"));
+    assert_eq!(
+        ks.spec.timeout().map(|d| d.to_string()).ok().as_deref(),
+        Some("59m30s")
+    );
     assert_eq!(ks.spec.path(), "");
     assert_eq!(ks.spec.deletion_policy(), DeletionPolicy::MirrorPrune);
     assert!(!ks.spec.deletes_on_removal());
-    assert_eq!(ks.spec.substitute_strategy(), SubstituteStrategy::WithVariables);
+    assert_eq!(
+        ks.spec.substitute_strategy(),
+        SubstituteStrategy::WithVariables
+    );
 }
 
 #[test]
@@ -248,13 +275,17 @@ fn corpus_objects_round_trip() {
     for (path, value) in &objects {
         let spec = &value["spec"];
         // Kustomize patches of a Kustomization carry only the fields they change.
-        if spec.get("interval").is_none() || spec.get("sourceRef").is_none() || spec.get("prune").is_none() {
+        if spec.get("interval").is_none()
+            || spec.get("sourceRef").is_none()
+            || spec.get("prune").is_none()
+        {
             partial += 1;
             continue;
         }
         let ks: Kustomization = assert_round_trip(value, &path.display().to_string());
         if !ks.spec.interval.contains("${") {
-            ks.validate().unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            ks.validate()
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         }
         unique.insert(value.to_string());
         complete += 1;
@@ -270,18 +301,27 @@ fn corpus_objects_round_trip() {
 fn unknown_enum_values_name_the_field() {
     let mut value = full();
     value["spec"]["deletionPolicy"] = json!("Keep");
-    let err = api::parse::<Kustomization>(&value).expect_err("unknown policy").to_string();
+    let err = api::parse::<Kustomization>(&value)
+        .expect_err("unknown policy")
+        .to_string();
     assert!(err.contains("spec.deletionPolicy"), "{err}");
 
     let mut value = full();
     value["spec"]["sourceRef"]["kind"] = json!("HelmRepository");
-    let err = api::parse::<Kustomization>(&value).expect_err("unknown kind").to_string();
+    let err = api::parse::<Kustomization>(&value)
+        .expect_err("unknown kind")
+        .to_string();
     assert!(err.contains("spec.sourceRef.kind"), "{err}");
 
     let mut value = full();
     value["spec"]["postBuild"]["substituteFrom"][1]["kind"] = json!("Namespace");
-    let err = api::parse::<Kustomization>(&value).expect_err("unknown kind").to_string();
-    assert!(err.contains("spec.postBuild.substituteFrom[1].kind"), "{err}");
+    let err = api::parse::<Kustomization>(&value)
+        .expect_err("unknown kind")
+        .to_string();
+    assert!(
+        err.contains("spec.postBuild.substituteFrom[1].kind"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -309,24 +349,42 @@ fn validation_names_the_fields() {
             "spec.kubeConfig",
         ]
     );
-    assert!(err.to_string().starts_with("Kustomization 'apps' is invalid: spec.interval: Invalid value"));
+    assert!(
+        err.to_string()
+            .starts_with("Kustomization 'apps' is invalid: spec.interval: Invalid value")
+    );
 }
 
 #[test]
 fn timeout_follows_the_controller() {
-    let mut spec = KustomizationSpec { interval: "10m".into(), ..Default::default() };
-    assert_eq!(spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("9m30s"));
+    let mut spec = KustomizationSpec {
+        interval: "10m".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        spec.timeout().map(|d| d.to_string()).ok().as_deref(),
+        Some("9m30s")
+    );
     spec.interval = "20s".into();
-    assert_eq!(spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("30s"));
+    assert_eq!(
+        spec.timeout().map(|d| d.to_string()).ok().as_deref(),
+        Some("30s")
+    );
     spec.timeout = Some("2m".into());
-    assert_eq!(spec.timeout().map(|d| d.to_string()).ok().as_deref(), Some("2m0s"));
+    assert_eq!(
+        spec.timeout().map(|d| d.to_string()).ok().as_deref(),
+        Some("2m0s")
+    );
     spec.timeout = Some("bad".into());
     assert!(spec.timeout().is_err());
 }
 
 #[test]
 fn deletion_policy_mirrors_prune() {
-    let mut spec = KustomizationSpec { prune: true, ..Default::default() };
+    let mut spec = KustomizationSpec {
+        prune: true,
+        ..Default::default()
+    };
     assert!(spec.deletes_on_removal());
     spec.deletion_policy = Some(DeletionPolicy::Orphan);
     assert!(!spec.deletes_on_removal());
@@ -338,26 +396,75 @@ fn deletion_policy_mirrors_prune() {
 #[test]
 fn inventory_ids() {
     let r = ResourceRef::new("apps", "podinfo", "apps/v1", "Deployment");
-    assert_eq!((r.id.as_str(), r.version.as_str()), ("apps_podinfo_apps_Deployment", "v1"));
-    let r = ResourceRef::new("", "system:auth-delegator", "rbac.authorization.k8s.io/v1", "ClusterRole");
-    assert_eq!(r.id, "_system__auth-delegator_rbac.authorization.k8s.io_ClusterRole");
+    assert_eq!(
+        (r.id.as_str(), r.version.as_str()),
+        ("apps_podinfo_apps_Deployment", "v1")
+    );
+    let r = ResourceRef::new(
+        "",
+        "system:auth-delegator",
+        "rbac.authorization.k8s.io/v1",
+        "ClusterRole",
+    );
+    assert_eq!(
+        r.id,
+        "_system__auth-delegator_rbac.authorization.k8s.io_ClusterRole"
+    );
     assert_eq!(
         r.parts(),
-        Some((String::new(), "system:auth-delegator".into(), "rbac.authorization.k8s.io".into(), "ClusterRole".into()))
+        Some((
+            String::new(),
+            "system:auth-delegator".into(),
+            "rbac.authorization.k8s.io".into(),
+            "ClusterRole".into()
+        ))
     );
     let r = ResourceRef::new("", "apps", "v1", "Namespace");
     assert_eq!(r.id, "_apps__Namespace");
-    assert_eq!(r.parts(), Some((String::new(), "apps".into(), String::new(), "Namespace".into())));
-    assert_eq!(ResourceRef { id: "a_b".into(), version: "v1".into() }.parts(), None);
+    assert_eq!(
+        r.parts(),
+        Some((
+            String::new(),
+            "apps".into(),
+            String::new(),
+            "Namespace".into()
+        ))
+    );
+    assert_eq!(
+        ResourceRef {
+            id: "a_b".into(),
+            version: "v1".into()
+        }
+        .parts(),
+        None
+    );
 }
 
 #[test]
 fn history_upserts_like_flux() {
     let t = |s: &str| serde_json::from_value(json!(s)).expect("time");
     let mut status = KustomizationStatus::default();
-    status.record_history("sha256:a", t("2025-01-01T00:00:00Z"), "1s", "ReconciliationSucceeded", None);
-    status.record_history("sha256:b", t("2025-01-01T00:10:00Z"), "2s", "ReconciliationSucceeded", None);
-    status.record_history("sha256:a", t("2025-01-01T00:20:00Z"), "3s", "ReconciliationSucceeded", None);
+    status.record_history(
+        "sha256:a",
+        t("2025-01-01T00:00:00Z"),
+        "1s",
+        "ReconciliationSucceeded",
+        None,
+    );
+    status.record_history(
+        "sha256:b",
+        t("2025-01-01T00:10:00Z"),
+        "2s",
+        "ReconciliationSucceeded",
+        None,
+    );
+    status.record_history(
+        "sha256:a",
+        t("2025-01-01T00:20:00Z"),
+        "3s",
+        "ReconciliationSucceeded",
+        None,
+    );
     let history = status.history.as_ref().expect("history");
     assert_eq!(history.len(), 2);
     assert_eq!(history[0].digest, "sha256:a");
@@ -365,16 +472,31 @@ fn history_upserts_like_flux() {
     assert_eq!(history[0].last_reconciled_duration, "3s");
     assert_eq!(history[0].first_reconciled, t("2025-01-01T00:00:00Z"));
     for i in 0..10 {
-        status.record_history(&format!("sha256:{i}"), t("2025-01-02T00:00:00Z"), "1s", "BuildFailed", None);
+        status.record_history(
+            &format!("sha256:{i}"),
+            t("2025-01-02T00:00:00Z"),
+            "1s",
+            "BuildFailed",
+            None,
+        );
     }
-    assert_eq!(status.history.as_ref().map(Vec::len), Some(HISTORY_MAX_SIZE));
+    assert_eq!(
+        status.history.as_ref().map(Vec::len),
+        Some(HISTORY_MAX_SIZE)
+    );
 }
 
 #[test]
 fn crd_carries_the_flux_annotation_and_status_default() {
     let crd = serde_json::to_value(&crds()[0]).expect("crd");
-    assert_eq!(crd["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/substitute"], "disabled");
+    assert_eq!(
+        crd["metadata"]["annotations"]["kustomize.toolkit.fluxcd.io/substitute"],
+        "disabled"
+    );
     let schema = &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"];
-    assert_eq!(schema["properties"]["status"]["default"], json!({"observedGeneration": -1}));
+    assert_eq!(
+        schema["properties"]["status"]["default"],
+        json!({"observedGeneration": -1})
+    );
     assert_eq!(crd["spec"]["names"]["listKind"], "KustomizationList");
 }

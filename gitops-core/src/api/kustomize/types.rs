@@ -103,7 +103,10 @@ pub struct DependencyReference {
 impl DependencyReference {
     /// The namespace of the dependency, given the namespace of the dependent object.
     pub fn namespace_or<'a>(&'a self, default: &'a str) -> &'a str {
-        self.namespace.as_deref().filter(|ns| !ns.is_empty()).unwrap_or(default)
+        self.namespace
+            .as_deref()
+            .filter(|ns| !ns.is_empty())
+            .unwrap_or(default)
     }
 }
 
@@ -189,6 +192,11 @@ impl ResourceRef {
         if name.contains('_') {
             return None;
         }
-        Some((namespace.to_string(), name, group.to_string(), kind.to_string()))
+        Some((
+            namespace.to_string(),
+            name,
+            group.to_string(),
+            kind.to_string(),
+        ))
     }
 }

@@ -209,7 +209,10 @@ pub struct ReceiverStatus {
 /// [`WEBHOOK_PATH_PREFIX`] followed by the lowercase hex SHA-256 of `token + name + namespace`.
 pub fn webhook_path(token: &str, name: &str, namespace: &str) -> String {
     let input = format!("{token}{name}{namespace}");
-    format!("{WEBHOOK_PATH_PREFIX}{}", crate::api::sha256_hex(input.as_bytes()))
+    format!(
+        "{WEBHOOK_PATH_PREFIX}{}",
+        crate::api::sha256_hex(input.as_bytes())
+    )
 }
 
 impl Receiver {
@@ -386,7 +389,10 @@ spec:
         let receiver: Receiver =
             crate::api::parse(&docs(SAMPLES, API_VERSION, "Receiver")[0]).expect("parse");
         // sha256("s3cr3t" + "github-receiver" + "flux-system"), computed with sha256sum.
-        assert_eq!(receiver.webhook_path("s3cr3t"), "/hook/605dbd4976c3504a20afec155a68122702621389b3b29f71feb118008a1696a1");
+        assert_eq!(
+            receiver.webhook_path("s3cr3t"),
+            "/hook/605dbd4976c3504a20afec155a68122702621389b3b29f71feb118008a1696a1"
+        );
     }
 
     #[test]

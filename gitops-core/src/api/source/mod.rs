@@ -12,9 +12,7 @@
 //! Defaults the API server applies (`timeout: 60s`, `provider: generic`, `version: '*'`,
 //! …) are in the CRD schemas and in accessor methods; reading never fills them in.
 
-use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
-    CustomResourceDefinition,
-};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::CustomResourceExt;
 
 pub mod bucket;
@@ -59,4 +57,3 @@ pub fn crds() -> Vec<CustomResourceDefinition> {
     .map(|crd| crate::api::crd::finalize(crd, crate::api::crd::FLUX_ANNOTATIONS))
     .collect()
 }
-

@@ -15,7 +15,11 @@ impl ResourceManager {
     /// `opts.exclusions` → `skipped`; else deleted with `opts.propagation_policy`. A kind
     /// the server no longer serves counts as deleted. Failures are collected (entries
     /// `unknown`) and returned together after all objects were tried.
-    pub async fn delete_all(&self, stale: &[ObjectRef], opts: &DeleteOptions) -> Result<ChangeSet, ApplyFailure> {
+    pub async fn delete_all(
+        &self,
+        stale: &[ObjectRef],
+        opts: &DeleteOptions,
+    ) -> Result<ChangeSet, ApplyFailure> {
         let mut refs = stale.to_vec();
         refs.sort_by(|a, b| order::compare_ids(&b.id, &a.id));
         let mut changes = ChangeSet::new();
@@ -30,7 +34,10 @@ impl ResourceManager {
         if errors.is_empty() {
             Ok(changes)
         } else {
-            Err(ApplyFailure { changes, error: ManagerError::Delete { errors } })
+            Err(ApplyFailure {
+                changes,
+                error: ManagerError::Delete { errors },
+            })
         }
     }
 
@@ -41,18 +48,31 @@ impl ResourceManager {
             Err(ManagerError::UnknownKind { .. }) => return (Action::Deleted, None),
             Err(e) => return (Action::Unknown, Some(e.to_string())),
         };
-        let ObjectId { namespace, name, .. } = &r.id;
+        let ObjectId {
+            namespace, name, ..
+        } = &r.id;
         let live = match self.get(&target, namespace, name).await {
             Ok(None) => return (Action::Deleted, None),
             Ok(Some(live)) => live,
-            Err(e) => return (Action::Unknown, Some(format!("{subject} query failed: {}", message(&e)))),
+            Err(e) => {
+                return (
+                    Action::Unknown,
+                    Some(format!("{subject} query failed: {}", message(&e))),
+                );
+            }
         };
         if !may_delete(&live, opts) {
             return (Action::Skipped, None);
         }
-        match self.delete(&target, namespace, name, &opts.propagation_policy).await {
+        match self
+            .delete(&target, namespace, name, &opts.propagation_policy)
+            .await
+        {
             Ok(()) => (Action::Deleted, None),
-            Err(e) => (Action::Unknown, Some(format!("{subject} delete failed: {}", message(&e)))),
+            Err(e) => (
+                Action::Unknown,
+                Some(format!("{subject} delete failed: {}", message(&e))),
+            ),
         }
     }
 }

@@ -6,8 +6,8 @@ use serde_json::Value;
 use super::{ManagerError, ResourceManager, dry_run_error, is_immutable, message};
 use crate::Object;
 use crate::ssa::changeset::{Action, ChangeSetEntry};
-use crate::ssa::{drift, ignore};
 use crate::ssa::policy::ApplyOptions;
+use crate::ssa::{drift, ignore};
 use crate::yaml;
 
 /// The diff of one object.
@@ -46,7 +46,9 @@ pub struct DiffReport {
 impl DiffReport {
     /// Whether an object would be created or changed (`flux diff` exit code 1).
     pub fn changed(&self) -> bool {
-        self.entries.iter().any(|e| matches!(e.change.action, Action::Created | Action::Configured))
+        self.entries
+            .iter()
+            .any(|e| matches!(e.change.action, Action::Created | Action::Configured))
     }
 }
 
@@ -65,16 +67,29 @@ impl ResourceManager {
         report
     }
 
-    async fn diff_one(&self, object: &Object, opts: &ApplyOptions) -> Result<DiffEntry, ManagerError> {
+    async fn diff_one(
+        &self,
+        object: &Object,
+        opts: &ApplyOptions,
+    ) -> Result<DiffEntry, ManagerError> {
         let id = object.id();
         let subject = id.to_string();
-        let plain = |action| DiffEntry { change: ChangeSetEntry::new(id.clone(), object.version(), action), live: None, merged: None };
-        let target = self.target_of(&id, object.version(), object.api_version()).await?;
+        let plain = |action| DiffEntry {
+            change: ChangeSetEntry::new(id.clone(), object.version(), action),
+            live: None,
+            merged: None,
+        };
+        let target = self
+            .target_of(&id, object.version(), object.api_version())
+            .await?;
         Self::require_namespace(&target, object)?;
         let live = self
             .get(&target, object.namespace(), object.name())
             .await
-            .map_err(|e| ManagerError::Query { subject: subject.clone(), message: message(&e) })?;
+            .map_err(|e| ManagerError::Query {
+                subject: subject.clone(),
+                message: message(&e),
+            })?;
         if opts.skips(object.as_value(), live.as_ref()) {
             return Ok(plain(Action::Skipped));
         }
@@ -85,8 +100,13 @@ impl ResourceManager {
             }
             Err(e) => return Err(dry_run_error(object, &e)),
         };
-        let Some(mut live) = live else { return Ok(plain(Action::Created)) };
-        let rv = dry.pointer("/metadata/resourceVersion").and_then(Value::as_str).unwrap_or("");
+        let Some(mut live) = live else {
+            return Ok(plain(Action::Created));
+        };
+        let rv = dry
+            .pointer("/metadata/resourceVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         if rv.is_empty() {
             return Ok(plain(Action::Created));
         }
@@ -94,7 +114,11 @@ impl ResourceManager {
         if !rules.has_drifted(&live, &dry) {
             return Ok(plain(Action::Unchanged));
         }
-        let ignored: Vec<String> = rules.paths_for(&dry).into_iter().map(String::from).collect();
+        let ignored: Vec<String> = rules
+            .paths_for(&dry)
+            .into_iter()
+            .map(String::from)
+            .collect();
         let ignored: Vec<&str> = ignored.iter().map(String::as_str).collect();
         ignore::remove_paths(&mut live, &ignored);
         ignore::remove_paths(&mut dry, &ignored);

@@ -40,7 +40,9 @@ use crate::{Object, ObjectId};
 #[non_exhaustive]
 pub enum ManagerError {
     /// The API server does not serve the object's kind.
-    #[error("{subject} dry-run failed: no matches for kind \"{kind}\" in version \"{api_version}\"")]
+    #[error(
+        "{subject} dry-run failed: no matches for kind \"{kind}\" in version \"{api_version}\""
+    )]
     UnknownKind {
         /// `Kind/ns/name`.
         subject: String,
@@ -147,7 +149,12 @@ struct Target {
 impl ResourceManager {
     /// A manager applying as `owner` (field manager and owner label prefix).
     pub fn new(client: kube::Client, owner: Owner) -> Self {
-        ResourceManager { client, owner, resources: Mutex::new(HashMap::new()), concurrency: 1 }
+        ResourceManager {
+            client,
+            owner,
+            resources: Mutex::new(HashMap::new()),
+            concurrency: 1,
+        }
     }
 
     /// How many objects are dry-run and compared at once (kustomize-controller's
@@ -176,10 +183,23 @@ impl ResourceManager {
 
     /// Resolves group/version/kind through discovery (cached). `Ok(None)` when the kind
     /// is not served.
-    async fn target(&self, group: &str, version: &str, kind: &str) -> Result<Option<Target>, kube::Error> {
+    async fn target(
+        &self,
+        group: &str,
+        version: &str,
+        kind: &str,
+    ) -> Result<Option<Target>, kube::Error> {
         let key = (group.to_string(), version.to_string(), kind.to_string());
-        if let Some((ar, namespaced)) = self.resources.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(Some(Target { resource: ar, namespaced }));
+        if let Some((ar, namespaced)) = self
+            .resources
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&key).cloned())
+        {
+            return Ok(Some(Target {
+                resource: ar,
+                namespaced,
+            }));
         }
         let gvk = GroupVersionKind::gvk(group, version, kind);
         match kube::discovery::pinned_kind(&self.client, &gvk).await {
@@ -188,7 +208,10 @@ impl ResourceManager {
                 if let Ok(mut m) = self.resources.lock() {
                     m.insert(key, (ar.clone(), namespaced));
                 }
-                Ok(Some(Target { resource: ar, namespaced }))
+                Ok(Some(Target {
+                    resource: ar,
+                    namespaced,
+                }))
             }
             Err(kube::Error::Discovery(_)) => Ok(None),
             Err(e) if status(&e).is_some_and(|s| s.code == 404) => Ok(None),
@@ -196,7 +219,12 @@ impl ResourceManager {
         }
     }
 
-    async fn target_of(&self, id: &ObjectId, version: &str, api_version: &str) -> Result<Target, ManagerError> {
+    async fn target_of(
+        &self,
+        id: &ObjectId,
+        version: &str,
+        api_version: &str,
+    ) -> Result<Target, ManagerError> {
         match self.target(&id.group, version, &id.kind).await {
             Ok(Some(t)) => Ok(t),
             Ok(None) => Err(ManagerError::UnknownKind {
@@ -204,7 +232,10 @@ impl ResourceManager {
                 api_version: api_version.to_string(),
                 kind: id.kind.clone(),
             }),
-            Err(e) => Err(ManagerError::Query { subject: id.to_string(), message: message(&e) }),
+            Err(e) => Err(ManagerError::Query {
+                subject: id.to_string(),
+                message: message(&e),
+            }),
         }
     }
 
@@ -226,8 +257,15 @@ impl ResourceManager {
     }
 
     /// GET; `Ok(None)` on 404.
-    async fn get(&self, target: &Target, namespace: &str, name: &str) -> Result<Option<Value>, kube::Error> {
-        let req = Request::new(Self::url(target, namespace)).get(name, &GetParams::default()).map_err(kube::Error::BuildRequest)?;
+    async fn get(
+        &self,
+        target: &Target,
+        namespace: &str,
+        name: &str,
+    ) -> Result<Option<Value>, kube::Error> {
+        let req = Request::new(Self::url(target, namespace))
+            .get(name, &GetParams::default())
+            .map_err(kube::Error::BuildRequest)?;
         match self.client.request::<Value>(req).await {
             Ok(v) => Ok(Some(v)),
             Err(e) if is_not_found(&e) => Ok(None),
@@ -236,7 +274,12 @@ impl ResourceManager {
     }
 
     /// Forced server-side apply (dry-run when `dry_run`).
-    async fn apply_patch(&self, target: &Target, object: &Object, dry_run: bool) -> Result<Value, kube::Error> {
+    async fn apply_patch(
+        &self,
+        target: &Target,
+        object: &Object,
+        dry_run: bool,
+    ) -> Result<Value, kube::Error> {
         let mut pp = PatchParams::apply(&self.owner.field_manager).force();
         pp.dry_run = dry_run;
         let req = Request::new(Self::url(target, object.namespace()))
@@ -246,8 +289,17 @@ impl ResourceManager {
     }
 
     /// A JSON merge patch as our field manager.
-    async fn merge_patch(&self, target: &Target, namespace: &str, name: &str, patch: &Value) -> Result<Value, kube::Error> {
-        let pp = PatchParams { field_manager: Some(self.owner.field_manager.clone()), ..Default::default() };
+    async fn merge_patch(
+        &self,
+        target: &Target,
+        namespace: &str,
+        name: &str,
+        patch: &Value,
+    ) -> Result<Value, kube::Error> {
+        let pp = PatchParams {
+            field_manager: Some(self.owner.field_manager.clone()),
+            ..Default::default()
+        };
         let req = Request::new(Self::url(target, namespace))
             .patch(name, &pp, &Patch::Merge(patch))
             .map_err(kube::Error::BuildRequest)?;
@@ -255,14 +307,22 @@ impl ResourceManager {
     }
 
     /// DELETE with a propagation policy; 404 counts as done.
-    async fn delete(&self, target: &Target, namespace: &str, name: &str, propagation: &str) -> Result<(), kube::Error> {
+    async fn delete(
+        &self,
+        target: &Target,
+        namespace: &str,
+        name: &str,
+        propagation: &str,
+    ) -> Result<(), kube::Error> {
         let mut dp = DeleteParams::background();
         dp.propagation_policy = match propagation {
             "Foreground" => Some(kube::core::params::PropagationPolicy::Foreground),
             "Orphan" => Some(kube::core::params::PropagationPolicy::Orphan),
             _ => Some(kube::core::params::PropagationPolicy::Background),
         };
-        let req = Request::new(Self::url(target, namespace)).delete(name, &dp).map_err(kube::Error::BuildRequest)?;
+        let req = Request::new(Self::url(target, namespace))
+            .delete(name, &dp)
+            .map_err(kube::Error::BuildRequest)?;
         match self.client.request_text(req).await {
             Ok(_) => Ok(()),
             Err(e) if is_not_found(&e) => Ok(()),
@@ -300,13 +360,23 @@ fn message(e: &kube::Error) -> String {
 fn dry_run_error(object: &Object, e: &kube::Error) -> ManagerError {
     let subject = object.id().to_string();
     if is_not_found(e) {
-        return ManagerError::NotFound { subject, namespace_missing: object.namespace().is_empty(), message: message(e) };
+        return ManagerError::NotFound {
+            subject,
+            namespace_missing: object.namespace().is_empty(),
+            message: message(e),
+        };
     }
     let mut reason = status(e).map(|s| s.reason.clone()).unwrap_or_default();
     if let Some(s) = status(e)
-        && s.details.as_ref().is_some_and(|d| d.causes.iter().any(|c| c.reason == "FieldManagerConflict"))
+        && s.details
+            .as_ref()
+            .is_some_and(|d| d.causes.iter().any(|c| c.reason == "FieldManagerConflict"))
     {
         reason = "FieldManagerConflict".into();
     }
-    ManagerError::DryRun { subject, reason, message: message(e) }
+    ManagerError::DryRun {
+        subject,
+        reason,
+        message: message(e),
+    }
 }

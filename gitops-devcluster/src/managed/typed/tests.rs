@@ -33,8 +33,14 @@ fn field_set_of_a_deployment() {
     ] {
         assert!(f.contains(&want.to_string()), "{want} missing from {f:?}");
     }
-    assert!(!f.contains(&".spec".to_string()), "named fields with children are not members");
-    assert!(!f.iter().any(|p| p.starts_with(".spec.selector.")), "atomic selector is one leaf");
+    assert!(
+        !f.contains(&".spec".to_string()),
+        "named fields with children are not members"
+    );
+    assert!(
+        !f.iter().any(|p| p.starts_with(".spec.selector.")),
+        "atomic selector is one leaf"
+    );
 }
 
 #[test]
@@ -52,12 +58,22 @@ fn merge_keeps_live_items_and_applies_config_order() {
         .map(|c| c["name"].as_str().expect("name"))
         .collect();
     assert_eq!(names, ["c", "a", "b"]);
-    assert_eq!(m["spec"]["template"]["spec"]["containers"][1], json!({"name": "a", "image": "a:2", "imagePullPolicy": "Always"}));
-    let dup = json!({"spec": {"template": {"spec": {"containers": [{"name": "x"}, {"name": "x"}]}}}});
-    assert!(typed.merge(&live, &dup).is_err(), "duplicate keys in a configuration are refused");
+    assert_eq!(
+        m["spec"]["template"]["spec"]["containers"][1],
+        json!({"name": "a", "image": "a:2", "imagePullPolicy": "Always"})
+    );
+    let dup =
+        json!({"spec": {"template": {"spec": {"containers": [{"name": "x"}, {"name": "x"}]}}}});
+    assert!(
+        typed.merge(&live, &dup).is_err(),
+        "duplicate keys in a configuration are refused"
+    );
     let nokey = json!({"spec": {"template": {"spec": {"containers": [{"image": "x"}]}}}});
     let err = typed.to_set(&nokey).expect_err("missing key");
-    assert!(err.to_string().contains("omits key field \"name\""), "{err}");
+    assert!(
+        err.to_string().contains("omits key field \"name\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -71,12 +87,28 @@ fn compare_and_remove() {
     assert_eq!(fields(&c.modified), [".spec.replicas"]);
     assert_eq!(fields(&c.removed), [".metadata.labels.y"]);
     let created = typed.compare(None, Some(&b)).expect("compares");
-    assert!(fields(&created.added).contains(&".metadata.labels".to_string()), "new maps are added as a whole");
+    assert!(
+        fields(&created.added).contains(&".metadata.labels".to_string()),
+        "new maps are added as a whole"
+    );
     let mut rm = Set::new();
-    rm.insert(&[PathElement::Field("metadata".into()), PathElement::Field("labels".into()), PathElement::Field("x".into())]);
-    rm.insert(&[PathElement::Field("spec".into()), PathElement::Field("replicas".into())]);
-    assert_eq!(typed.remove(&a, &rm), json!({"metadata": {"labels": {"y": "2"}}}));
+    rm.insert(&[
+        PathElement::Field("metadata".into()),
+        PathElement::Field("labels".into()),
+        PathElement::Field("x".into()),
+    ]);
+    rm.insert(&[
+        PathElement::Field("spec".into()),
+        PathElement::Field("replicas".into()),
+    ]);
+    assert_eq!(
+        typed.remove(&a, &rm),
+        json!({"metadata": {"labels": {"y": "2"}}})
+    );
     let named = typed.with_named_fields(&rm);
     assert!(named.has(&[PathElement::Field("spec".into())]));
-    assert!(named.has(&[PathElement::Field("metadata".into()), PathElement::Field("labels".into())]));
+    assert!(named.has(&[
+        PathElement::Field("metadata".into()),
+        PathElement::Field("labels".into())
+    ]));
 }

@@ -16,11 +16,16 @@ fn build(files: &[(&str, &str)]) -> Result<String, kustomize::Error> {
 #[test]
 fn field_spec_and_json_patch_configs() {
     let out = build(&[
-        ("app/kustomization.yaml", r###"resources: [d.yaml]
+        (
+            "app/kustomization.yaml",
+            r###"resources: [d.yaml]
 transformers:
 - tr.yaml
-"###),
-        ("app/tr.yaml", r###"apiVersion: builtin
+"###,
+        ),
+        (
+            "app/tr.yaml",
+            r###"apiVersion: builtin
 kind: ImageTagTransformer
 metadata:
   name: img
@@ -76,8 +81,11 @@ target:
   kind: Deployment
   name: d
 jsonOp: '[{"op": "add", "path": "/spec/paused", "value": true}]'
-"###),
-        ("app/d.yaml", r###"apiVersion: apps/v1
+"###,
+        ),
+        (
+            "app/d.yaml",
+            r###"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: d
@@ -99,9 +107,13 @@ spec:
   containers:
   - name: n
     image: nginx
-"###),
-    ]).expect("build");
-    assert_eq!(out, r###"apiVersion: apps/v1
+"###,
+        ),
+    ])
+    .expect("build");
+    assert_eq!(
+        out,
+        r###"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: p-d-s
@@ -128,14 +140,17 @@ spec:
   containers:
   - image: nginx:2
     name: "n"
-"###);
+"###
+    );
 }
 
 /// A `HashTransformer` hashes generated names at once; the build's pass hashes again.
 #[test]
 fn hash_transformer_hashes_twice() {
     let out = build(&[
-        ("app/kustomization.yaml", r###"resources: [cm.yaml]
+        (
+            "app/kustomization.yaml",
+            r###"resources: [cm.yaml]
 configMapGenerator:
 - name: g
   literals: [a=b]
@@ -145,14 +160,21 @@ transformers:
   kind: HashTransformer
   metadata:
     name: h
-"###),
-        ("app/cm.yaml", r###"apiVersion: v1
+"###,
+        ),
+        (
+            "app/cm.yaml",
+            r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: c
-"###),
-    ]).expect("build");
-    assert_eq!(out, r###"apiVersion: v1
+"###,
+        ),
+    ])
+    .expect("build");
+    assert_eq!(
+        out,
+        r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: c
@@ -163,7 +185,8 @@ data:
 kind: ConfigMap
 metadata:
   name: g-4h2mbtbbt6-4h2mbtbbt6
-"###);
+"###
+    );
 }
 
 /// Other plugins are refused with the config's file named.
@@ -171,20 +194,43 @@ metadata:
 fn external_and_misconfigured_plugins_are_errors() {
     let external = "resources: [cm.yaml]\ntransformers:\n- |-\n  apiVersion: example.com/v1\n  kind: Foo\n  metadata:\n    name: x\n";
     let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
-    let err = build(&[("app/kustomization.yaml", external), ("app/cm.yaml", cm)]).expect_err("external plugin");
-    assert!(err.to_string().contains("unable to load external plugin 'Foo'"), "{err}");
+    let err = build(&[("app/kustomization.yaml", external), ("app/cm.yaml", cm)])
+        .expect_err("external plugin");
+    assert!(
+        err.to_string()
+            .contains("unable to load external plugin 'Foo'"),
+        "{err}"
+    );
     let no_specs = "resources: [cm.yaml]\ntransformers: [p.yaml]\n";
     let prefix = "apiVersion: builtin\nkind: PrefixTransformer\nmetadata:\n  name: p\nprefix: x-\n";
-    let err = build(&[("app/kustomization.yaml", no_specs), ("app/cm.yaml", cm), ("app/p.yaml", prefix)])
-        .expect_err("fieldSpecs required");
-    assert!(err.to_string().contains("app/p.yaml") && err.to_string().contains("fieldSpecs"), "{err}");
+    let err = build(&[
+        ("app/kustomization.yaml", no_specs),
+        ("app/cm.yaml", cm),
+        ("app/p.yaml", prefix),
+    ])
+    .expect_err("fieldSpecs required");
+    assert!(
+        err.to_string().contains("app/p.yaml") && err.to_string().contains("fieldSpecs"),
+        "{err}"
+    );
     let json = "apiVersion: builtin\nkind: PatchJson6902Transformer\nmetadata:\n  name: j\ntarget: {kind: ConfigMap}\njsonOp: '[]'\n";
-    let err = build(&[("app/kustomization.yaml", no_specs), ("app/cm.yaml", cm), ("app/p.yaml", json)])
-        .expect_err("target name required");
-    assert!(err.to_string().contains("must specify the target name"), "{err}");
+    let err = build(&[
+        ("app/kustomization.yaml", no_specs),
+        ("app/cm.yaml", cm),
+        ("app/p.yaml", json),
+    ])
+    .expect_err("target name required");
+    assert!(
+        err.to_string().contains("must specify the target name"),
+        "{err}"
+    );
     let replica = "apiVersion: builtin\nkind: ReplicaCountTransformer\nmetadata:\n  name: r\nreplica: {name: c, count: 2}\nfieldSpecs: [{path: spec/replicas, create: true, kind: Deployment}]\n";
-    let err = build(&[("app/kustomization.yaml", no_specs), ("app/cm.yaml", cm), ("app/p.yaml", replica)])
-        .expect_err("no replica target");
+    let err = build(&[
+        ("app/kustomization.yaml", no_specs),
+        ("app/cm.yaml", cm),
+        ("app/p.yaml", replica),
+    ])
+    .expect_err("no replica target");
     assert!(
         err.to_string().contains("resource with name c does not match a config with the following GVK [Deployment.[noVer].[noGrp]]"),
         "{err}"
@@ -197,7 +243,9 @@ fn external_and_misconfigured_plugins_are_errors() {
 fn annotations_are_rewritten_as_strings() {
     let out = build(&[
         ("app/kustomization.yaml", "resources: [cm.yaml]\n"),
-        ("app/cm.yaml", r###"apiVersion: v1
+        (
+            "app/cm.yaml",
+            r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: c
@@ -218,10 +266,13 @@ metadata:
   name: empty
   annotations: {}
   labels: {}
-"###),
+"###,
+        ),
     ])
     .expect("build");
-    assert_eq!(out, r###"apiVersion: v1
+    assert_eq!(
+        out,
+        r###"apiVersion: v1
 data:
   k: v
 kind: ConfigMap
@@ -242,7 +293,8 @@ kind: ConfigMap
 metadata:
   labels: {}
   name: empty
-"###);
+"###
+    );
 }
 
 /// `validators:` run like transformers on a copy: a config that changes nothing passes,
@@ -250,16 +302,39 @@ metadata:
 #[test]
 fn validators() {
     let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
-    let kust = |config: &str| format!("resources: [cm.yaml]\nvalidators:\n- |-\n{}", indent(config));
-    let noop = "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: x\nlabels: {a: b}\n";
-    let out = build(&[("app/kustomization.yaml", &kust(noop)), ("app/cm.yaml", cm)]).expect("no change");
+    let kust = |config: &str| {
+        format!(
+            "resources: [cm.yaml]\nvalidators:\n- |-\n{}",
+            indent(config)
+        )
+    };
+    let noop =
+        "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n  name: x\nlabels: {a: b}\n";
+    let out =
+        build(&[("app/kustomization.yaml", &kust(noop)), ("app/cm.yaml", cm)]).expect("no change");
     assert_eq!(out, cm);
     let modifying = format!("{noop}fieldSpecs: [{{path: metadata/labels, create: true}}]\n");
-    let err = build(&[("app/kustomization.yaml", &kust(&modifying)), ("app/cm.yaml", cm)]).expect_err("modifies");
-    assert!(err.to_string().contains("validator shouldn't modify the resource map"), "{err}");
+    let err = build(&[
+        ("app/kustomization.yaml", &kust(&modifying)),
+        ("app/cm.yaml", cm),
+    ])
+    .expect_err("modifies");
+    assert!(
+        err.to_string()
+            .contains("validator shouldn't modify the resource map"),
+        "{err}"
+    );
     let external = "apiVersion: example.com/v1\nkind: Check\nmetadata:\n  name: x\n";
-    let err = build(&[("app/kustomization.yaml", &kust(external)), ("app/cm.yaml", cm)]).expect_err("external");
-    assert!(err.to_string().contains("unable to load external plugin 'Check'"), "{err}");
+    let err = build(&[
+        ("app/kustomization.yaml", &kust(external)),
+        ("app/cm.yaml", cm),
+    ])
+    .expect_err("external");
+    assert!(
+        err.to_string()
+            .contains("unable to load external plugin 'Check'"),
+        "{err}"
+    );
 }
 
 fn indent(text: &str) -> String {

@@ -13,23 +13,37 @@ fn build(files: &[(&str, &str)]) -> String {
     set.to_yaml()
 }
 
-
 #[test]
 fn paths_join_like_go() {
     assert_eq!(join("", "service.yaml"), "service.yaml");
-    assert_eq!(join("../base", "short_secret.yaml"), "../base/short_secret.yaml");
+    assert_eq!(
+        join("../base", "short_secret.yaml"),
+        "../base/short_secret.yaml"
+    );
     assert_eq!(join("../base", "../common/./x.yaml"), "../common/x.yaml");
     assert_eq!(join("a", ".."), ".");
 }
 
 #[test]
 fn origins_print_as_kyaml_does() {
-    let o = Origin::configured("kustomization.yaml".into(), ConfiguredBy::builtin("ConfigMapGenerator"));
-    assert_eq!(o.to_yaml(), "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n");
+    let o = Origin::configured(
+        "kustomization.yaml".into(),
+        ConfiguredBy::builtin("ConfigMapGenerator"),
+    );
+    assert_eq!(
+        o.to_yaml(),
+        "configuredIn: kustomization.yaml\nconfiguredBy:\n  apiVersion: builtin\n  kind: ConfigMapGenerator\n"
+    );
     let mut item = String::new();
     o.write(&mut item, "- ");
-    assert_eq!(item, "- configuredIn: kustomization.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: ConfigMapGenerator\n");
-    assert_eq!(Origin::file("service.yaml".into()).to_yaml(), "path: service.yaml\n");
+    assert_eq!(
+        item,
+        "- configuredIn: kustomization.yaml\n  configuredBy:\n    apiVersion: builtin\n    kind: ConfigMapGenerator\n"
+    );
+    assert_eq!(
+        Origin::file("service.yaml".into()).to_yaml(),
+        "path: service.yaml\n"
+    );
 }
 
 /// Each builtin transformer instance of base and overlay is recorded (a `labels` entry
@@ -38,20 +52,28 @@ fn origins_print_as_kyaml_does() {
 #[test]
 fn transformations_through_an_overlay() {
     let out = build(&[
-        ("base/kustomization.yaml", r###"resources: [cm.yaml]
+        (
+            "base/kustomization.yaml",
+            r###"resources: [cm.yaml]
 namePrefix: b-
 labels:
 - pairs: {a: b}
 commonAnnotations: {x: z}
 buildMetadata: [managedByLabel]
-"###),
-        ("base/cm.yaml", r###"apiVersion: v1
+"###,
+        ),
+        (
+            "base/cm.yaml",
+            r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: c
 data: {k: v}
-"###),
-        ("app/kustomization.yaml", r###"resources: [../base]
+"###,
+        ),
+        (
+            "app/kustomization.yaml",
+            r###"resources: [../base]
 transformers:
 - tr.yaml
 - |-
@@ -66,16 +88,22 @@ images:
 - name: nginx
   newTag: "1"
 buildMetadata: [transformerAnnotations, managedByLabel]
-"###),
-        ("app/tr.yaml", r###"apiVersion: builtin
+"###,
+        ),
+        (
+            "app/tr.yaml",
+            r###"apiVersion: builtin
 kind: PrefixSuffixTransformer
 metadata:
   name: pst
 prefix: o-
 fieldSpecs: [{path: metadata/name}]
-"###),
+"###,
+        ),
     ]);
-    assert_eq!(out, r###"apiVersion: v1
+    assert_eq!(
+        out,
+        r###"apiVersion: v1
 data:
   k: v
 kind: ConfigMap
@@ -119,7 +147,8 @@ metadata:
     a: b
     app.kubernetes.io/managed-by: kustomize-(devel)
   name: o-b-c
-"###);
+"###
+    );
 }
 
 /// Patch, strategic-merge and replacement transformer configs, from a file (two
@@ -127,7 +156,9 @@ metadata:
 #[test]
 fn patch_and_replacement_transformer_configs() {
     let out = build(&[
-        ("app/kustomization.yaml", r###"resources: [app.yaml]
+        (
+            "app/kustomization.yaml",
+            r###"resources: [app.yaml]
 transformers:
 - patch.yaml
 - |-
@@ -142,8 +173,11 @@ transformers:
       fieldPaths: [spec.template.metadata.annotations.cfg]
       options: {create: true}
 buildMetadata: [transformerAnnotations, originAnnotations]
-"###),
-        ("app/patch.yaml", r###"apiVersion: builtin
+"###,
+        ),
+        (
+            "app/patch.yaml",
+            r###"apiVersion: builtin
 kind: PatchTransformer
 metadata:
   name: p
@@ -165,8 +199,11 @@ patches: |-
     name: cfg
   data:
     extra: "yes"
-"###),
-        ("app/app.yaml", r###"apiVersion: apps/v1
+"###,
+        ),
+        (
+            "app/app.yaml",
+            r###"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: api
@@ -183,9 +220,12 @@ metadata:
   name: cfg
 data:
   port: "8080"
-"###),
+"###,
+        ),
     ]);
-    assert_eq!(out, r###"apiVersion: v1
+    assert_eq!(
+        out,
+        r###"apiVersion: v1
 data:
   extra: "yes"
   port: "8080"
@@ -245,7 +285,8 @@ spec:
       containers:
       - image: api:1
         name: api
-"###);
+"###
+    );
 }
 
 /// Configs from kustomization directories: accumulated like a base (transformed, and
@@ -253,20 +294,31 @@ spec:
 #[test]
 fn config_directories() {
     let out = build(&[
-        ("app/kustomization.yaml", r###"resources: [cm.yaml]
+        (
+            "app/kustomization.yaml",
+            r###"resources: [cm.yaml]
 transformers: [tr]
 generators: [gen]
 buildMetadata: [originAnnotations, transformerAnnotations]
-"###),
-        ("app/cm.yaml", r###"apiVersion: v1
+"###,
+        ),
+        (
+            "app/cm.yaml",
+            r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   name: c
-"###),
-        ("app/tr/kustomization.yaml", r###"resources: [label.yaml]
+"###,
+        ),
+        (
+            "app/tr/kustomization.yaml",
+            r###"resources: [label.yaml]
 namePrefix: x-
-"###),
-        ("app/tr/label.yaml", r###"apiVersion: builtin
+"###,
+        ),
+        (
+            "app/tr/label.yaml",
+            r###"apiVersion: builtin
 kind: LabelTransformer
 metadata:
   name: lab
@@ -274,18 +326,27 @@ metadata:
     config.kubernetes.io/local-config: "true"
 labels: {team: a}
 fieldSpecs: [{path: metadata/labels, create: true}]
-"###),
-        ("app/gen/kustomization.yaml", r###"resources: [g.yaml]
-"###),
-        ("app/gen/g.yaml", r###"apiVersion: builtin
+"###,
+        ),
+        (
+            "app/gen/kustomization.yaml",
+            r###"resources: [g.yaml]
+"###,
+        ),
+        (
+            "app/gen/g.yaml",
+            r###"apiVersion: builtin
 kind: ConfigMapGenerator
 metadata:
   name: gg
 name: generated
 literals: [a=b]
-"###),
+"###,
+        ),
     ]);
-    assert_eq!(out, r###"apiVersion: v1
+    assert_eq!(
+        out,
+        r###"apiVersion: v1
 kind: ConfigMap
 metadata:
   annotations:
@@ -322,7 +383,8 @@ metadata:
   labels:
     team: a
   name: generated-4h2mbtbbt6
-"###);
+"###
+    );
 }
 
 /// Origins through a component; a replacing generator takes the overlay's origin, a
@@ -330,14 +392,19 @@ metadata:
 #[test]
 fn components_and_generator_behaviours() {
     let out = build(&[
-        ("base/kustomization.yaml", r###"resources: [sa.yaml]
+        (
+            "base/kustomization.yaml",
+            r###"resources: [sa.yaml]
 configMapGenerator:
 - name: a
   literals: [x=1]
 - name: b
   literals: [y=1]
-"###),
-        ("base/sa.yaml", r###"apiVersion: rbac.authorization.k8s.io/v1
+"###,
+        ),
+        (
+            "base/sa.yaml",
+            r###"apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
   name: rb
@@ -350,8 +417,11 @@ subjects:
   name: other
   namespace: elsewhere
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}
-"###),
-        ("comp/kustomization.yaml", r###"apiVersion: kustomize.config.k8s.io/v1alpha1
+"###,
+        ),
+        (
+            "comp/kustomization.yaml",
+            r###"apiVersion: kustomize.config.k8s.io/v1alpha1
 kind: Component
 resources: [extra.yaml]
 namePrefix: c-
@@ -365,13 +435,19 @@ transformers:
   unsetOnly: true
   setRoleBindingSubjects: allServiceAccounts
   fieldSpecs: [{path: metadata/namespace, create: true}]
-"###),
-        ("comp/extra.yaml", r###"apiVersion: v1
+"###,
+        ),
+        (
+            "comp/extra.yaml",
+            r###"apiVersion: v1
 kind: Service
 metadata:
   name: svc
-"###),
-        ("app/kustomization.yaml", r###"resources: [../base]
+"###,
+        ),
+        (
+            "app/kustomization.yaml",
+            r###"resources: [../base]
 components: [../comp]
 configMapGenerator:
 - name: a
@@ -381,9 +457,12 @@ configMapGenerator:
   behavior: merge
   literals: [z=2]
 buildMetadata: [originAnnotations, transformerAnnotations]
-"###),
+"###,
+        ),
     ]);
-    assert_eq!(out, r###"apiVersion: rbac.authorization.k8s.io/v1
+    assert_eq!(
+        out,
+        r###"apiVersion: rbac.authorization.k8s.io/v1
 kind: RoleBinding
 metadata:
   annotations:
@@ -484,5 +563,6 @@ metadata:
       path: ../comp/extra.yaml
   name: c-svc
   namespace: newns
-"###);
+"###
+    );
 }

@@ -24,7 +24,9 @@ pub(super) fn config(text: &str, file: &str) -> Result<TransformerConfig, Error>
     };
     let docs = yaml_documents(text, file)?;
     let Some(Value::Object(types)) = docs.into_iter().next() else {
-        return Err(invalid("expected a map from type names to definitions".into()));
+        return Err(invalid(
+            "expected a map from type names to definitions".into(),
+        ));
     };
     let mut schemas = Map::new();
     for (name, definition) in &types {
@@ -32,13 +34,19 @@ pub(super) fn config(text: &str, file: &str) -> Result<TransformerConfig, Error>
             return Err(invalid(format!("definition of '{name}' is not a mapping")));
         };
         // encoding/json matches the `Schema` field name case-insensitively.
-        let schema = definition.iter().find(|(k, _)| k.eq_ignore_ascii_case("schema")).map(|(_, v)| v.clone());
+        let schema = definition
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("schema"))
+            .map(|(_, v)| v.clone());
         schemas.insert(name.clone(), schema.unwrap_or(Value::Null));
     }
     let mut result = TransformerConfig::default();
     for (name, schema) in &schemas {
         let props = properties(schema);
-        if !["kind", "apiVersion", "metadata"].iter().all(|p| props.is_some_and(|m| m.contains_key(*p))) {
+        if !["kind", "apiVersion", "metadata"]
+            .iter()
+            .all(|p| props.is_some_and(|m| m.contains_key(*p)))
+        {
             continue;
         }
         let kind = name.rsplit('.').next().unwrap_or(name);
@@ -55,22 +63,40 @@ fn properties(schema: &Value) -> Option<&Map<String, Value>> {
 
 /// An `x-` extension's string value (extension names are case-insensitive).
 fn extension<'a>(property: &'a Map<String, Value>, name: &str) -> Option<&'a str> {
-    property.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str())
+    property
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str())
 }
 
 fn spec(kind: &str, path: &[&str]) -> FieldSpec {
-    FieldSpec { kind: kind.to_string(), path: path.join("/"), ..FieldSpec::default() }
+    FieldSpec {
+        kind: kind.to_string(),
+        path: path.join("/"),
+        ..FieldSpec::default()
+    }
 }
 
 /// kustomize's `loadCrdIntoConfig` over type `type_name` at `path` (depth-bounded, as
 /// `$ref` cycles would otherwise not end).
-fn walk(config: &mut TransformerConfig, kind: &str, schemas: &Map<String, Value>, type_name: &str, path: &[&str], depth: usize) {
-    let Some(props) = schemas.get(type_name).and_then(properties) else { return };
+fn walk(
+    config: &mut TransformerConfig,
+    kind: &str,
+    schemas: &Map<String, Value>,
+    type_name: &str,
+    path: &[&str],
+    depth: usize,
+) {
+    let Some(props) = schemas.get(type_name).and_then(properties) else {
+        return;
+    };
     if depth > 64 {
         return;
     }
     for (name, property) in props {
-        let Some(property) = property.as_object() else { continue };
+        let Some(property) = property.as_object() else {
+            continue;
+        };
         let here: Vec<&str> = path.iter().copied().chain([name.as_str()]).collect();
         if extension(property, "x-kubernetes-annotation").is_some() {
             merge_specs(&mut config.common_annotations, vec![spec(kind, &here)]);
@@ -82,7 +108,9 @@ fn walk(config: &mut TransformerConfig, kind: &str, schemas: &Map<String, Value>
             merge_specs(&mut config.name_prefix, vec![spec(kind, &here)]);
         }
         let version = extension(property, "x-kubernetes-object-ref-api-version");
-        if let (Some(version), Some(ref_kind)) = (version, extension(property, "x-kubernetes-object-ref-kind")) {
+        if let (Some(version), Some(ref_kind)) =
+            (version, extension(property, "x-kubernetes-object-ref-kind"))
+        {
             let key = extension(property, "x-kubernetes-object-ref-name-key").unwrap_or("name");
             let field: Vec<&str> = here.iter().copied().chain([key]).collect();
             let backref = NameBackRefs {
@@ -91,12 +119,20 @@ fn walk(config: &mut TransformerConfig, kind: &str, schemas: &Map<String, Value>
                 field_specs: vec![spec(kind, &field)],
                 ..NameBackRefs::default()
             };
-            match config.name_reference.iter_mut().find(|b| b.group.is_empty() && b.version == version && b.kind == ref_kind) {
+            match config
+                .name_reference
+                .iter_mut()
+                .find(|b| b.group.is_empty() && b.version == version && b.kind == ref_kind)
+            {
                 Some(existing) => merge_specs(&mut existing.field_specs, backref.field_specs),
                 None => config.name_reference.push(backref),
             }
         }
-        if let Some(target) = property.get("$ref").and_then(Value::as_str).filter(|r| !r.is_empty()) {
+        if let Some(target) = property
+            .get("$ref")
+            .and_then(Value::as_str)
+            .filter(|r| !r.is_empty())
+        {
             walk(config, kind, schemas, target, &here, depth + 1);
         }
     }

@@ -5,7 +5,6 @@
 //! `group_version_kind` text (`Gvk.IsLessThan`). Merging is therefore order-sensitive, as
 //! in kustomize: `[]` merged with `[{kind: Foo}, {}]` keeps only the `Foo` spec.
 
-
 use super::{FieldSpec, NameBackRefs, Provenance, TransformerConfig};
 
 /// Kinds kustomize orders first (`orderFirst`), then last (`orderLast`).
@@ -32,19 +31,36 @@ const ORDER_FIRST: [&str; 21] = [
     "CronJob",
     "PodDisruptionBudget",
 ];
-const ORDER_LAST: [&str; 2] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"];
+const ORDER_LAST: [&str; 2] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+];
 
 fn kind_rank(kind: &str) -> i64 {
     if let Some(i) = ORDER_FIRST.iter().position(|k| *k == kind) {
         return i as i64 - ORDER_FIRST.len() as i64;
     }
-    ORDER_LAST.iter().position(|k| *k == kind).map_or(0, |i| i as i64 + 1)
+    ORDER_LAST
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(0, |i| i as i64 + 1)
 }
 
 /// kustomize's `Gvk.String()`: `group_version_kind` with `~G`, `~V`, `~K` for empty parts.
 fn gvk_text(group: &str, version: &str, kind: &str) -> String {
-    let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
-    format!("{}_{}_{}", or(group, "~G"), or(version, "~V"), or(kind, "~K"))
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    format!(
+        "{}_{}_{}",
+        or(group, "~G"),
+        or(version, "~V"),
+        or(kind, "~K")
+    )
 }
 
 fn spec_gvk(s: &FieldSpec) -> (&str, &str, &str) {
@@ -61,7 +77,10 @@ fn selected_by(existing: &FieldSpec, spec: &FieldSpec) -> bool {
 /// kustomize's `FsSlice.MergeAll`: appends each spec not already covered.
 pub(super) fn merge_specs(mine: &mut Vec<FieldSpec>, theirs: Vec<FieldSpec>) {
     for spec in theirs {
-        if !mine.iter().any(|e| e.path == spec.path && selected_by(e, &spec)) {
+        if !mine
+            .iter()
+            .any(|e| e.path == spec.path && selected_by(e, &spec))
+        {
             mine.push(spec);
         }
     }
@@ -85,11 +104,16 @@ impl TransformerConfig {
         // built-in configuration into one that covers all of it changes nothing (the
         // common case: every kustomization level merges the built-in specs).
         let covers = |p: Provenance| p != Provenance::Other;
-        let part_of_builtin = |c: &TransformerConfig| c.provenance == Provenance::Builtin || c.is_empty();
-        if other.is_empty() || (other.provenance == Provenance::Builtin && covers(self.provenance)) {
+        let part_of_builtin =
+            |c: &TransformerConfig| c.provenance == Provenance::Builtin || c.is_empty();
+        if other.is_empty() || (other.provenance == Provenance::Builtin && covers(self.provenance))
+        {
             return;
         }
-        self.provenance = match (part_of_builtin(self) && part_of_builtin(&other), covers(self.provenance) || covers(other.provenance)) {
+        self.provenance = match (
+            part_of_builtin(self) && part_of_builtin(&other),
+            covers(self.provenance) || covers(other.provenance),
+        ) {
             (true, true) => Provenance::Builtin,
             (false, true) => Provenance::CoversBuiltin,
             (_, false) => Provenance::Other,
@@ -110,7 +134,9 @@ impl TransformerConfig {
             merge_specs(mine, theirs);
         }
         for backref in other.name_reference {
-            let same = |b: &&mut NameBackRefs| b.group == backref.group && b.version == backref.version && b.kind == backref.kind;
+            let same = |b: &&mut NameBackRefs| {
+                b.group == backref.group && b.version == backref.version && b.kind == backref.kind
+            };
             match self.name_reference.iter_mut().find(|b| same(b)) {
                 Some(existing) => merge_specs(&mut existing.field_specs, backref.field_specs),
                 None => self.name_reference.push(backref),
@@ -155,6 +181,7 @@ impl TransformerConfig {
         ] {
             sort_specs(list);
         }
-        self.name_reference.sort_by_cached_key(|b| gvk_key((&b.group, &b.version, &b.kind)));
+        self.name_reference
+            .sort_by_cached_key(|b| gvk_key((&b.group, &b.version, &b.kind)));
     }
 }

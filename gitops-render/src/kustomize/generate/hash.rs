@@ -35,8 +35,16 @@ pub fn content_hash(object: &Object) -> String {
 /// The map kustomize hashes: `kind`, `name`, `data` (`""` when absent), `type` for
 /// Secrets, and the optional maps (`binaryData`, `stringData`) only when they are maps.
 /// Go's `json.Marshal` sorts map keys, as `BTreeMap`-like ordering here does.
-fn encode_fields(object: &Object, optional: &[&str], fixed: &[(&str, &str)], with_type: bool) -> String {
-    let mut fields: Vec<(&str, Value)> = fixed.iter().map(|(k, v)| (*k, Value::String((*v).to_string()))).collect();
+fn encode_fields(
+    object: &Object,
+    optional: &[&str],
+    fixed: &[(&str, &str)],
+    with_type: bool,
+) -> String {
+    let mut fields: Vec<(&str, Value)> = fixed
+        .iter()
+        .map(|(k, v)| (*k, Value::String((*v).to_string())))
+        .collect();
     // kustomize looks the name up as a single field literally called `metadata/name`,
     // which never exists: the name it hashes is always empty.
     fields.push(("name", Value::String(String::new())));
@@ -50,7 +58,10 @@ fn encode_fields(object: &Object, optional: &[&str], fixed: &[(&str, &str)], wit
         }
     }
     fields.sort_by(|a, b| a.0.cmp(b.0));
-    let map: Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    let map: Map<String, Value> = fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     let mut out = String::new();
     write_json(&mut out, &Value::Object(map));
     out
@@ -115,7 +126,9 @@ fn write_string(out: &mut String, s: &str) {
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => out.push_str(&format!("\\u{:04x}", c as u32)),
+            '<' | '>' | '&' | '\u{2028}' | '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", c as u32))
+            }
             c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
             c => out.push(c),
         }

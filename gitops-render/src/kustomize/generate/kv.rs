@@ -30,11 +30,17 @@ pub fn load(args: &GeneratorArgs, name: &str, dir: Dir<'_>) -> Result<Vec<(Strin
     let mut pairs = Vec::new();
     for env in args.envs.iter().flatten().chain(args.env.iter()) {
         let (_, text) = dir.read(env)?;
-        pairs.extend(env_pairs(&text).into_iter().map(|(k, v)| (k, Bytes::Text(v))));
+        pairs.extend(
+            env_pairs(&text)
+                .into_iter()
+                .map(|(k, v)| (k, Bytes::Text(v))),
+        );
     }
     for literal in args.literals.iter().flatten() {
-        let (k, v) = parse_literal(literal)
-            .ok_or_else(|| Error::Literal { dir: dir.label(), literal: literal.clone() })?;
+        let (k, v) = parse_literal(literal).ok_or_else(|| Error::Literal {
+            dir: dir.label(),
+            literal: literal.clone(),
+        })?;
         pairs.push((k, Bytes::Text(v)));
     }
     for source in args.files.iter().flatten() {
@@ -43,20 +49,27 @@ pub fn load(args: &GeneratorArgs, name: &str, dir: Dir<'_>) -> Result<Vec<(Strin
             entry: source.clone(),
             message,
         })?;
-        let value =
-            match dir.read(&rel) {
-                Ok((_, text)) => Bytes::Text(text),
-                // The restrictor and root checks passed before the UTF-8 check.
-                Err(loader::Error::NotUtf8(path)) => Bytes::Binary(dir.fs.read(&path).map_err(|source| {
-                    loader::Error::Fs { referrer: dir.label(), path: rel.clone(), source }
-                })?),
-                Err(e) => return Err(e.into()),
-            };
+        let value = match dir.read(&rel) {
+            Ok((_, text)) => Bytes::Text(text),
+            // The restrictor and root checks passed before the UTF-8 check.
+            Err(loader::Error::NotUtf8(path)) => {
+                Bytes::Binary(dir.fs.read(&path).map_err(|source| loader::Error::Fs {
+                    referrer: dir.label(),
+                    path: rel.clone(),
+                    source,
+                })?)
+            }
+            Err(e) => return Err(e.into()),
+        };
         pairs.push((key, value));
     }
     for (i, (key, _)) in pairs.iter().enumerate() {
         if pairs[..i].iter().any(|(k, _)| k == key) {
-            return Err(Error::RepeatedKey { dir: dir.label(), name: name.to_string(), key: key.clone() });
+            return Err(Error::RepeatedKey {
+                dir: dir.label(),
+                name: name.to_string(),
+                key: key.clone(),
+            });
         }
     }
     Ok(pairs)
@@ -96,7 +109,11 @@ pub fn parse_file_source(source: &str) -> Result<(String, String), String> {
 fn base_name(path: &str) -> String {
     let trimmed = path.trim_end_matches('/');
     if trimmed.is_empty() {
-        return if path.is_empty() { ".".into() } else { "/".into() };
+        return if path.is_empty() {
+            ".".into()
+        } else {
+            "/".into()
+        };
     }
     trimmed.rsplit('/').next().unwrap_or(trimmed).to_string()
 }

@@ -5,15 +5,18 @@ use super::*;
 use crate::kustomize::{self, MemFs, Options};
 
 fn build(fs: &MemFs, dir: &str) -> Result<String, String> {
-    kustomize::build(fs, dir, &Options::default()).map(|set| set.to_yaml()).map_err(|e| e.to_string())
+    kustomize::build(fs, dir, &Options::default())
+        .map(|set| set.to_yaml())
+        .map_err(|e| e.to_string())
 }
 
 #[test]
 fn env_literals_options_and_secret() {
     let mut fs = MemFs::new();
-    fs.add("base/a.env", "# c\n\n  FOO=bar=baz\nBARE\nQ=\"quoted\"\n").add(
-        "base/kustomization.yaml",
-        r#"configMapGenerator:
+    fs.add("base/a.env", "# c\n\n  FOO=bar=baz\nBARE\nQ=\"quoted\"\n")
+        .add(
+            "base/kustomization.yaml",
+            r#"configMapGenerator:
 - name: cm
   envs: [a.env]
   literals:
@@ -33,7 +36,7 @@ generatorOptions:
   annotations: {an: x}
   immutable: true
 "#,
-    );
+        );
     let expected = r#"apiVersion: v1
 data:
   BARE: ""
@@ -152,7 +155,8 @@ secretGenerator:
 
 fn overlay(kustomization: &str) -> MemFs {
     let mut fs = MemFs::new();
-    fs.add("base/kustomization.yaml", BASE).add("overlay/kustomization.yaml", kustomization);
+    fs.add("base/kustomization.yaml", BASE)
+        .add("overlay/kustomization.yaml", kustomization);
     fs
 }
 
@@ -227,24 +231,45 @@ configMapGenerator:
 
 #[test]
 fn behaviour_errors() {
-    let fs = overlay("resources: [../base]\nconfigMapGenerator:\n- name: cfg\n  literals: [b=overlay]\n");
+    let fs = overlay(
+        "resources: [../base]\nconfigMapGenerator:\n- name: cfg\n  literals: [b=overlay]\n",
+    );
     let err = build(&fs, "overlay").expect_err("exists");
-    assert!(err.contains("exists; behavior must be merge or replace"), "{err}");
-    let fs = overlay("resources: [../base]\nconfigMapGenerator:\n- name: other\n  behavior: merge\n");
+    assert!(
+        err.contains("exists; behavior must be merge or replace"),
+        "{err}"
+    );
+    let fs =
+        overlay("resources: [../base]\nconfigMapGenerator:\n- name: other\n  behavior: merge\n");
     let err = build(&fs, "overlay").expect_err("missing");
-    assert!(err.contains("does not exist; cannot merge or replace"), "{err}");
+    assert!(
+        err.contains("does not exist; cannot merge or replace"),
+        "{err}"
+    );
 }
 
 #[test]
 fn source_parsing() {
     assert_eq!(kv::parse_literal("k=a=b"), Some(("k".into(), "a=b".into())));
-    assert_eq!(kv::parse_literal("k=\"\""), Some(("k".into(), String::new())));
-    assert_eq!(kv::parse_literal("k=\"x'"), Some(("k".into(), "\"x'".into())));
+    assert_eq!(
+        kv::parse_literal("k=\"\""),
+        Some(("k".into(), String::new()))
+    );
+    assert_eq!(
+        kv::parse_literal("k=\"x'"),
+        Some(("k".into(), "\"x'".into()))
+    );
     assert_eq!(kv::parse_literal("k='"), Some(("k".into(), "'".into())));
     assert_eq!(kv::parse_literal("=v"), None);
     assert_eq!(kv::parse_literal("kv"), None);
-    assert_eq!(kv::parse_file_source("dir/a.txt"), Ok(("a.txt".into(), "dir/a.txt".into())));
-    assert_eq!(kv::parse_file_source("k=dir/a.txt"), Ok(("k".into(), "dir/a.txt".into())));
+    assert_eq!(
+        kv::parse_file_source("dir/a.txt"),
+        Ok(("a.txt".into(), "dir/a.txt".into()))
+    );
+    assert_eq!(
+        kv::parse_file_source("k=dir/a.txt"),
+        Ok(("k".into(), "dir/a.txt".into()))
+    );
     assert!(kv::parse_file_source("=a").is_err());
     assert!(kv::parse_file_source("k=").is_err());
     assert!(kv::parse_file_source("k=a=b").is_err());
@@ -257,8 +282,10 @@ fn source_parsing() {
 #[test]
 fn files_respect_the_load_restrictor() {
     let mut fs = MemFs::new();
-    fs.add("shared/x.txt", "x")
-        .add("app/kustomization.yaml", "configMapGenerator:\n- name: c\n  files: [../shared/x.txt]\n");
+    fs.add("shared/x.txt", "x").add(
+        "app/kustomization.yaml",
+        "configMapGenerator:\n- name: c\n  files: [../shared/x.txt]\n",
+    );
     let err = build(&fs, "app").expect_err("restricted");
     assert!(err.contains("security"), "{err}");
 }
@@ -339,8 +366,14 @@ fn merge_matches_the_default_namespace_and_keys_are_not_validated() {
 #[test]
 fn root_errors_name_the_kustomization_file() {
     let mut fs = MemFs::new();
-    fs.add("kustomization.yaml", "configMapGenerator:\n- name: c\n  literals: [novalue]\n");
-    assert_eq!(build(&fs, ""), Err("kustomization.yaml: invalid literal source novalue, expected key=value".into()));
+    fs.add(
+        "kustomization.yaml",
+        "configMapGenerator:\n- name: c\n  literals: [novalue]\n",
+    );
+    assert_eq!(
+        build(&fs, ""),
+        Err("kustomization.yaml: invalid literal source novalue, expected key=value".into())
+    );
 }
 
 /// Charts fail before any generator runs; the message says both what kubectl says without

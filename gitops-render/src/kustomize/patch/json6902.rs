@@ -39,17 +39,29 @@ pub struct Operation {
 /// Decodes a list of operations (already parsed from JSON or YAML).
 pub fn decode(value: &Value) -> Result<Vec<Operation>, JsonPatchError> {
     let Value::Array(items) = value else {
-        return Err(JsonPatchError::Invalid { index: 0, message: "expected a list of operations".into() });
+        return Err(JsonPatchError::Invalid {
+            index: 0,
+            message: "expected a list of operations".into(),
+        });
     };
     let mut ops = Vec::new();
     for (index, item) in items.iter().enumerate() {
-        let invalid = |message: &str| JsonPatchError::Invalid { index, message: message.into() };
+        let invalid = |message: &str| JsonPatchError::Invalid {
+            index,
+            message: message.into(),
+        };
         let map = item.as_object().ok_or_else(|| invalid("not a map"))?;
-        let op = map.get("op").and_then(Value::as_str).ok_or_else(|| invalid("missing 'op'"))?;
+        let op = map
+            .get("op")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("missing 'op'"))?;
         if !["add", "remove", "replace", "move", "copy", "test"].contains(&op) {
             return Err(invalid(&format!("unexpected kind: {op}")));
         }
-        let path = map.get("path").and_then(Value::as_str).ok_or_else(|| invalid("missing 'path'"))?;
+        let path = map
+            .get("path")
+            .and_then(Value::as_str)
+            .ok_or_else(|| invalid("missing 'path'"))?;
         let from = map.get("from").and_then(Value::as_str).map(str::to_string);
         if matches!(op, "move" | "copy") && from.is_none() {
             return Err(invalid("missing 'from'"));
@@ -58,7 +70,12 @@ pub fn decode(value: &Value) -> Result<Vec<Operation>, JsonPatchError> {
         if matches!(op, "add" | "replace" | "test") && value.is_none() {
             return Err(invalid("missing 'value'"));
         }
-        ops.push(Operation { op: op.to_string(), path: path.to_string(), from, value });
+        ops.push(Operation {
+            op: op.to_string(),
+            path: path.to_string(),
+            from,
+            value,
+        });
     }
     Ok(ops)
 }
@@ -68,7 +85,11 @@ fn tokens(pointer: &str) -> Option<Vec<String>> {
         return Some(Vec::new());
     }
     let rest = pointer.strip_prefix('/')?;
-    Some(rest.split('/').map(|t| t.replace("~1", "/").replace("~0", "~")).collect())
+    Some(
+        rest.split('/')
+            .map(|t| t.replace("~1", "/").replace("~0", "~"))
+            .collect(),
+    )
 }
 
 /// A list index as kustomize's JSON patch library (evanphx/json-patch v4) reads it: a
@@ -152,7 +173,9 @@ fn replace(doc: &mut Value, toks: &[String], value: Value) -> Result<(), String>
 fn remove(doc: &mut Value, toks: &[String]) -> Result<Value, String> {
     let (last, parent) = toks.split_last().ok_or("cannot remove the root")?;
     match parent_mut(doc, parent) {
-        Some(Value::Object(m)) => m.shift_remove(last).ok_or_else(|| "doc is missing key".into()),
+        Some(Value::Object(m)) => m
+            .shift_remove(last)
+            .ok_or_else(|| "doc is missing key".into()),
         Some(Value::Array(a)) => {
             let i = index(last, a.len(), false).ok_or("index out of bounds")?;
             Ok(a.remove(i))
@@ -214,8 +237,12 @@ mod tests {
         .expect("valid");
         apply(&mut doc, &ops).expect("applies");
         assert_eq!(doc, json!({"a/b": {"~x": [0, 1, 2, 3]}}));
-        let bad = decode(&json!([{"op": "replace", "path": "/missing/x", "value": 1}])).expect("valid");
-        assert!(matches!(apply(&mut doc, &bad), Err(JsonPatchError::Apply { .. })));
+        let bad =
+            decode(&json!([{"op": "replace", "path": "/missing/x", "value": 1}])).expect("valid");
+        assert!(matches!(
+            apply(&mut doc, &bad),
+            Err(JsonPatchError::Apply { .. })
+        ));
         assert!(decode(&json!([{"op": "frobnicate", "path": "/"}])).is_err());
         assert!(decode(&json!([{"op": "add", "path": "/x"}])).is_err());
     }
@@ -236,7 +263,8 @@ mod tests {
         let ops = decode(&json!([{"op": "remove", "path": "/args/-3"}, {"op": "add", "path": "/args/-3", "value": "x"}])).expect("valid");
         apply(&mut doc, &ops).expect("applies");
         assert_eq!(doc, json!({"args": ["x", "--inserted", "--last"]}));
-        let ops = decode(&json!([{"op": "replace", "path": "/args/-4", "value": "y"}])).expect("valid");
+        let ops =
+            decode(&json!([{"op": "replace", "path": "/args/-4", "value": "y"}])).expect("valid");
         assert!(apply(&mut doc, &ops).is_err());
         let ops = decode(&json!([{"op": "add", "path": "/args/-5", "value": "y"}])).expect("valid");
         assert!(apply(&mut doc, &ops).is_err());
@@ -247,10 +275,12 @@ mod tests {
     #[test]
     fn replace_sets_a_missing_map_key_but_not_a_missing_index() {
         let mut doc = json!({"spec": {"schedule": "@daily", "list": [1]}});
-        let ops = decode(&json!([{"op": "replace", "path": "/spec/suspend", "value": false}])).expect("valid");
+        let ops = decode(&json!([{"op": "replace", "path": "/spec/suspend", "value": false}]))
+            .expect("valid");
         apply(&mut doc, &ops).expect("applies");
         assert_eq!(doc["spec"]["suspend"], json!(false));
-        let ops = decode(&json!([{"op": "replace", "path": "/spec/list/1", "value": 2}])).expect("valid");
+        let ops =
+            decode(&json!([{"op": "replace", "path": "/spec/list/1", "value": 2}])).expect("valid");
         assert!(apply(&mut doc, &ops).is_err());
     }
 }

@@ -23,8 +23,8 @@ use super::kustomization::{Kustomization, Patch, Selector};
 use super::loader::Dir;
 use super::resource::{ResId, Resource};
 
-pub use json6902::JsonPatchError;
 pub use gitops_core::merge::MergeError;
+pub use json6902::JsonPatchError;
 pub use openapi::OpenApiState;
 
 /// Why a patch failed.
@@ -64,7 +64,9 @@ pub enum Error {
         message: String,
     },
     /// A `patches` entry with a target whose text holds several strategic merge patches.
-    #[error("{source_name}: Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field")]
+    #[error(
+        "{source_name}: Multiple Strategic-Merge Patches in one `patches` entry is not allowed to set `patches.target` field"
+    )]
     MultipleWithTarget {
         /// The patch file or inline patch.
         source_name: String,
@@ -110,14 +112,24 @@ enum Loaded {
 }
 
 fn parse_docs(text: &str, source_name: &str) -> Result<Vec<Value>, Error> {
-    let docs = gitops_core::yaml::load_documents(text, &Default::default())
-        .map_err(|e| Error::Parse { source_name: source_name.to_string(), message: e.to_string() })?;
-    Ok(docs.into_iter().map(|d| d.value).filter(|v| !v.is_null()).collect())
+    let docs =
+        gitops_core::yaml::load_documents(text, &Default::default()).map_err(|e| Error::Parse {
+            source_name: source_name.to_string(),
+            message: e.to_string(),
+        })?;
+    Ok(docs
+        .into_iter()
+        .map(|d| d.value)
+        .filter(|v| !v.is_null())
+        .collect())
 }
 
 /// Strategic merge patches are resources: they need a kind and a name (as in kustomize).
 fn smp_objects(docs: Vec<Value>, source_name: &str) -> Result<Vec<Object>, Error> {
-    let invalid = |message: String| Error::Parse { source_name: source_name.to_string(), message };
+    let invalid = |message: String| Error::Parse {
+        source_name: source_name.to_string(),
+        message,
+    };
     docs.into_iter()
         .map(|v| {
             let object = Object::from_value(v).map_err(|e| invalid(e.to_string()))?;
@@ -125,7 +137,9 @@ fn smp_objects(docs: Vec<Value>, source_name: &str) -> Result<Vec<Object>, Error
                 return Err(invalid("strategic merge patch without 'kind'".into()));
             }
             if object.name().is_empty() {
-                return Err(invalid("strategic merge patch without 'metadata.name'".into()));
+                return Err(invalid(
+                    "strategic merge patch without 'metadata.name'".into(),
+                ));
             }
             Ok(object)
         })
@@ -135,9 +149,10 @@ fn smp_objects(docs: Vec<Value>, source_name: &str) -> Result<Vec<Object>, Error
 /// Reads a `patches`/`patchesJson6902` entry's text: the inline patch or the file.
 fn patch_text(p: &Patch, dir: Dir<'_>) -> Result<(String, String), Error> {
     match (&p.patch, &p.path) {
-        (Some(text), None) if !text.trim().is_empty() => {
-            Ok((text.trim().to_string(), format!("{}: inline patch", dir.label())))
-        }
+        (Some(text), None) if !text.trim().is_empty() => Ok((
+            text.trim().to_string(),
+            format!("{}: inline patch", dir.label()),
+        )),
         (None, Some(path)) => {
             let (file, text) = dir.read(path)?;
             Ok((text, file))
@@ -146,30 +161,47 @@ fn patch_text(p: &Patch, dir: Dir<'_>) -> Result<(String, String), Error> {
             source_name: dir.label(),
             message: "patch and path can't be set at the same time".into(),
         }),
-        _ => Err(Error::Parse { source_name: dir.label(), message: "must specify one of patch and path".into() }),
+        _ => Err(Error::Parse {
+            source_name: dir.label(),
+            message: "must specify one of patch and path".into(),
+        }),
     }
 }
 
 fn load_patch(text: &str, source_name: &str) -> Result<Loaded, Error> {
     let docs = parse_docs(text, source_name)?;
     match docs.as_slice() {
-        [Value::Array(_)] => Ok(Loaded::Json(
-            json6902::decode(&docs[0])
-                .map_err(|e| Error::Parse { source_name: source_name.to_string(), message: e.to_string() })?,
-        )),
+        [Value::Array(_)] => Ok(Loaded::Json(json6902::decode(&docs[0]).map_err(|e| {
+            Error::Parse {
+                source_name: source_name.to_string(),
+                message: e.to_string(),
+            }
+        })?)),
         // Every document of a strategic-merge patch file is a patch of its own.
-        [_, ..] if docs.iter().all(Value::is_object) => Ok(Loaded::Smp(smp_objects(docs, source_name)?)),
+        [_, ..] if docs.iter().all(Value::is_object) => {
+            Ok(Loaded::Smp(smp_objects(docs, source_name)?))
+        }
         _ => Err(Error::Parse {
             source_name: source_name.to_string(),
-            message: "unable to parse SM or JSON patch (expected YAML objects or one list of operations)".into(),
+            message:
+                "unable to parse SM or JSON patch (expected YAML objects or one list of operations)"
+                    .into(),
         }),
     }
 }
 
 /// One loaded `patchesStrategicMerge` / `patches` entry.
 enum Step<'k> {
-    Smp { patch: SmpPatch, target: Option<&'k Selector>, from_patches: bool },
-    Json { ops: Vec<json6902::Operation>, target: &'k Selector, source_name: String },
+    Smp {
+        patch: SmpPatch,
+        target: Option<&'k Selector>,
+        from_patches: bool,
+    },
+    Json {
+        ops: Vec<json6902::Operation>,
+        target: &'k Selector,
+        source_name: String,
+    },
 }
 
 /// A strategic merge patch and its options.
@@ -185,7 +217,9 @@ fn load_steps<'k>(k: &'k Kustomization, dir: Dir<'_>) -> Result<Vec<Step<'k>>, E
     let mut steps = Vec::new();
     for entry in k.patches_strategic_merge.iter().flatten() {
         // For legacy reasons an entry may be the patch itself rather than a file path.
-        let inline = parse_docs(entry, "inline").ok().filter(|d| !d.is_empty() && d.iter().all(Value::is_object));
+        let inline = parse_docs(entry, "inline")
+            .ok()
+            .filter(|d| !d.is_empty() && d.iter().all(Value::is_object));
         let (docs, source_name) = match inline {
             Some(docs) => (docs, format!("{}: inline patch", dir.label())),
             None => {
@@ -194,13 +228,28 @@ fn load_steps<'k>(k: &'k Kustomization, dir: Dir<'_>) -> Result<Vec<Step<'k>>, E
             }
         };
         for patch in smp_objects(docs, &source_name)? {
-            let patch = SmpPatch { patch, source_name: source_name.clone(), allow_name: false, allow_kind: false };
-            steps.push(Step::Smp { patch, target: None, from_patches: false });
+            let patch = SmpPatch {
+                patch,
+                source_name: source_name.clone(),
+                allow_name: false,
+                allow_kind: false,
+            };
+            steps.push(Step::Smp {
+                patch,
+                target: None,
+                from_patches: false,
+            });
         }
     }
     for p in k.patches.iter().flatten() {
         let (text, source_name) = patch_text(p, dir)?;
-        let option = |name: &str| p.options.as_ref().and_then(|o| o.get(name)).copied().unwrap_or(false);
+        let option = |name: &str| {
+            p.options
+                .as_ref()
+                .and_then(|o| o.get(name))
+                .copied()
+                .unwrap_or(false)
+        };
         match load_patch(&text, &source_name)? {
             Loaded::Smp(patches) => {
                 if p.target.is_some() && patches.len() > 1 {
@@ -213,12 +262,22 @@ fn load_steps<'k>(k: &'k Kustomization, dir: Dir<'_>) -> Result<Vec<Step<'k>>, E
                         allow_name: option("allowNameChange"),
                         allow_kind: option("allowKindChange"),
                     };
-                    steps.push(Step::Smp { patch, target: p.target.as_ref(), from_patches: true });
+                    steps.push(Step::Smp {
+                        patch,
+                        target: p.target.as_ref(),
+                        from_patches: true,
+                    });
                 }
             }
             Loaded::Json(ops) => {
-                let target = p.target.as_ref().ok_or(Error::MissingTarget { source_name: source_name.clone() })?;
-                steps.push(Step::Json { ops, target, source_name });
+                let target = p.target.as_ref().ok_or(Error::MissingTarget {
+                    source_name: source_name.clone(),
+                })?;
+                steps.push(Step::Json {
+                    ops,
+                    target,
+                    source_name,
+                });
             }
         }
     }
@@ -229,7 +288,11 @@ fn load_steps<'k>(k: &'k Kustomization, dir: Dir<'_>) -> Result<Vec<Step<'k>>, E
 /// this kustomization's own `openapi` field (or the built-in one); a component's schema
 /// comes after the resources it patches were read. A build-wide schema state is used by
 /// [`strategic_merge_stage_with`].
-pub fn strategic_merge_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
+pub fn strategic_merge_stage(
+    k: &Kustomization,
+    dir: Dir<'_>,
+    acc: &mut Accumulator,
+) -> Result<(), Error> {
     let mut openapi = OpenApiState::default();
     if k.is_component() {
         for r in acc.resmap.resources() {
@@ -256,9 +319,21 @@ pub fn strategic_merge_stage_with(
     }
     for step in &steps {
         match step {
-            Step::Smp { patch, target: None, from_patches } => apply_by_id(acc, openapi, *from_patches, patch)?,
-            Step::Smp { patch, target: Some(sel), .. } => apply_selected(acc, openapi, sel, patch)?,
-            Step::Json { ops, target, source_name } => apply_json(acc, target, ops, source_name, true)?,
+            Step::Smp {
+                patch,
+                target: None,
+                from_patches,
+            } => apply_by_id(acc, openapi, *from_patches, patch)?,
+            Step::Smp {
+                patch,
+                target: Some(sel),
+                ..
+            } => apply_selected(acc, openapi, sel, patch)?,
+            Step::Json {
+                ops,
+                target,
+                source_name,
+            } => apply_json(acc, target, ops, source_name, true)?,
         }
     }
     Ok(())
@@ -268,28 +343,46 @@ pub fn strategic_merge_stage_with(
 pub fn json6902_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
     for p in k.patches_json6902.iter().flatten() {
         // kustomize's PatchJson6902Transformer checks the target's name before loading.
-        if p.target.as_ref().is_some_and(|t| t.name.as_deref().unwrap_or("").is_empty()) {
+        if p.target
+            .as_ref()
+            .is_some_and(|t| t.name.as_deref().unwrap_or("").is_empty())
+        {
             return Err(Error::TargetName { dir: dir.label() });
         }
         let (text, source_name) = patch_text(p, dir)?;
-        let sel = p.target.as_ref().ok_or(Error::MissingTarget { source_name: source_name.clone() })?;
+        let sel = p.target.as_ref().ok_or(Error::MissingTarget {
+            source_name: source_name.clone(),
+        })?;
         let docs = parse_docs(&text, &source_name)?;
         let ops = match docs.as_slice() {
-            [ops @ Value::Array(_)] => json6902::decode(ops)
-                .map_err(|e| Error::Parse { source_name: source_name.clone(), message: e.to_string() })?,
+            [ops @ Value::Array(_)] => json6902::decode(ops).map_err(|e| Error::Parse {
+                source_name: source_name.clone(),
+                message: e.to_string(),
+            })?,
             _ => {
-                return Err(Error::Parse { source_name, message: "expected a list of JSON patch operations".into() });
+                return Err(Error::Parse {
+                    source_name,
+                    message: "expected a list of JSON patch operations".into(),
+                });
             }
         };
         if ops.is_empty() {
-            return Err(Error::Parse { source_name, message: "patch appears to be empty".into() });
+            return Err(Error::Parse {
+                source_name,
+                message: "patch appears to be empty".into(),
+            });
         }
         apply_json(acc, sel, &ops, &source_name, false)?;
     }
     Ok(())
 }
 
-fn apply_by_id(acc: &mut Accumulator, openapi: &mut OpenApiState, from_patches: bool, p: &SmpPatch) -> Result<(), Error> {
+fn apply_by_id(
+    acc: &mut Accumulator,
+    openapi: &mut OpenApiState,
+    from_patches: bool,
+    p: &SmpPatch,
+) -> Result<(), Error> {
     let id = ResId::of(&p.patch);
     let found: Vec<usize> = acc
         .resmap
@@ -301,21 +394,45 @@ fn apply_by_id(acc: &mut Accumulator, openapi: &mut OpenApiState, from_patches: 
         .collect();
     match found.as_slice() {
         [i] => apply_smp_at(acc, openapi, &[*i], p),
-        [] => Err(Error::Target { from_patches, found: "no", id: Box::new(id) }),
-        _ => Err(Error::Target { from_patches, found: "multiple", id: Box::new(id) }),
+        [] => Err(Error::Target {
+            from_patches,
+            found: "no",
+            id: Box::new(id),
+        }),
+        _ => Err(Error::Target {
+            from_patches,
+            found: "multiple",
+            id: Box::new(id),
+        }),
     }
 }
 
-fn apply_selected(acc: &mut Accumulator, openapi: &mut OpenApiState, sel: &Selector, p: &SmpPatch) -> Result<(), Error> {
+fn apply_selected(
+    acc: &mut Accumulator,
+    openapi: &mut OpenApiState,
+    sel: &Selector,
+    p: &SmpPatch,
+) -> Result<(), Error> {
     let matcher = target::Matcher::new(sel)?;
-    let selected: Vec<usize> =
-        acc.resmap.resources().iter().enumerate().filter(|(_, r)| matcher.matches(r)).map(|(i, _)| i).collect();
+    let selected: Vec<usize> = acc
+        .resmap
+        .resources()
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| matcher.matches(r))
+        .map(|(i, _)| i)
+        .collect();
     apply_smp_at(acc, openapi, &selected, p)
 }
 
 /// Applies a patch to the resources at `indices`; resources emptied by `$patch: delete`
 /// leave the map.
-fn apply_smp_at(acc: &mut Accumulator, openapi: &mut OpenApiState, indices: &[usize], p: &SmpPatch) -> Result<(), Error> {
+fn apply_smp_at(
+    acc: &mut Accumulator,
+    openapi: &mut OpenApiState,
+    indices: &[usize],
+    p: &SmpPatch,
+) -> Result<(), Error> {
     if indices.is_empty() {
         return Ok(());
     }
@@ -323,7 +440,9 @@ fn apply_smp_at(acc: &mut Accumulator, openapi: &mut OpenApiState, indices: &[us
     let resources = acc.resmap.resources_mut();
     let mut deleted = Vec::new();
     for &i in indices {
-        let Some(r) = resources.get_mut(i) else { continue };
+        let Some(r) = resources.get_mut(i) else {
+            continue;
+        };
         if !apply_smp(r, schema, p)? {
             deleted.push(i);
         }
@@ -339,22 +458,40 @@ fn apply_smp_at(acc: &mut Accumulator, openapi: &mut OpenApiState, indices: &[us
 
 /// Merges a patch into `r`; false when the resource was deleted.
 fn apply_smp(r: &mut Resource, schema: &Schema, p: &SmpPatch) -> Result<bool, Error> {
-    let (name, namespace, kind) =
-        (r.object.name().to_string(), r.object.namespace().to_string(), r.object.kind().to_string());
+    let (name, namespace, kind) = (
+        r.object.name().to_string(),
+        r.object.namespace().to_string(),
+        r.object.kind().to_string(),
+    );
     let mut patch_value = p.patch.as_value().clone();
     if let Value::Object(map) = &mut patch_value {
-        map.insert("apiVersion".into(), Value::String(r.object.api_version().to_string()));
+        map.insert(
+            "apiVersion".into(),
+            Value::String(r.object.api_version().to_string()),
+        );
         map.insert("kind".into(), Value::String(p.patch.kind().to_string()));
     }
     if p.allow_name || p.allow_kind {
         r.remember_id();
     }
-    let merged = strategic::merge(r.object.as_value().clone(), &patch_value, schema)
-        .map_err(|error| Error::Merge { id: Box::new(r.id()), source_name: p.source_name.clone(), error })?;
-    let Some(merged) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else { return Ok(false) };
-    let Ok(mut object) = Object::from_value(merged) else { return Ok(false) };
+    let merged =
+        strategic::merge(r.object.as_value().clone(), &patch_value, schema).map_err(|error| {
+            Error::Merge {
+                id: Box::new(r.id()),
+                source_name: p.source_name.clone(),
+                error,
+            }
+        })?;
+    let Some(merged) = merged.filter(|v| v.as_object().is_some_and(|m| !m.is_empty())) else {
+        return Ok(false);
+    };
+    let Ok(mut object) = Object::from_value(merged) else {
+        return Ok(false);
+    };
     if !p.allow_kind {
-        object.as_map_mut().insert("kind".into(), Value::String(kind));
+        object
+            .as_map_mut()
+            .insert("kind".into(), Value::String(kind));
     }
     if !p.allow_name {
         object.set_name(&name);
@@ -372,13 +509,21 @@ fn apply_json(
     remember: bool,
 ) -> Result<(), Error> {
     let matcher = target::Matcher::new(sel)?;
-    for r in acc.resmap.resources_mut().iter_mut().filter(|r| matcher.matches(r)) {
+    for r in acc
+        .resmap
+        .resources_mut()
+        .iter_mut()
+        .filter(|r| matcher.matches(r))
+    {
         if remember {
             r.remember_id();
         }
         let mut value = r.object.as_value().clone();
-        json6902::apply(&mut value, ops)
-            .map_err(|error| Error::Json { id: Box::new(r.id()), source_name: source_name.to_string(), error })?;
+        json6902::apply(&mut value, ops).map_err(|error| Error::Json {
+            id: Box::new(r.id()),
+            source_name: source_name.to_string(),
+            error,
+        })?;
         r.object = Object::from_value(value).map_err(|e| Error::Parse {
             source_name: source_name.to_string(),
             message: format!("the patched object is not a map: {e}"),
@@ -388,10 +533,10 @@ fn apply_json(
 }
 
 #[cfg(test)]
+mod proptests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_entries;
 #[cfg(test)]
 mod tests_openapi;
-#[cfg(test)]
-mod proptests;

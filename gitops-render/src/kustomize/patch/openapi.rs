@@ -68,14 +68,24 @@ impl OpenApiState {
         if (!self.version.is_empty() || self.custom.is_some()) && !top {
             return Ok(());
         }
-        let version = field.and_then(|f| f.get("version")).map(String::as_str).unwrap_or("");
-        let invalid = |message: &str| Error::Parse { source_name: dir.label(), message: message.to_string() };
+        let version = field
+            .and_then(|f| f.get("version"))
+            .map(String::as_str)
+            .unwrap_or("");
+        let invalid = |message: &str| Error::Parse {
+            source_name: dir.label(),
+            message: message.to_string(),
+        };
         if let Some((file, text)) = loaded {
             if field.is_some_and(|f| f.contains_key("version")) {
-                return Err(invalid("builtin version and custom schema provided, cannot use both"));
+                return Err(invalid(
+                    "builtin version and custom schema provided, cannot use both",
+                ));
             }
-            let doc = CustomDoc::parse(&text)
-                .map_err(|e| Error::Parse { source_name: file.clone(), message: e.to_string() })?;
+            let doc = CustomDoc::parse(&text).map_err(|e| Error::Parse {
+                source_name: file.clone(),
+                message: e.to_string(),
+            })?;
             self.custom = Some(Arc::new(doc));
             self.version = "custom".into();
             self.init = false;
@@ -120,7 +130,11 @@ impl OpenApiState {
     /// Records that an object of this type was read (kyaml looks up its scope, which may
     /// load the schema or defer loading the built-in one).
     pub fn note_type(&mut self, api_version: &str, kind: &str) {
-        if PRECOMPUTED.iter().any(|(a, k)| *a == api_version && *k == kind) || self.init {
+        if PRECOMPUTED
+            .iter()
+            .any(|(a, k)| *a == api_version && *k == kind)
+            || self.init
+        {
             return;
         }
         if self.custom.is_none() && self.default_version() {
@@ -146,10 +160,22 @@ impl OpenApiState {
 
 /// The types kyaml knows the scope of without loading a schema.
 const PRECOMPUTED: &[(&str, &str)] = &[
-    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"),
+    (
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        "ValidatingWebhookConfiguration",
+    ),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
     ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"),
     ("apiregistration.k8s.io/v1", "APIService"),
@@ -176,7 +202,10 @@ const PRECOMPUTED: &[(&str, &str)] = &[
     ("events.k8s.io/v1beta1", "Event"),
     ("extensions/v1beta1", "Ingress"),
     ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration"),
+    (
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "PriorityLevelConfiguration",
+    ),
     ("networking.k8s.io/v1", "Ingress"),
     ("networking.k8s.io/v1", "IngressClass"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
@@ -250,7 +279,11 @@ mod tests {
         let mut fs = MemFs::new();
         fs.add("base/s.yaml", SCHEMA);
         let options = Options::default();
-        let dir = Dir { fs: &fs, path: "base", options: &options };
+        let dir = Dir {
+            fs: &fs,
+            path: "base",
+            options: &options,
+        };
         let base = kustomization("openapi:\n  path: s.yaml\n");
         let pinned = kustomization("openapi:\n  version: v1.21.2\n");
         let custom = |st: &mut OpenApiState| st.schema().has_type("example.com/v1", "Foo");

@@ -59,21 +59,38 @@ fn value() -> impl Strategy<Value = Value> {
     scalar().prop_recursive(4, 48, 5, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::vec((prop::sample::select(KEYS), inner), 0..5)
-                .prop_map(|fields| Value::Object(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::vec((prop::sample::select(KEYS), inner), 0..5).prop_map(|fields| {
+                Value::Object(
+                    fields
+                        .into_iter()
+                        .map(|(k, v)| (k.to_string(), v))
+                        .collect(),
+                )
+            }),
         ]
     })
 }
 
 /// A resource-like root: a map with `apiVersion`, `kind` and arbitrary fields.
 fn object() -> impl Strategy<Value = Value> {
-    let kinds = prop::sample::select(vec![("apps/v1", "Deployment"), ("v1", "Pod"), ("example.com/v1", "Foo")]);
-    (kinds, prop::collection::vec((prop::sample::select(KEYS), value()), 0..5)).prop_map(|((api, kind), fields)| {
-        let mut map: Map<String, Value> = fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
-        map.insert("apiVersion".into(), api.into());
-        map.insert("kind".into(), kind.into());
-        Value::Object(map)
-    })
+    let kinds = prop::sample::select(vec![
+        ("apps/v1", "Deployment"),
+        ("v1", "Pod"),
+        ("example.com/v1", "Foo"),
+    ]);
+    (
+        kinds,
+        prop::collection::vec((prop::sample::select(KEYS), value()), 0..5),
+    )
+        .prop_map(|((api, kind), fields)| {
+            let mut map: Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect();
+            map.insert("apiVersion".into(), api.into());
+            map.insert("kind".into(), kind.into());
+            Value::Object(map)
+        })
 }
 
 fn pointer() -> impl Strategy<Value = String> {
@@ -97,24 +114,36 @@ fn pointer() -> impl Strategy<Value = String> {
     ]);
     (any::<bool>(), prop::collection::vec(segment, 0..4)).prop_map(|(slash, segs)| {
         let joined = segs.join("/");
-        if slash || joined.is_empty() { format!("/{joined}") } else { joined }
+        if slash || joined.is_empty() {
+            format!("/{joined}")
+        } else {
+            joined
+        }
     })
 }
 
 fn operation() -> impl Strategy<Value = Value> {
-    let op = prop::sample::select(vec!["add", "remove", "replace", "move", "copy", "test", "bogus"]);
-    (op, pointer(), prop::option::of(pointer()), prop::option::of(value())).prop_map(|(op, path, from, value)| {
-        let mut map = Map::new();
-        map.insert("op".into(), op.into());
-        map.insert("path".into(), path.into());
-        if let Some(from) = from {
-            map.insert("from".into(), from.into());
-        }
-        if let Some(value) = value {
-            map.insert("value".into(), value);
-        }
-        Value::Object(map)
-    })
+    let op = prop::sample::select(vec![
+        "add", "remove", "replace", "move", "copy", "test", "bogus",
+    ]);
+    (
+        op,
+        pointer(),
+        prop::option::of(pointer()),
+        prop::option::of(value()),
+    )
+        .prop_map(|(op, path, from, value)| {
+            let mut map = Map::new();
+            map.insert("op".into(), op.into());
+            map.insert("path".into(), path.into());
+            if let Some(from) = from {
+                map.insert("from".into(), from.into());
+            }
+            if let Some(value) = value {
+                map.insert("value".into(), value);
+            }
+            Value::Object(map)
+        })
 }
 
 proptest! {

@@ -61,7 +61,10 @@ pub fn same_id(a: &ResId, b: &ResId) -> bool {
 
 /// Whether `r` has had (or has) the id `id`.
 pub fn has_any_id(r: &Resource, id: &ResId) -> bool {
-    r.previous_ids.iter().chain(std::iter::once(&r.id())).any(|i| same_id(i, id))
+    r.previous_ids
+        .iter()
+        .chain(std::iter::once(&r.id()))
+        .any(|i| same_id(i, id))
 }
 
 fn anchored(field: &'static str, pattern: &Option<String>) -> Result<Option<Regex>, Error> {
@@ -69,7 +72,10 @@ fn anchored(field: &'static str, pattern: &Option<String>) -> Result<Option<Rege
         None | Some("") => Ok(None),
         Some(p) => Regex::new(&format!("^(?:{p})$"))
             .map(Some)
-            .map_err(|e| Error::Selector { field, message: e.to_string() }),
+            .map_err(|e| Error::Selector {
+                field,
+                message: e.to_string(),
+            }),
     }
 }
 
@@ -93,8 +99,14 @@ impl Matcher {
             kind: anchored("kind", &selector.kind)?,
             name: anchored("name", &selector.name)?,
             namespace: anchored("namespace", &selector.namespace)?,
-            labels: parse_selector("labelSelector", selector.label_selector.as_deref().unwrap_or(""))?,
-            annotations: parse_selector("annotationSelector", selector.annotation_selector.as_deref().unwrap_or(""))?,
+            labels: parse_selector(
+                "labelSelector",
+                selector.label_selector.as_deref().unwrap_or(""),
+            )?,
+            annotations: parse_selector(
+                "annotationSelector",
+                selector.annotation_selector.as_deref().unwrap_or(""),
+            )?,
         })
     }
 
@@ -105,16 +117,27 @@ impl Matcher {
         let (org_kind, org_name, org_namespace) = r
             .previous_ids
             .first()
-            .map_or((kind, name, namespace), |id| (id.kind.as_str(), id.name.as_str(), id.namespace.as_str()));
-        let ok = |re: &Option<Regex>, a: &str, b: &str| re.as_ref().is_none_or(|re| re.is_match(a) || re.is_match(b));
+            .map_or((kind, name, namespace), |id| {
+                (id.kind.as_str(), id.name.as_str(), id.namespace.as_str())
+            });
+        let ok = |re: &Option<Regex>, a: &str, b: &str| {
+            re.as_ref()
+                .is_none_or(|re| re.is_match(a) || re.is_match(b))
+        };
         let one = |re: &Option<Regex>, a: &str| re.as_ref().is_none_or(|re| re.is_match(a));
-        ok(&self.namespace, effective_ns(org_kind, org_namespace), effective_ns(kind, namespace))
-            && ok(&self.name, org_name, name)
+        ok(
+            &self.namespace,
+            effective_ns(org_kind, org_namespace),
+            effective_ns(kind, namespace),
+        ) && ok(&self.name, org_name, name)
             && one(&self.group, o.group())
             && one(&self.version, o.version())
             && one(&self.kind, kind)
             && self.labels.iter().all(|q| q.matches(|k| r.object.label(k)))
-            && self.annotations.iter().all(|q| q.matches(|k| r.object.annotation(k)))
+            && self
+                .annotations
+                .iter()
+                .all(|q| q.matches(|k| r.object.annotation(k)))
     }
 }
 
@@ -139,7 +162,10 @@ impl Requirement {
 
 /// Parses a Kubernetes label selector (`a=b,c!=d,e in (f,g),!h`).
 fn parse_selector(field: &'static str, text: &str) -> Result<Vec<Requirement>, Error> {
-    let err = |m: &str| Error::Selector { field, message: format!("{m} in '{text}'") };
+    let err = |m: &str| Error::Selector {
+        field,
+        message: format!("{m} in '{text}'"),
+    };
     let mut parts = Vec::new();
     let (mut depth, mut start) = (0i32, 0usize);
     for (i, c) in text.char_indices() {
@@ -158,20 +184,32 @@ fn parse_selector(field: &'static str, text: &str) -> Result<Vec<Requirement>, E
     for part in parts.into_iter().map(str::trim).filter(|p| !p.is_empty()) {
         let set = |s: &str| -> Result<Vec<String>, Error> {
             let s = s.trim();
-            let inner = s.strip_prefix('(').and_then(|s| s.strip_suffix(')')).ok_or_else(|| err("expected a (set)"))?;
+            let inner = s
+                .strip_prefix('(')
+                .and_then(|s| s.strip_suffix(')'))
+                .ok_or_else(|| err("expected a (set)"))?;
             Ok(inner.split(',').map(|v| v.trim().to_string()).collect())
         };
         if let Some(k) = part.strip_prefix('!') {
             out.push(Requirement::NotExists(k.trim().to_string()));
         } else if let Some((k, v)) = part.split_once("!=") {
-            out.push(Requirement::NotIn(k.trim().to_string(), vec![v.trim().to_string()]));
+            out.push(Requirement::NotIn(
+                k.trim().to_string(),
+                vec![v.trim().to_string()],
+            ));
         } else if let Some((k, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
-            out.push(Requirement::In(k.trim().to_string(), vec![v.trim().to_string()]));
+            out.push(Requirement::In(
+                k.trim().to_string(),
+                vec![v.trim().to_string()],
+            ));
         } else if let Some((k, v)) = part.split_once(" notin ") {
             out.push(Requirement::NotIn(k.trim().to_string(), set(v)?));
         } else if let Some((k, v)) = part.split_once(" in ") {
             out.push(Requirement::In(k.trim().to_string(), set(v)?));
-        } else if part.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+        } else if part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
             out.push(Requirement::Exists(part.to_string()));
         } else {
             return Err(err("invalid requirement"));
@@ -186,7 +224,8 @@ mod tests {
 
     #[test]
     fn label_selectors() {
-        let reqs = parse_selector("labelSelector", "app in (a, b),tier!=db,!legacy,env").expect("valid");
+        let reqs =
+            parse_selector("labelSelector", "app in (a, b),tier!=db,!legacy,env").expect("valid");
         let labels = [("app", "b"), ("tier", "web"), ("env", "prod")];
         let get = |k: &str| labels.iter().find(|(l, _)| *l == k).map(|(_, v)| *v);
         assert!(reqs.iter().all(|r| r.matches(get)));

@@ -183,7 +183,8 @@ spec:
 #[test]
 fn untargeted_patch_without_match_is_an_error() {
     let k = "resources: [dep.yaml]\npatches:\n- patch: |\n    apiVersion: apps/v1\n    kind: Deployment\n    metadata: {name: nope}\n";
-    let err = build(&[("app/kustomization.yaml", k), ("app/dep.yaml", DEPLOYMENT)]).expect_err("no target");
+    let err = build(&[("app/kustomization.yaml", k), ("app/dep.yaml", DEPLOYMENT)])
+        .expect_err("no target");
     assert_eq!(
         err.to_string(),
         "no resource matches strategic merge patch \"Deployment.v1.apps/nope.[noNs]\": no matches for Id \
@@ -307,7 +308,9 @@ spec:
 #[test]
 fn file_patches_json_ops_list_replace_and_kind_change() {
     let out = build(&[
-        ("app/kustomization.yaml", r#"resources: [res.yaml]
+        (
+            "app/kustomization.yaml",
+            r#"resources: [res.yaml]
 patchesStrategicMerge: [smp.yaml]
 patches:
 - path: ops.yaml
@@ -318,8 +321,11 @@ patches:
     apiVersion: v1
     kind: Secret
     metadata: {name: sec}
-"#),
-        ("app/res.yaml", r#"apiVersion: apps/v1
+"#,
+        ),
+        (
+            "app/res.yaml",
+            r#"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -354,8 +360,11 @@ kind: ConfigMap
 metadata:
   name: cm2
 data: {a: b}
-"#),
-        ("app/smp.yaml", r#"apiVersion: apps/v1
+"#,
+        ),
+        (
+            "app/smp.yaml",
+            r#"apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -382,8 +391,11 @@ kind: ConfigMap
 metadata:
   name: cm
 $patch: delete
-"#),
-        ("app/ops.yaml", r#"- op: copy
+"#,
+        ),
+        (
+            "app/ops.yaml",
+            r#"- op: copy
   from: /data/a
   path: /data/c
 - op: move
@@ -395,7 +407,8 @@ $patch: delete
 - op: add
   path: /metadata/labels
   value: {x: "y~/"}
-"#),
+"#,
+        ),
     ])
     .expect("build");
     assert_eq!(
@@ -446,7 +459,9 @@ spec:
 #[test]
 fn emptied_lists_stay_and_primitive_lists_clear() {
     let out = build(&[
-        ("app/kustomization.yaml", r#"resources: [res.yaml]
+        (
+            "app/kustomization.yaml",
+            r#"resources: [res.yaml]
 patches:
 - patch: |
     apiVersion: v1
@@ -470,8 +485,11 @@ patches:
         - name: X
           value: null
         - {name: Y, $patch: delete}
-"#),
-        ("app/res.yaml", r#"apiVersion: v1
+"#,
+        ),
+        (
+            "app/res.yaml",
+            r#"apiVersion: v1
 kind: Pod
 metadata:
   name: p
@@ -483,7 +501,8 @@ spec:
   volumes:
   - name: v
   initContainers: []
-"#),
+"#,
+        ),
     ])
     .expect("build");
     assert_eq!(

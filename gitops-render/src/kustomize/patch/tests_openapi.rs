@@ -106,7 +106,11 @@ patches:
           containers:
           - {name: a, image: A}
 "#;
-    let out = build(&[("app/kustomization.yaml", k), ("app/s.yaml", SCHEMA), ("app/res.yaml", RESOURCES)]);
+    let out = build(&[
+        ("app/kustomization.yaml", k),
+        ("app/s.yaml", SCHEMA),
+        ("app/res.yaml", RESOURCES),
+    ]);
     assert_eq!(
         out.expect("builds"),
         r#"apiVersion: apps/v1
@@ -246,14 +250,35 @@ spec:
 #[test]
 fn version_errors() {
     let both = "resources: [res.yaml]\nopenapi:\n  version: v1.21.2\n  path: s.yaml\npatches:\n- patch: |-\n    apiVersion: example.com/v1\n    kind: Foo\n    metadata:\n      name: f\n";
-    let err = build(&[("app/kustomization.yaml", both), ("app/s.yaml", SCHEMA), ("app/res.yaml", RESOURCES)]);
+    let err = build(&[
+        ("app/kustomization.yaml", both),
+        ("app/s.yaml", SCHEMA),
+        ("app/res.yaml", RESOURCES),
+    ]);
     let err = err.expect_err("both").to_string();
-    assert!(err.contains("builtin version and custom schema provided, cannot use both"), "{err}");
+    assert!(
+        err.contains("builtin version and custom schema provided, cannot use both"),
+        "{err}"
+    );
     let unknown = "resources: [res.yaml]\nopenapi:\n  version: v1.14.1\n";
-    let err = build(&[("app/kustomization.yaml", unknown), ("app/res.yaml", RESOURCES)]).expect_err("unknown");
-    assert!(err.to_string().contains("the specified OpenAPI version is not built in"), "{err}");
+    let err = build(&[
+        ("app/kustomization.yaml", unknown),
+        ("app/res.yaml", RESOURCES),
+    ])
+    .expect_err("unknown");
+    assert!(
+        err.to_string()
+            .contains("the specified OpenAPI version is not built in"),
+        "{err}"
+    );
     let missing = "resources: [res.yaml]\nopenapi:\n  path: nope.json\n";
-    assert!(build(&[("app/kustomization.yaml", missing), ("app/res.yaml", RESOURCES)]).is_err());
+    assert!(
+        build(&[
+            ("app/kustomization.yaml", missing),
+            ("app/res.yaml", RESOURCES)
+        ])
+        .is_err()
+    );
     let ok = "resources: [res.yaml]\nopenapi:\n  version: v1.21.2\n";
     assert!(build(&[("app/kustomization.yaml", ok), ("app/res.yaml", RESOURCES)]).is_ok());
 }
@@ -268,7 +293,10 @@ fn component_schema_joins_builtin() {
     let component = "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\nopenapi:\n  path: s.json\npatches:\n- patch: |-\n    apiVersion: x.io/v1\n    kind: Wrapper\n    metadata:\n      name: w\n    spec:\n      template:\n        spec:\n          containers:\n          - {name: a, image: A}\n";
     let wrapper = "apiVersion: x.io/v1\nkind: Wrapper\nmetadata:\n  name: w\nspec:\n  template:\n    spec:\n      containers:\n      - {name: a, image: a}\n      - {name: b, image: b}\n";
     let files = [
-        ("app/kustomization.yaml", "resources: [../base]\ncomponents: [../comp]\n"),
+        (
+            "app/kustomization.yaml",
+            "resources: [../base]\ncomponents: [../comp]\n",
+        ),
         ("base/kustomization.yaml", "resources: [w.yaml]\n"),
         ("base/w.yaml", wrapper),
         ("comp/kustomization.yaml", component),
@@ -363,7 +391,10 @@ spec:
         ("base/kustomization.yaml", base),
         ("base/s.yaml", SCHEMA),
         ("base/res.yaml", RESOURCES),
-        ("app/bar.yaml", "apiVersion: x.io/v1\nkind: Bar\nmetadata:\n  name: bar\n"),
+        (
+            "app/bar.yaml",
+            "apiVersion: x.io/v1\nkind: Bar\nmetadata:\n  name: bar\n",
+        ),
         (
             "app/kustomization.yaml",
             r#"resources: [bar.yaml, ../base]

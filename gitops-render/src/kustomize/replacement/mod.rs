@@ -101,14 +101,20 @@ impl FieldOptions {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(value: &Value, file: &str) -> Result<T, Error> {
-    serde_path_to_error::deserialize(value)
-        .map_err(|e| Error::Invalid { file: file.to_string(), message: format!("{}: {}", e.path(), e.inner()) })
+    serde_path_to_error::deserialize(value).map_err(|e| Error::Invalid {
+        file: file.to_string(),
+        message: format!("{}: {}", e.path(), e.inner()),
+    })
 }
 
 /// The replacements of `k`, with `path:` files loaded (a file holds one replacement or a
 /// list of them).
 fn load(k: &Kustomization, dir: Dir<'_>) -> Result<Vec<Replacement>, Error> {
-    let file = if dir.path.is_empty() { "kustomization".to_string() } else { format!("{}/kustomization", dir.path) };
+    let file = if dir.path.is_empty() {
+        "kustomization".to_string()
+    } else {
+        format!("{}/kustomization", dir.path)
+    };
     let mut out = Vec::new();
     for value in k.replacements.iter().flatten() {
         let entry: Entry = parse(value, &file)?;
@@ -116,13 +122,30 @@ fn load(k: &Kustomization, dir: Dir<'_>) -> Result<Vec<Replacement>, Error> {
             out.push(entry.replacement);
             continue;
         };
-        if entry.replacement.source.is_some() || entry.replacement.targets.as_ref().is_some_and(|t| !t.is_empty()) {
-            return Err(Error::Invalid { file, message: "cannot specify both path and inline replacement".into() });
+        if entry.replacement.source.is_some()
+            || entry
+                .replacement
+                .targets
+                .as_ref()
+                .is_some_and(|t| !t.is_empty())
+        {
+            return Err(Error::Invalid {
+                file,
+                message: "cannot specify both path and inline replacement".into(),
+            });
         }
         let (path, text) = dir.read(rel)?;
-        let docs = gitops_core::yaml::load_documents(&text, &Default::default())
-            .map_err(|e| Error::Invalid { file: path.clone(), message: e.to_string() })?;
-        let doc = docs.into_iter().map(|d| d.value).next().unwrap_or(Value::Null);
+        let docs = gitops_core::yaml::load_documents(&text, &Default::default()).map_err(|e| {
+            Error::Invalid {
+                file: path.clone(),
+                message: e.to_string(),
+            }
+        })?;
+        let doc = docs
+            .into_iter()
+            .map(|d| d.value)
+            .next()
+            .unwrap_or(Value::Null);
         match &doc {
             Value::Array(items) => {
                 for item in items {
@@ -133,7 +156,8 @@ fn load(k: &Kustomization, dir: Dir<'_>) -> Result<Vec<Replacement>, Error> {
             _ => {
                 return Err(Error::Invalid {
                     file: path,
-                    message: "unsupported replacement type encountered within replacement path".into(),
+                    message: "unsupported replacement type encountered within replacement path"
+                        .into(),
                 });
             }
         }
@@ -142,10 +166,16 @@ fn load(k: &Kustomization, dir: Dir<'_>) -> Result<Vec<Replacement>, Error> {
 }
 
 /// `replacements` (the last built-in transformer).
-pub fn replacements_stage(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
+pub fn replacements_stage(
+    k: &Kustomization,
+    dir: Dir<'_>,
+    acc: &mut Accumulator,
+) -> Result<(), Error> {
     for r in load(k, dir)? {
         let (Some(source), Some(targets)) = (&r.source, &r.targets) else {
-            return Err(Error::Apply("replacements must specify a source and at least one target".into()));
+            return Err(Error::Apply(
+                "replacements must specify a source and at least one target".into(),
+            ));
         };
         let value = source_value(acc, source)?;
         for target in targets {
@@ -160,15 +190,25 @@ fn source_value(acc: &Accumulator, source: &Source) -> Result<Value, Error> {
     for r in acc.resmap.resources() {
         if select::any_id_selected(r, &source.id) {
             if found.is_some() {
-                return Err(Error::Apply(format!("multiple matches for selector {}", source_string(source))));
+                return Err(Error::Apply(format!(
+                    "multiple matches for selector {}",
+                    source_string(source)
+                )));
             }
             found = Some(r);
         }
     }
     let Some(r) = found else {
-        return Err(Error::Apply(format!("nothing selected by {}", source_string(source))));
+        return Err(Error::Apply(format!(
+            "nothing selected by {}",
+            source_string(source)
+        )));
     };
-    let fp = source.field_path.as_deref().filter(|p| !p.is_empty()).unwrap_or("metadata.name");
+    let fp = source
+        .field_path
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .unwrap_or("metadata.name");
     let node = path::lookup(r.object.as_value(), &path::split(fp))
         .map_err(|e| Error::Apply(format!("error looking up replacement source: {e}")))?;
     let node = match node {
@@ -180,20 +220,30 @@ fn source_value(acc: &Accumulator, source: &Source) -> Result<Value, Error> {
             )));
         }
     };
-    let Some(delim) = source.options.as_ref().and_then(FieldOptions::delimiter) else { return Ok(node) };
+    let Some(delim) = source.options.as_ref().and_then(FieldOptions::delimiter) else {
+        return Ok(node);
+    };
     let Some(text) = (!node.is_array()).then(|| scalar_only(&node)).flatten() else {
-        return Err(Error::Apply("delimiter option can only be used with scalar nodes".into()));
+        return Err(Error::Apply(
+            "delimiter option can only be used with scalar nodes".into(),
+        ));
     };
     let index = source.options.as_ref().and_then(|o| o.index).unwrap_or(0);
     let pieces: Vec<&str> = text.split(delim).collect();
     match usize::try_from(index).ok().and_then(|i| pieces.get(i)) {
         Some(piece) => Ok(Value::String((*piece).to_string())),
-        None => Err(Error::Apply(format!("options.index {index} is out of bounds for value {text}"))),
+        None => Err(Error::Apply(format!(
+            "options.index {index} is out of bounds for value {text}"
+        ))),
     }
 }
 
 fn scalar_only(v: &Value) -> Option<String> {
-    if v.is_object() { None } else { path::scalar_text(v) }
+    if v.is_object() {
+        None
+    } else {
+        path::scalar_text(v)
+    }
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -225,10 +275,16 @@ fn source_string(s: &Source) -> String {
 
 fn apply_target(acc: &mut Accumulator, value: &Value, target: &Target) -> Result<(), Error> {
     let Some(sel) = &target.select else {
-        return Err(Error::Apply("target must specify resources to select".into()));
+        return Err(Error::Apply(
+            "target must specify resources to select".into(),
+        ));
     };
     let default_paths = vec!["metadata.name".to_string()];
-    let field_paths = target.field_paths.as_ref().filter(|p| !p.is_empty()).unwrap_or(&default_paths);
+    let field_paths = target
+        .field_paths
+        .as_ref()
+        .filter(|p| !p.is_empty())
+        .unwrap_or(&default_paths);
     let rejects = target.reject.as_deref().unwrap_or(&[]);
     for r in acc.resmap.resources_mut().iter_mut() {
         if !sel.matches_labels(&r.object).map_err(Error::Apply)? {
@@ -242,7 +298,9 @@ fn apply_target(acc: &mut Accumulator, value: &Value, target: &Target) -> Result
         }
         if rejected
             || !select::any_id_selected(r, &sel.id)
-            || rejects.iter().any(|rej| !rej.id.is_empty() && select::any_id_selected(r, &rej.id))
+            || rejects
+                .iter()
+                .any(|rej| !rej.id.is_empty() && select::any_id_selected(r, &rej.id))
         {
             continue;
         }
@@ -256,15 +314,28 @@ fn apply_target(acc: &mut Accumulator, value: &Value, target: &Target) -> Result
     Ok(())
 }
 
-fn copy_to_target(root: &mut Value, value: &Value, target: &Target, field_paths: &[String]) -> Result<(), Error> {
-    let create = target.options.as_ref().and_then(|o| o.create).unwrap_or(false);
+fn copy_to_target(
+    root: &mut Value,
+    value: &Value,
+    target: &Target,
+    field_paths: &[String],
+) -> Result<(), Error> {
+    let create = target
+        .options
+        .as_ref()
+        .and_then(|o| o.create)
+        .unwrap_or(false);
     let leaf = match value {
         Value::Object(_) => Kind::Map,
         Value::Array(_) => Kind::Seq,
         _ => Kind::Scalar,
     };
     for fp in field_paths {
-        let what = if create { "unable to find or create field" } else { "unable to find field" };
+        let what = if create {
+            "unable to find or create field"
+        } else {
+            "unable to find field"
+        };
         let prefix = format!("{what} \"{fp}\" in replacement target");
         let found = path::matches(root, &path::split(fp), create.then_some(leaf))
             .map_err(|e| Error::Apply(format!("{prefix}: {e}")))?;
@@ -284,7 +355,9 @@ fn set_value(options: Option<&FieldOptions>, node: &mut Value, value: &Value) ->
     let mut value = value.clone();
     if let Some(delim) = options.and_then(FieldOptions::delimiter) {
         let Some(current) = scalar_only(node).filter(|_| !node.is_array()) else {
-            return Err(Error::Apply("delimiter option can only be used with scalar nodes".into()));
+            return Err(Error::Apply(
+                "delimiter option can only be used with scalar nodes".into(),
+            ));
         };
         let mut pieces: Vec<String> = current.split(delim).map(str::to_string).collect();
         let v = path::scalar_text(&value).unwrap_or_default();

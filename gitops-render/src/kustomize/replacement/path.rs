@@ -68,13 +68,17 @@ pub fn plain(text: &str) -> Value {
         Scalar::Bool(b) => Value::Bool(b),
         Scalar::Int(i) => Value::from(i),
         Scalar::Uint(u) => Value::from(u),
-        Scalar::Float(f) => serde_json::Number::from_f64(f).map_or_else(|| Value::String(text.to_string()), Value::Number),
+        Scalar::Float(f) => serde_json::Number::from_f64(f)
+            .map_or_else(|| Value::String(text.to_string()), Value::Number),
         Scalar::Str(s) => Value::String(s),
     }
 }
 
 fn is_index(p: &str) -> Option<usize> {
-    p.parse::<i64>().ok().filter(|i| *i >= 0).and_then(|i| usize::try_from(i).ok())
+    p.parse::<i64>()
+        .ok()
+        .filter(|i| *i >= 0)
+        .and_then(|i| usize::try_from(i).ok())
 }
 
 fn is_list_selector(p: &str) -> bool {
@@ -86,7 +90,9 @@ fn split_selector(p: &str) -> Result<(String, String), String> {
     let inner = inner.strip_prefix('[').unwrap_or(inner);
     match inner.split_once('=') {
         Some((k, v)) => Ok((k.to_string(), v.to_string())),
-        None => Err("list path element must contain fieldName=fieldValue for element to match".into()),
+        None => {
+            Err("list path element must contain fieldName=fieldValue for element to match".into())
+        }
     }
 }
 
@@ -98,7 +104,8 @@ pub fn lookup<'a>(v: &'a Value, parts: &[String]) -> Result<Option<&'a Value>, S
             if i < 0 {
                 return Err(format!("array index {i} cannot be negative"));
             }
-            cur.as_array().and_then(|a| usize::try_from(i).ok().and_then(|i| a.get(i)))
+            cur.as_array()
+                .and_then(|a| usize::try_from(i).ok().and_then(|i| a.get(i)))
         } else if part == "-" {
             cur.as_array().and_then(|a| a.last())
         } else if part == "*" {
@@ -107,7 +114,11 @@ pub fn lookup<'a>(v: &'a Value, parts: &[String]) -> Result<Option<&'a Value>, S
             let (key, want) = split_selector(part)?;
             cur.as_array().and_then(|a| {
                 a.iter().find(|e| {
-                    let field = if key.is_empty() { Some(*e) } else { e.get(&key) };
+                    let field = if key.is_empty() {
+                        Some(*e)
+                    } else {
+                        e.get(&key)
+                    };
                     field.and_then(scalar_text).is_some_and(|t| t == want)
                 })
             })
@@ -158,7 +169,11 @@ fn new_node(next: Option<&String>, leaf: Kind) -> Value {
 /// Finds every node `parts` matches (kyaml's `PathMatcher`: `[k=regex]` selects all list
 /// elements whose `k` matches, `*` every element), creating missing parts when `create` is
 /// set. Returns the concrete paths of the matches.
-pub fn matches(v: &mut Value, parts: &[String], create: Option<Kind>) -> Result<Vec<Vec<Step>>, String> {
+pub fn matches(
+    v: &mut Value,
+    parts: &[String],
+    create: Option<Kind>,
+) -> Result<Vec<Vec<Step>>, String> {
     let mut out = Vec::new();
     walk(v, parts, create, &mut Vec::new(), &mut out)?;
     Ok(out)
@@ -173,14 +188,22 @@ fn wrong_kind(expected: &str, v: &Value) -> String {
     format!("wrong node kind: expected {expected} but got {got}")
 }
 
-fn walk(v: &mut Value, parts: &[String], create: Option<Kind>, at: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) -> Result<(), String> {
+fn walk(
+    v: &mut Value,
+    parts: &[String],
+    create: Option<Kind>,
+    at: &mut Vec<Step>,
+    out: &mut Vec<Vec<Step>>,
+) -> Result<(), String> {
     let Some(part) = parts.first() else {
         out.push(at.clone());
         return Ok(());
     };
     let rest = &parts[1..];
     if let Some(idx) = is_index(part) {
-        let Value::Array(items) = v else { return Err(wrong_kind("SequenceNode", v)) };
+        let Value::Array(items) = v else {
+            return Err(wrong_kind("SequenceNode", v));
+        };
         if items.len() == idx {
             if let Some(leaf) = create {
                 items.push(new_node(rest.first(), leaf));
@@ -188,7 +211,9 @@ fn walk(v: &mut Value, parts: &[String], create: Option<Kind>, at: &mut Vec<Step
         }
         let len = items.len();
         let Some(item) = items.get_mut(idx) else {
-            return Err(format!("index {idx} specified but only {len} elements found"));
+            return Err(format!(
+                "index {idx} specified but only {len} elements found"
+            ));
         };
         at.push(Step::Index(idx));
         walk(item, rest, create, at, out)?;
@@ -196,7 +221,9 @@ fn walk(v: &mut Value, parts: &[String], create: Option<Kind>, at: &mut Vec<Step
     } else if is_list_selector(part) {
         let (key, pattern) = split_selector(part)?;
         let re = regex_lite::Regex::new(&pattern).map_err(|e| e.to_string())?;
-        let Value::Array(items) = v else { return Err(wrong_kind("SequenceNode", v)) };
+        let Value::Array(items) = v else {
+            return Err(wrong_kind("SequenceNode", v));
+        };
         let mut found = false;
         for (i, item) in items.iter_mut().enumerate() {
             at.push(Step::Index(i));
@@ -205,7 +232,11 @@ fn walk(v: &mut Value, parts: &[String], create: Option<Kind>, at: &mut Vec<Step
                     found = true;
                     out.push(at.clone());
                 }
-            } else if item.get(&key).and_then(scalar_text).is_some_and(|t| re.is_match(t.trim())) {
+            } else if item
+                .get(&key)
+                .and_then(scalar_text)
+                .is_some_and(|t| re.is_match(t.trim()))
+            {
                 found = true;
                 walk(item, rest, create, at, out)?;
             }
@@ -224,7 +255,9 @@ fn walk(v: &mut Value, parts: &[String], create: Option<Kind>, at: &mut Vec<Step
             return walk(v, parts, create, at, out);
         }
     } else if part == "*" {
-        let Value::Array(items) = v else { return Err(wrong_kind("SequenceNode", v)) };
+        let Value::Array(items) = v else {
+            return Err(wrong_kind("SequenceNode", v));
+        };
         for (i, item) in items.iter_mut().enumerate() {
             at.push(Step::Index(i));
             walk(item, rest, create, at, out)?;
@@ -235,7 +268,11 @@ fn walk(v: &mut Value, parts: &[String], create: Option<Kind>, at: &mut Vec<Step
             *v = Value::Object(Default::default());
         }
         let Value::Object(map) = v else {
-            return if create.is_some() { Err(wrong_kind("MappingNode", v)) } else { Ok(()) };
+            return if create.is_some() {
+                Err(wrong_kind("MappingNode", v))
+            } else {
+                Ok(())
+            };
         };
         if !map.contains_key(part.as_str()) {
             let Some(leaf) = create else { return Ok(()) };
@@ -268,8 +305,14 @@ mod tests {
 
     #[test]
     fn splits_like_kyaml() {
-        assert_eq!(split("a.b\\.c.[name=x.y].0"), vec!["a", "b.c", "[name=x.y]", "0"]);
+        assert_eq!(
+            split("a.b\\.c.[name=x.y].0"),
+            vec!["a", "b.c", "[name=x.y]", "0"]
+        );
 
-        assert_eq!(split("metadata.annotations.[a.b/c]"), vec!["metadata", "annotations", "a.b/c"]);
+        assert_eq!(
+            split("metadata.annotations.[a.b/c]"),
+            vec!["metadata", "annotations", "a.b/c"]
+        );
     }
 }

@@ -36,11 +36,29 @@ pub struct Selector {
 
 /// Kinds kustomize knows as cluster-scoped (for namespace comparisons).
 const CLUSTER_SCOPED: &[&str] = &[
-    "APIService", "CertificateSigningRequest", "ClusterRole", "ClusterRoleBinding", "ComponentStatus",
-    "CSIDriver", "CSINode", "CustomResourceDefinition", "IngressClass", "MutatingWebhookConfiguration",
-    "Namespace", "Node", "PersistentVolume", "PodSecurityPolicy", "PriorityClass", "RuntimeClass",
-    "StorageClass", "TokenReview", "SelfSubjectAccessReview", "SelfSubjectRulesReview",
-    "SubjectAccessReview", "ValidatingWebhookConfiguration", "VolumeAttachment",
+    "APIService",
+    "CertificateSigningRequest",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "ComponentStatus",
+    "CSIDriver",
+    "CSINode",
+    "CustomResourceDefinition",
+    "IngressClass",
+    "MutatingWebhookConfiguration",
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "PodSecurityPolicy",
+    "PriorityClass",
+    "RuntimeClass",
+    "StorageClass",
+    "TokenReview",
+    "SelfSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "SubjectAccessReview",
+    "ValidatingWebhookConfiguration",
+    "VolumeAttachment",
 ];
 
 /// kustomize's `EffectiveNamespace`.
@@ -57,14 +75,19 @@ pub fn effective_namespace<'a>(kind: &str, namespace: &'a str) -> &'a str {
 impl ResIdSel {
     /// Whether every part is empty.
     pub fn is_empty(&self) -> bool {
-        self.group.is_empty() && self.version.is_empty() && self.kind.is_empty() && self.name.is_empty() && self.namespace.is_empty()
+        self.group.is_empty()
+            && self.version.is_empty()
+            && self.kind.is_empty()
+            && self.name.is_empty()
+            && self.namespace.is_empty()
     }
 
     /// kustomize's `IsSelectedBy`.
     pub fn selects(&self, id: &ResId) -> bool {
         (self.name.is_empty() || self.name == id.name)
             && (self.namespace.is_empty()
-                || effective_namespace(&self.kind, &self.namespace) == effective_namespace(&id.kind, &id.namespace))
+                || effective_namespace(&self.kind, &self.namespace)
+                    == effective_namespace(&id.kind, &id.namespace))
             && (self.group.is_empty() || self.group == id.group)
             && (self.version.is_empty() || self.version == id.version)
             && (self.kind.is_empty() || self.kind == id.kind)
@@ -72,7 +95,13 @@ impl ResIdSel {
 
     /// kyaml's `ResId.String()`: `Kind.version.group/name.namespace` with placeholders.
     pub fn res_id_string(&self) -> String {
-        let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+        let or = |s: &str, d: &str| {
+            if s.is_empty() {
+                d.to_string()
+            } else {
+                s.to_string()
+            }
+        };
         format!(
             "{}.{}.{}/{}.{}",
             or(&self.kind, "[noKind]"),
@@ -90,7 +119,11 @@ pub fn all_ids(r: &Resource) -> Vec<ResId> {
     let cur = r.id();
     let mut ids = vec![cur.clone()];
     for prev in r.previous_ids.iter().rev() {
-        ids.push(ResId { group: cur.group.clone(), version: cur.version.clone(), ..prev.clone() });
+        ids.push(ResId {
+            group: cur.group.clone(),
+            version: cur.version.clone(),
+            ..prev.clone()
+        });
     }
     ids
 }
@@ -111,7 +144,8 @@ impl Selector {
         let meta = object.as_value().get("metadata");
         let labels = meta.and_then(|m| m.get("labels"));
         let annotations = meta.and_then(|m| m.get("annotations"));
-        Ok(matches_selector(&self.label_selector, labels)? && matches_selector(&self.annotation_selector, annotations)?)
+        Ok(matches_selector(&self.label_selector, labels)?
+            && matches_selector(&self.annotation_selector, annotations)?)
     }
 }
 
@@ -134,7 +168,10 @@ pub fn matches_selector(selector: &str, map: Option<&serde_json::Value>) -> Resu
             get(k).is_none_or(|v| !set.contains(&v))
         } else if let Some((k, set)) = split_set(req, " in ") {
             get(k).is_some_and(|v| set.contains(&v))
-        } else if req.chars().all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c)) {
+        } else if req
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./".contains(c))
+        {
             get(req).is_some()
         } else {
             return Err(format!("unable to parse requirement: {req}"));

@@ -64,9 +64,15 @@ spec:
 #[test]
 fn replacements_and_vars_match_kubectl() {
     let mut fs = MemFs::new();
-    fs.add("app/kustomization.yaml", KUSTOMIZATION).add("app/r.yaml", RESOURCES);
+    fs.add("app/kustomization.yaml", KUSTOMIZATION)
+        .add("app/r.yaml", RESOURCES);
     let set = kustomize::build(&fs, "app", &Options::default()).expect("builds");
-    let text = set.objects().iter().map(|o| gitops_core::yaml::to_string(o.as_value())).collect::<Vec<_>>().join("---\n");
+    let text = set
+        .objects()
+        .iter()
+        .map(|o| gitops_core::yaml::to_string(o.as_value()))
+        .collect::<Vec<_>>()
+        .join("---\n");
     assert_eq!(text, EXPECTED);
 }
 
@@ -79,5 +85,9 @@ fn ambiguous_source_is_an_error() {
     )
     .add("app/r.yaml", format!("{RESOURCES}---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"));
     let err = kustomize::build(&fs, "app", &Options::default()).expect_err("two sources");
-    assert!(err.to_string().contains("multiple matches for selector ConfigMap.[noVer].[noGrp]/[noName].[noNs]"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("multiple matches for selector ConfigMap.[noVer].[noGrp]/[noName].[noNs]"),
+        "{err}"
+    );
 }

@@ -28,7 +28,10 @@ fn field<'a>(v: &'a Value, key: &str) -> &'a str {
 
 impl ObjRef {
     fn of(v: &Value) -> Self {
-        let (mut group, mut version) = (field(v, "group").to_string(), field(v, "version").to_string());
+        let (mut group, mut version) = (
+            field(v, "group").to_string(),
+            field(v, "version").to_string(),
+        );
         let api_version = field(v, "apiVersion");
         if !api_version.is_empty() {
             match api_version.split('/').collect::<Vec<_>>().as_slice() {
@@ -37,14 +40,24 @@ impl ObjRef {
                 _ => {}
             }
         }
-        ObjRef { group, version, kind: field(v, "kind").into(), name: field(v, "name").into(), namespace: field(v, "namespace").into() }
+        ObjRef {
+            group,
+            version,
+            kind: field(v, "kind").into(),
+            name: field(v, "name").into(),
+            namespace: field(v, "namespace").into(),
+        }
     }
 
     /// kustomize's `GvknEquals`, plus `IsNsEquals` when a namespace is given.
     fn matches(&self, id: &ResId) -> bool {
-        let gvkn = self.group == id.group && self.version == id.version && self.kind == id.kind && self.name == id.name;
+        let gvkn = self.group == id.group
+            && self.version == id.version
+            && self.kind == id.kind
+            && self.name == id.name;
         let ns = self.namespace.is_empty()
-            || effective_namespace(&self.kind, &self.namespace) == effective_namespace(&id.kind, &id.namespace);
+            || effective_namespace(&self.kind, &self.namespace)
+                == effective_namespace(&id.kind, &id.namespace);
         gvkn && ns
     }
 }
@@ -62,7 +75,13 @@ fn field_path(var: &Var) -> String {
 /// Go's `%v` of a defaulted `types.Var`, as kustomize's errors print it.
 fn describe(var: &Var) -> String {
     let o = ObjRef::of(&var.objref);
-    let or = |s: &str, d: &str| if s.is_empty() { d.to_string() } else { s.to_string() };
+    let or = |s: &str, d: &str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
     format!(
         "{{{} {{{} {}.{}.{} {} {}}} {{{}}}}}",
         var.name,
@@ -91,7 +110,11 @@ struct BoundId {
 
 impl BoundId {
     fn is(&self, id: &ResId) -> bool {
-        self.group == id.group && self.version == id.version && self.kind == id.kind && self.namespace == id.namespace && self.name == id.name
+        self.group == id.group
+            && self.version == id.version
+            && self.kind == id.kind
+            && self.namespace == id.namespace
+            && self.name == id.name
     }
 }
 
@@ -101,11 +124,18 @@ impl BoundId {
 pub fn merge_vars(vars: &[Var], acc: &mut Accumulator) -> Result<(), Error> {
     for var in vars {
         if acc.vars.iter().any(|v| v.name == var.name) {
-            return Err(Error::Var(format!("var '{}' already encountered", var.name)));
+            return Err(Error::Var(format!(
+                "var '{}' already encountered",
+                var.name
+            )));
         }
         let objref = ObjRef::of(&var.objref);
-        let matched: Vec<_> =
-            acc.resmap.resources().iter().filter(|r| all_ids(r).iter().any(|id| objref.matches(id))).collect();
+        let matched: Vec<_> = acc
+            .resmap
+            .resources()
+            .iter()
+            .filter(|r| all_ids(r).iter().any(|id| objref.matches(id)))
+            .collect();
         if matched.len() > 1 {
             return Err(Error::Var(format!(
                 "found {} resId matches for var {} (unable to disambiguate)",
@@ -116,8 +146,17 @@ pub fn merge_vars(vars: &[Var], acc: &mut Accumulator) -> Result<(), Error> {
         let mut var = var.clone();
         if let (Some(r), Value::Object(map)) = (matched.first(), &mut var.objref) {
             let id = r.id();
-            let bound = BoundId { group: id.group, version: id.version, kind: id.kind, namespace: id.namespace, name: id.name };
-            map.insert(BOUND.to_string(), serde_json::to_value(bound).unwrap_or(Value::Null));
+            let bound = BoundId {
+                group: id.group,
+                version: id.version,
+                kind: id.kind,
+                namespace: id.namespace,
+                name: id.name,
+            };
+            map.insert(
+                BOUND.to_string(),
+                serde_json::to_value(bound).unwrap_or(Value::Null),
+            );
         }
         acc.vars.push(var);
     }
@@ -147,13 +186,19 @@ pub fn resolve_vars(acc: &mut Accumulator) -> Result<(), Error> {
     let mut seen = BTreeSet::new();
     for var in &acc.vars {
         if !seen.insert(var.name.clone()) {
-            return Err(Error::Var(format!("var '{}' already encountered", var.name)));
+            return Err(Error::Var(format!(
+                "var '{}' already encountered",
+                var.name
+            )));
         }
     }
     let mut values: BTreeMap<String, Value> = BTreeMap::new();
     for var in &acc.vars {
         let objref = ObjRef::of(&var.objref);
-        let bound = var.objref.get(BOUND).and_then(|b| serde_json::from_value::<BoundId>(b.clone()).ok());
+        let bound = var
+            .objref
+            .get(BOUND)
+            .and_then(|b| serde_json::from_value::<BoundId>(b.clone()).ok());
         let matched: Vec<_> = acc
             .resmap
             .resources()
@@ -194,12 +239,23 @@ pub fn resolve_vars(acc: &mut Accumulator) -> Result<(), Error> {
     }
     let specs = acc.config.var_reference.clone();
     for r in acc.resmap.resources_mut().iter_mut() {
-        let (api_version, kind) = (r.object.api_version().to_string(), r.object.kind().to_string());
+        let (api_version, kind) = (
+            r.object.api_version().to_string(),
+            r.object.kind().to_string(),
+        );
         let mut root = Value::Object(std::mem::take(r.object.as_map_mut()));
         let mut result = Ok(());
-        for spec in specs.iter().filter(|s| fieldspec::selects(s, &api_version, &kind)) {
-            let spec = fieldspec::FieldSpec { create: false, ..spec.clone() };
-            result = fieldspec::visit(&mut root, &spec, None, &mut |node| substitute(node, &values));
+        for spec in specs
+            .iter()
+            .filter(|s| fieldspec::selects(s, &api_version, &kind))
+        {
+            let spec = fieldspec::FieldSpec {
+                create: false,
+                ..spec.clone()
+            };
+            result = fieldspec::visit(&mut root, &spec, None, &mut |node| {
+                substitute(node, &values)
+            });
             if result.is_err() {
                 break;
             }
@@ -225,7 +281,9 @@ fn substitute(node: &mut Value, values: &BTreeMap<String, Value>) -> Result<(), 
         }
         Value::Array(items) => {
             for item in items.iter_mut() {
-                let Value::String(s) = item else { return Err("invalid value type expect a string".into()) };
+                let Value::String(s) = item else {
+                    return Err("invalid value type expect a string".into());
+                };
                 *item = expand(s, values);
             }
         }
@@ -292,7 +350,10 @@ mod tests {
         let mut values = BTreeMap::new();
         values.insert("A".to_string(), Value::from("x"));
         values.insert("N".to_string(), Value::from(3));
-        assert_eq!(expand("a-$(A)-$(B)-$$(A)", &values), Value::from("a-x-$(B)-$(A)"));
+        assert_eq!(
+            expand("a-$(A)-$(B)-$$(A)", &values),
+            Value::from("a-x-$(B)-$(A)")
+        );
         assert_eq!(expand("$(N)", &values), Value::from(3));
         assert_eq!(expand("p$(N)", &values), Value::from("p3"));
         assert_eq!(expand("$(A", &values), Value::from("$(A"));

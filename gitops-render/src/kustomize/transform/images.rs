@@ -40,9 +40,21 @@ pub fn split_image(image: &str) -> (String, String, String) {
     let colon = search.find(':').map(|i| i + slash);
     match (colon, at) {
         (None, None) => (image.to_string(), String::new(), String::new()),
-        (c, Some(d)) if c.is_none_or(|c| d < c) => (image[..d].to_string(), String::new(), image[d + 1..].to_string()),
-        (Some(c), Some(d)) => (image[..c].to_string(), image[c + 1..d].to_string(), image[d + 1..].to_string()),
-        (Some(c), None) => (image[..c].to_string(), image[c + 1..].to_string(), String::new()),
+        (c, Some(d)) if c.is_none_or(|c| d < c) => (
+            image[..d].to_string(),
+            String::new(),
+            image[d + 1..].to_string(),
+        ),
+        (Some(c), Some(d)) => (
+            image[..c].to_string(),
+            image[c + 1..d].to_string(),
+            image[d + 1..].to_string(),
+        ),
+        (Some(c), None) => (
+            image[..c].to_string(),
+            image[c + 1..].to_string(),
+            String::new(),
+        ),
         (None, Some(_)) => (image.to_string(), String::new(), String::new()),
     }
 }
@@ -114,8 +126,18 @@ fn legacy_walk(node: &mut Value, image: &Image) {
 }
 
 /// Applies one `images` entry to every resource.
-pub(super) fn apply(acc: &mut Accumulator, image: &Image, specs: &[FieldSpec]) -> Result<(), Error> {
-    let specs: Vec<FieldSpec> = specs.iter().map(|s| FieldSpec { create: false, ..s.clone() }).collect();
+pub(super) fn apply(
+    acc: &mut Accumulator,
+    image: &Image,
+    specs: &[FieldSpec],
+) -> Result<(), Error> {
+    let specs: Vec<FieldSpec> = specs
+        .iter()
+        .map(|s| FieldSpec {
+            create: false,
+            ..s.clone()
+        })
+        .collect();
     for r in acc.resmap.resources_mut() {
         if r.object.kind() == "CustomResourceDefinition" {
             continue;
@@ -133,9 +155,18 @@ mod tests {
     #[test]
     fn splits_registries_ports_and_digests() {
         assert_eq!(split_image("nginx"), ("nginx".into(), "".into(), "".into()));
-        assert_eq!(split_image("reg:5000/app:1.0"), ("reg:5000/app".into(), "1.0".into(), "".into()));
-        assert_eq!(split_image("app@sha256:abc"), ("app".into(), "".into(), "sha256:abc".into()));
-        assert_eq!(split_image("r:1/app:t@sha256:abc"), ("r:1/app".into(), "t".into(), "sha256:abc".into()));
+        assert_eq!(
+            split_image("reg:5000/app:1.0"),
+            ("reg:5000/app".into(), "1.0".into(), "".into())
+        );
+        assert_eq!(
+            split_image("app@sha256:abc"),
+            ("app".into(), "".into(), "sha256:abc".into())
+        );
+        assert_eq!(
+            split_image("r:1/app:t@sha256:abc"),
+            ("r:1/app".into(), "t".into(), "sha256:abc".into())
+        );
         assert!(is_image_matched("nginx:1.2", "nginx"));
         assert!(!is_image_matched("nginx-x:1.2", "nginx"));
     }

@@ -81,9 +81,15 @@ fn apply_specs(
 ) -> Result<(), Error> {
     let api_version = r.object.api_version().to_string();
     let kind = r.object.kind().to_string();
-    for spec in specs.iter().filter(|s| fieldspec::selects(s, &api_version, &kind)) {
+    for spec in specs
+        .iter()
+        .filter(|s| fieldspec::selects(s, &api_version, &kind))
+    {
         if let Err(message) = edit(&mut r.object, |v| fieldspec::visit(v, spec, leaf, f)) {
-            return Err(Error::Field { resource: r.id().to_string(), message });
+            return Err(Error::Field {
+                resource: r.id().to_string(),
+                message,
+            });
         }
     }
     Ok(())
@@ -93,10 +99,22 @@ fn apply_specs(
 /// for its built-in OpenAPI schema, as in kustomize v5.5.0: `ValidatingAdmissionPolicy`
 /// and its binding are namespaced there).
 const CLUSTER_SCOPED: &[(&str, &str)] = &[
-    ("admissionregistration.k8s.io/v1", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1", "ValidatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1beta1", "MutatingWebhookConfiguration"),
-    ("admissionregistration.k8s.io/v1beta1", "ValidatingWebhookConfiguration"),
+    (
+        "admissionregistration.k8s.io/v1",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1",
+        "ValidatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io/v1beta1",
+        "ValidatingWebhookConfiguration",
+    ),
     ("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
     ("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition"),
     ("apiregistration.k8s.io/v1", "APIService"),
@@ -104,7 +122,10 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
     ("certificates.k8s.io/v1", "CertificateSigningRequest"),
     ("certificates.k8s.io/v1beta1", "CertificateSigningRequest"),
     ("flowcontrol.apiserver.k8s.io/v1beta1", "FlowSchema"),
-    ("flowcontrol.apiserver.k8s.io/v1beta1", "PriorityLevelConfiguration"),
+    (
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "PriorityLevelConfiguration",
+    ),
     ("networking.k8s.io/v1", "IngressClass"),
     ("networking.k8s.io/v1beta1", "IngressClass"),
     ("node.k8s.io/v1", "RuntimeClass"),
@@ -133,7 +154,9 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 
 /// Whether kustomize knows `api_version`/`kind` to be cluster-scoped.
 pub fn is_cluster_scoped(api_version: &str, kind: &str) -> bool {
-    CLUSTER_SCOPED.iter().any(|(a, k)| *a == api_version && *k == kind)
+    CLUSTER_SCOPED
+        .iter()
+        .any(|(a, k)| *a == api_version && *k == kind)
 }
 
 /// How the namespace transformer treats (Cluster)RoleBinding subjects.
@@ -176,24 +199,42 @@ fn namespace_with(
         let kind = r.object.kind().to_string();
         let is_binding = kind == "RoleBinding" || kind == "ClusterRoleBinding";
         if !is_cluster_scoped(&api_version, &kind) {
-            let meta = fieldspec::FieldSpec { path: "metadata/namespace".into(), create: true, ..Default::default() };
-            apply_specs(r, std::slice::from_ref(&meta), Some(&leaf), &mut set_string(ns, unset_only))?;
+            let meta = fieldspec::FieldSpec {
+                path: "metadata/namespace".into(),
+                create: true,
+                ..Default::default()
+            };
+            apply_specs(
+                r,
+                std::slice::from_ref(&meta),
+                Some(&leaf),
+                &mut set_string(ns, unset_only),
+            )?;
         }
         let kept: Vec<FieldSpec> = specs
             .iter()
             .filter(|s| s.path != "metadata/namespace")
             .filter(|s| api_version == "v1" || s.path != "metadata/name")
-            .filter(|s| !(is_binding && (s.kind == "RoleBinding" || s.kind == "ClusterRoleBinding") && s.path == "subjects/namespace"))
+            .filter(|s| {
+                !(is_binding
+                    && (s.kind == "RoleBinding" || s.kind == "ClusterRoleBinding")
+                    && s.path == "subjects/namespace")
+            })
             .cloned()
             .collect();
         if is_binding && subjects != SubjectMode::None {
             if let Some(Value::Array(items)) = r.object.as_map_mut().get_mut("subjects") {
                 for subject in items.iter_mut().filter_map(Value::as_object_mut) {
                     let hit = match subjects {
-                        SubjectMode::DefaultOnly => subject.get("name").and_then(Value::as_str) == Some("default"),
+                        SubjectMode::DefaultOnly => {
+                            subject.get("name").and_then(Value::as_str) == Some("default")
+                        }
                         _ => subject.get("kind").and_then(Value::as_str) == Some("ServiceAccount"),
                     };
-                    let unset = subject.get("namespace").and_then(Value::as_str).is_none_or(str::is_empty);
+                    let unset = subject
+                        .get("namespace")
+                        .and_then(Value::as_str)
+                        .is_none_or(str::is_empty);
                     if hit && (!unset_only || unset) {
                         subject.insert("namespace".into(), Value::String(ns.to_string()));
                     }
@@ -209,7 +250,10 @@ fn namespace_with(
             *ids.entry(id.clone()).or_default() += 1;
         }
         if ids.get(&id).is_some_and(|n| *n > 1) {
-            return Err(Error::Conflict { transformer: "namespace".into(), id: id.to_string() });
+            return Err(Error::Conflict {
+                transformer: "namespace".into(),
+                id: id.to_string(),
+            });
         }
     }
     Ok(())
@@ -217,7 +261,9 @@ fn namespace_with(
 
 /// `namespace`.
 pub fn namespace(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
-    let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) else { return Ok(()) };
+    let Some(ns) = k.namespace.as_deref().filter(|n| !n.is_empty()) else {
+        return Ok(());
+    };
     let specs = acc.config.namespace.clone();
     namespace_with(acc, ns, &specs, false, SubjectMode::DefaultOnly)
 }
@@ -229,7 +275,12 @@ fn skips_prefix_suffix(id: &ResId) -> bool {
         || (id.kind == "APIService" && id.group == "apiregistration.k8s.io")
 }
 
-fn add_affix(acc: &mut Accumulator, affix: &str, is_prefix: bool, specs: &[FieldSpec]) -> Result<(), Error> {
+fn add_affix(
+    acc: &mut Accumulator,
+    affix: &str,
+    is_prefix: bool,
+    specs: &[FieldSpec],
+) -> Result<(), Error> {
     if affix.is_empty() {
         return Ok(());
     }
@@ -247,20 +298,38 @@ fn add_affix(acc: &mut Accumulator, affix: &str, is_prefix: bool, specs: &[Field
             }
             if spec.path == "metadata/name" {
                 r.remember_id();
-                let affixes = if is_prefix { &mut r.name_prefixes } else { &mut r.name_suffixes };
+                let affixes = if is_prefix {
+                    &mut r.name_prefixes
+                } else {
+                    &mut r.name_suffixes
+                };
                 affixes.push(affix.to_string());
             }
-            let unconditional = FieldSpec { group: String::new(), version: String::new(), kind: String::new(), ..spec.clone() };
+            let unconditional = FieldSpec {
+                group: String::new(),
+                version: String::new(),
+                kind: String::new(),
+                ..spec.clone()
+            };
             let id = r.id();
             // A `create: true` spec makes a missing field as an empty string, then affixes it.
             let empty = Value::String(String::new());
-            edit(&mut r.object, |v| fieldspec::visit(v, &unconditional, Some(&empty), &mut |node| {
-                if let Value::String(s) = node {
-                    *s = if is_prefix { format!("{affix}{s}") } else { format!("{s}{affix}") };
-                }
-                Ok(())
-            }))
-            .map_err(|message| Error::Field { resource: id.to_string(), message })?;
+            edit(&mut r.object, |v| {
+                fieldspec::visit(v, &unconditional, Some(&empty), &mut |node| {
+                    if let Value::String(s) = node {
+                        *s = if is_prefix {
+                            format!("{affix}{s}")
+                        } else {
+                            format!("{s}{affix}")
+                        };
+                    }
+                    Ok(())
+                })
+            })
+            .map_err(|message| Error::Field {
+                resource: id.to_string(),
+                message,
+            })?;
         }
     }
     Ok(())
@@ -268,13 +337,30 @@ fn add_affix(acc: &mut Accumulator, affix: &str, is_prefix: bool, specs: &[Field
 
 /// `namePrefix` and `nameSuffix`.
 pub fn prefix_suffix(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
-    let (prefix_specs, suffix_specs) = (acc.config.name_prefix.clone(), acc.config.name_suffix.clone());
-    add_affix(acc, k.name_prefix.as_deref().unwrap_or(""), true, &prefix_specs)?;
-    add_affix(acc, k.name_suffix.as_deref().unwrap_or(""), false, &suffix_specs)
+    let (prefix_specs, suffix_specs) = (
+        acc.config.name_prefix.clone(),
+        acc.config.name_suffix.clone(),
+    );
+    add_affix(
+        acc,
+        k.name_prefix.as_deref().unwrap_or(""),
+        true,
+        &prefix_specs,
+    )?;
+    add_affix(
+        acc,
+        k.name_suffix.as_deref().unwrap_or(""),
+        false,
+        &suffix_specs,
+    )
 }
 
 /// Sets every `pairs` entry in the maps `specs` select (labels or annotations).
-fn set_map_entries(acc: &mut Accumulator, pairs: &BTreeMap<String, String>, specs: &[FieldSpec]) -> Result<(), Error> {
+fn set_map_entries(
+    acc: &mut Accumulator,
+    pairs: &BTreeMap<String, String>,
+    specs: &[FieldSpec],
+) -> Result<(), Error> {
     if pairs.is_empty() {
         return Ok(());
     }
@@ -284,7 +370,9 @@ fn set_map_entries(acc: &mut Accumulator, pairs: &BTreeMap<String, String>, spec
             if node.is_null() {
                 *node = Value::Object(Map::new());
             }
-            let Value::Object(map) = node else { return Err("expected a mapping".into()) };
+            let Value::Object(map) = node else {
+                return Err("expected a mapping".into());
+            };
             for (k, v) in pairs {
                 map.insert(k.clone(), Value::String(v.clone()));
             }
@@ -299,15 +387,19 @@ fn parse_specs(values: &[Value], file: &str) -> Result<Vec<FieldSpec>, Error> {
     values
         .iter()
         .map(|v| {
-            serde_path_to_error::deserialize(v)
-                .map_err(|e| Error::Config { file: file.to_string(), message: format!("fieldSpecs: {e}") })
+            serde_path_to_error::deserialize(v).map_err(|e| Error::Config {
+                file: file.to_string(),
+                message: format!("fieldSpecs: {e}"),
+            })
         })
         .collect()
 }
 
 fn merge_into(mut base: Vec<FieldSpec>, more: &[FieldSpec]) -> Vec<FieldSpec> {
     for s in more {
-        if !base.iter().any(|b| b.group == s.group && b.version == s.version && b.kind == s.kind && b.path == s.path) {
+        if !base.iter().any(|b| {
+            b.group == s.group && b.version == s.version && b.kind == s.kind && b.path == s.path
+        }) {
             base.push(s.clone());
         }
     }
@@ -317,7 +409,10 @@ fn merge_into(mut base: Vec<FieldSpec>, more: &[FieldSpec]) -> Vec<FieldSpec> {
 /// `commonLabels` and `labels`.
 pub fn labels(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
     for label in k.labels.iter().flatten() {
-        let fields = parse_specs(label.fields.as_deref().unwrap_or(&[]), "kustomization labels")?;
+        let fields = parse_specs(
+            label.fields.as_deref().unwrap_or(&[]),
+            "kustomization labels",
+        )?;
         let mut specs = merge_into(fields, &acc.config.labels);
         if label.include_selectors {
             specs = merge_into(specs, &acc.config.common_labels);
@@ -325,7 +420,14 @@ pub fn labels(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
             if label.include_templates {
                 specs = merge_into(specs, &acc.config.template_labels);
             }
-            specs = merge_into(specs, &[FieldSpec { path: "metadata/labels".into(), create: true, ..Default::default() }]);
+            specs = merge_into(
+                specs,
+                &[FieldSpec {
+                    path: "metadata/labels".into(),
+                    create: true,
+                    ..Default::default()
+                }],
+            );
         }
         set_map_entries(acc, &label.pairs, &specs)?;
     }
@@ -338,7 +440,9 @@ pub fn labels(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
 
 /// `commonAnnotations`.
 pub fn annotations(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
-    let Some(common) = &k.common_annotations else { return Ok(()) };
+    let Some(common) = &k.common_annotations else {
+        return Ok(());
+    };
     let specs = acc.config.common_annotations.clone();
     set_map_entries(acc, common, &specs)
 }
@@ -346,14 +450,30 @@ pub fn annotations(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error
 /// kustomize's `Gvk.String()` of a field spec: `Kind.version.group` with `[noKind]`,
 /// `[noVer]`, `[noGrp]` for empty parts.
 fn spec_gvk_text(spec: &FieldSpec) -> String {
-    let or = |s: &str, d: &'static str| if s.is_empty() { d.to_string() } else { s.to_string() };
-    format!("{}.{}.{}", or(&spec.kind, "[noKind]"), or(&spec.version, "[noVer]"), or(&spec.group, "[noGrp]"))
+    let or = |s: &str, d: &'static str| {
+        if s.is_empty() {
+            d.to_string()
+        } else {
+            s.to_string()
+        }
+    };
+    format!(
+        "{}.{}.{}",
+        or(&spec.kind, "[noKind]"),
+        or(&spec.version, "[noVer]"),
+        or(&spec.group, "[noGrp]")
+    )
 }
 
 /// kustomize's `ReplicaCountTransformer`: for each field spec, the resources that have (or
 /// had) the name and a kind the spec selects get the count. An entry that matches no
 /// resource through any spec is an error, as in kustomize v5.5.
-fn replica_with(acc: &mut Accumulator, name: &str, count: i64, specs: &[FieldSpec]) -> Result<(), Error> {
+fn replica_with(
+    acc: &mut Accumulator,
+    name: &str,
+    count: i64,
+    specs: &[FieldSpec],
+) -> Result<(), Error> {
     let leaf = Value::from(count);
     let mut found = false;
     for spec in specs {
@@ -375,7 +495,10 @@ fn replica_with(acc: &mut Accumulator, name: &str, count: i64, specs: &[FieldSpe
     }
     if !found {
         let gvks: Vec<String> = specs.iter().map(spec_gvk_text).collect();
-        return Err(Error::NoReplicaTarget { name: name.to_string(), gvks: gvks.join(" ") });
+        return Err(Error::NoReplicaTarget {
+            name: name.to_string(),
+            gvks: gvks.join(" "),
+        });
     }
     Ok(())
 }
@@ -392,7 +515,12 @@ pub fn replicas(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
 /// `images` (and the deprecated `imageTags`).
 pub fn images(k: &Kustomization, acc: &mut Accumulator) -> Result<(), Error> {
     let specs = acc.config.images.clone();
-    for image in k.images.iter().flatten().chain(k.image_tags.iter().flatten()) {
+    for image in k
+        .images
+        .iter()
+        .flatten()
+        .chain(k.image_tags.iter().flatten())
+    {
         images::apply(acc, image, &specs)?;
     }
     Ok(())

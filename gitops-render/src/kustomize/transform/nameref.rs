@@ -39,7 +39,11 @@ impl Gvk<'_> {
 /// The referenced kind of a back-reference. kustomize's IngressClass entry spells its
 /// group as `networking.k8s.io/v1`; kustomize compares it literally, so it matches nothing.
 fn target_of(backref: &NameBackRefs) -> Gvk<'_> {
-    Gvk { group: &backref.group, version: &backref.version, kind: &backref.kind }
+    Gvk {
+        group: &backref.group,
+        version: &backref.version,
+        kind: &backref.kind,
+    }
 }
 
 /// kustomize's effective namespace: `None` for cluster-scoped ids, `default` for unset.
@@ -73,13 +77,19 @@ impl Facts {
         let (group, version) = (current.group.clone(), current.version.clone());
         let av = r.object.api_version().to_string();
         let scoped = |kind: &str| is_cluster_scoped(&av, kind);
-        let current_ns = effective_ns(scoped(&current.kind), &current.namespace).map(str::to_string);
+        let current_ns =
+            effective_ns(scoped(&current.kind), &current.namespace).map(str::to_string);
         let original = r.previous_ids.first().unwrap_or(&current);
-        let original_ns = effective_ns(scoped(&original.kind), &original.namespace).map(str::to_string);
+        let original_ns =
+            effective_ns(scoped(&original.kind), &original.namespace).map(str::to_string);
         Facts {
             group,
             version,
-            previous: r.previous_ids.iter().map(|id| (id.kind.clone(), id.name.clone())).collect(),
+            previous: r
+                .previous_ids
+                .iter()
+                .map(|id| (id.kind.clone(), id.name.clone()))
+                .collect(),
             original_ns,
             current_ns,
             current,
@@ -89,11 +99,15 @@ impl Facts {
     }
 
     fn original_kind(&self) -> &str {
-        self.previous.first().map_or(self.current.kind.as_str(), |(kind, _)| kind)
+        self.previous
+            .first()
+            .map_or(self.current.kind.as_str(), |(kind, _)| kind)
     }
 
     fn had_kind(&self, gvk: Gvk<'_>) -> bool {
-        self.previous.iter().any(|(kind, _)| gvk.selects(&self.group, &self.version, kind))
+        self.previous
+            .iter()
+            .any(|(kind, _)| gvk.selects(&self.group, &self.version, kind))
     }
 }
 
@@ -107,7 +121,9 @@ fn same_ending(a: &[String], b: &[String]) -> bool {
 }
 
 fn same_affixes(a: &Facts, b: &Facts, allow_empty: bool) -> bool {
-    let matches = |x: &[String], y: &[String]| (allow_empty && (x.is_empty() || y.is_empty())) || same_ending(x, y);
+    let matches = |x: &[String], y: &[String]| {
+        (allow_empty && (x.is_empty() || y.is_empty())) || same_ending(x, y)
+    };
     matches(&a.prefixes, &b.prefixes) && matches(&a.suffixes, &b.suffixes)
 }
 
@@ -133,7 +149,11 @@ impl Index {
                 by_original_ns.entry(ns.clone()).or_default().push(i);
             }
         }
-        Index { facts, by_previous_name, by_original_ns }
+        Index {
+            facts,
+            by_previous_name,
+            by_original_ns,
+        }
     }
 }
 
@@ -152,11 +172,25 @@ impl<'a> Referrer<'a> {
         let facts = &index.facts[me];
         let mut subject_namespaces = Vec::new();
         if facts.current.kind == "RoleBinding" {
-            for subject in object.get("subjects").and_then(Value::as_array).into_iter().flatten() {
-                let Some(subject) = subject.as_object() else { continue };
-                let (Some(ns), Some(kind)) = (subject.get("namespace"), subject.get("kind")) else { continue };
+            for subject in object
+                .get("subjects")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(subject) = subject.as_object() else {
+                    continue;
+                };
+                let (Some(ns), Some(kind)) = (subject.get("namespace"), subject.get("kind")) else {
+                    continue;
+                };
                 if kind.as_str() == Some("ServiceAccount") {
-                    let ns = ns.as_str().ok_or_else(|| format!("Invalid Input: namespace is blank for resource {}", facts.current))?;
+                    let ns = ns.as_str().ok_or_else(|| {
+                        format!(
+                            "Invalid Input: namespace is blank for resource {}",
+                            facts.current
+                        )
+                    })?;
                     subject_namespaces.push(ns.to_string());
                 }
             }
@@ -166,7 +200,12 @@ impl<'a> Referrer<'a> {
             let kind = r.get("kind")?.as_str()?;
             Some((group.to_string(), kind.to_string()))
         });
-        Ok(Referrer { index, me, subject_namespaces, role_ref })
+        Ok(Referrer {
+            index,
+            me,
+            subject_namespaces,
+            role_ref,
+        })
     }
 
     fn facts(&self) -> &'a Facts {
@@ -175,11 +214,19 @@ impl<'a> Referrer<'a> {
 
     /// kustomize's `SubsetThatCouldBeReferencedByResource`, as a predicate.
     fn could_refer_to(&self, candidate: usize) -> bool {
-        let Some(my_ns) = &self.facts().current_ns else { return true };
+        let Some(my_ns) = &self.facts().current_ns else {
+            return true;
+        };
         let c = &self.index.facts[candidate];
         match &c.current_ns {
             None => true,
-            Some(ns) => ns == my_ns || self.subject_namespaces.iter().any(|s| *s == c.current.namespace),
+            Some(ns) => {
+                ns == my_ns
+                    || self
+                        .subject_namespaces
+                        .iter()
+                        .any(|s| *s == c.current.namespace)
+            }
         }
     }
 
@@ -199,7 +246,10 @@ impl<'a> Referrer<'a> {
             return originally;
         }
         (0..self.index.facts.len())
-            .filter(|&i| self.index.facts[i].current_ns.as_deref() == Some(namespace) && self.could_refer_to(i))
+            .filter(|&i| {
+                self.index.facts[i].current_ns.as_deref() == Some(namespace)
+                    && self.could_refer_to(i)
+            })
             .collect()
     }
 
@@ -225,7 +275,11 @@ impl<'a> Referrer<'a> {
             .map(|i| &facts[i])
             .filter(|c| c.had_kind(target))
             .filter(|c| match (&self.role_ref, role_ref_field) {
-                (Some((group, kind)), true) => c.had_kind(Gvk { group, version: "", kind }),
+                (Some((group, kind)), true) => c.had_kind(Gvk {
+                    group,
+                    version: "",
+                    kind,
+                }),
                 _ => true,
             })
             .filter(|c| match (&mine.current_ns, &c.current_ns) {
@@ -246,7 +300,10 @@ impl<'a> Referrer<'a> {
             [first, rest @ ..] if rest.iter().all(|c| same_target(first, c)) => Ok(Some(first)),
             _ => {
                 let ids: Vec<String> = candidates.iter().map(|c| c.current.to_string()).collect();
-                Err(format!("found multiple possible referrals: {}", ids.join(", ")))
+                Err(format!(
+                    "found multiple possible referrals: {}",
+                    ids.join(", ")
+                ))
             }
         }
     }
@@ -261,22 +318,36 @@ fn same_name_and_namespace(a: &Facts, b: &Facts) -> bool {
 }
 
 /// Updates one selected field (a name, a list of names or `{name, namespace}` maps).
-fn set(node: &mut Value, referrer: &Referrer<'_>, target: Gvk<'_>, role_ref_field: bool) -> Result<(), String> {
+fn set(
+    node: &mut Value,
+    referrer: &Referrer<'_>,
+    target: Gvk<'_>,
+    role_ref_field: bool,
+) -> Result<(), String> {
     match node {
         Value::Null => Ok(()),
         Value::String(_) | Value::Object(_) => set_one(node, referrer, target, role_ref_field),
-        Value::Array(items) => items
-            .iter_mut()
-            .filter(|i| !i.is_null())
-            .try_for_each(|i| match i {
-                Value::Array(_) => Err(format!("{i} is expected to be either a string or a map of string")),
-                _ => set_one(i, referrer, target, role_ref_field),
-            }),
+        Value::Array(items) => {
+            items
+                .iter_mut()
+                .filter(|i| !i.is_null())
+                .try_for_each(|i| match i {
+                    Value::Array(_) => Err(format!(
+                        "{i} is expected to be either a string or a map of string"
+                    )),
+                    _ => set_one(i, referrer, target, role_ref_field),
+                })
+        }
         _ => Err("node must be a scalar, sequence or map".into()),
     }
 }
 
-fn set_one(node: &mut Value, referrer: &Referrer<'_>, target: Gvk<'_>, role_ref_field: bool) -> Result<(), String> {
+fn set_one(
+    node: &mut Value,
+    referrer: &Referrer<'_>,
+    target: Gvk<'_>,
+    role_ref_field: bool,
+) -> Result<(), String> {
     match node {
         Value::String(name) => {
             if let Some(r) = referrer.select(name, None, target, role_ref_field, same_name)? {
@@ -289,11 +360,27 @@ fn set_one(node: &mut Value, referrer: &Referrer<'_>, target: Gvk<'_>, role_ref_
     }
 }
 
-fn set_map(map: &mut Map<String, Value>, referrer: &Referrer<'_>, target: Gvk<'_>, role_ref_field: bool) -> Result<(), String> {
-    let Some(name) = map.get("name") else { return Err("path config error; no 'name' field in node".into()) };
+fn set_map(
+    map: &mut Map<String, Value>,
+    referrer: &Referrer<'_>,
+    target: Gvk<'_>,
+    role_ref_field: bool,
+) -> Result<(), String> {
+    let Some(name) = map.get("name") else {
+        return Err("path config error; no 'name' field in node".into());
+    };
     let old_name = scalar_text(name);
-    let pool = map.get("namespace").map(|ns| referrer.in_namespace(&scalar_text(ns)));
-    let Some(r) = referrer.select(&old_name, pool.as_deref(), target, role_ref_field, same_name_and_namespace)? else {
+    let pool = map
+        .get("namespace")
+        .map(|ns| referrer.in_namespace(&scalar_text(ns)));
+    let Some(r) = referrer.select(
+        &old_name,
+        pool.as_deref(),
+        target,
+        role_ref_field,
+        same_name_and_namespace,
+    )?
+    else {
         return Ok(());
     };
     if r.current.name == old_name && r.current.namespace.is_empty() {
@@ -301,7 +388,10 @@ fn set_map(map: &mut Map<String, Value>, referrer: &Referrer<'_>, target: Gvk<'_
     }
     map.insert("name".into(), Value::String(r.current.name.clone()));
     if !r.current.namespace.is_empty() {
-        map.insert("namespace".into(), Value::String(r.current.namespace.clone()));
+        map.insert(
+            "namespace".into(),
+            Value::String(r.current.namespace.clone()),
+        );
     }
     Ok(())
 }
@@ -326,18 +416,42 @@ pub(super) fn run(acc: &mut Accumulator) -> Result<(), Error> {
         let rules: Vec<(&FieldSpec, Gvk<'_>)> = backrefs
             .iter()
             .flat_map(|b| b.field_specs.iter().map(move |spec| (spec, target_of(b))))
-            .filter(|(spec, _)| Gvk { group: &spec.group, version: &spec.version, kind: &spec.kind }.selects(&facts.group, &facts.version, org_kind))
+            .filter(|(spec, _)| {
+                Gvk {
+                    group: &spec.group,
+                    version: &spec.version,
+                    kind: &spec.kind,
+                }
+                .selects(&facts.group, &facts.version, org_kind)
+            })
             .collect();
         if rules.is_empty() {
             continue;
         }
-        let field_error = |message: String| Error::Field { resource: facts.current.to_string(), message };
+        let field_error = |message: String| Error::Field {
+            resource: facts.current.to_string(),
+            message,
+        };
         let referrer = Referrer::new(&index, me, r.object.as_value()).map_err(field_error)?;
         for (spec, target) in rules {
             let role_ref_field = spec.path.ends_with("roleRef/name");
-            let unconditional = FieldSpec { group: String::new(), version: String::new(), kind: String::new(), ..spec.clone() };
-            edit(&mut r.object, |v| fieldspec::visit(v, &unconditional, None, &mut |node| set(node, &referrer, target, role_ref_field)))
-                .map_err(|message| field_error(format!("updating name reference in '{}' field: {message}", spec.path)))?;
+            let unconditional = FieldSpec {
+                group: String::new(),
+                version: String::new(),
+                kind: String::new(),
+                ..spec.clone()
+            };
+            edit(&mut r.object, |v| {
+                fieldspec::visit(v, &unconditional, None, &mut |node| {
+                    set(node, &referrer, target, role_ref_field)
+                })
+            })
+            .map_err(|message| {
+                field_error(format!(
+                    "updating name reference in '{}' field: {message}",
+                    spec.path
+                ))
+            })?;
         }
     }
     Ok(())

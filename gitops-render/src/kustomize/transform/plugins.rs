@@ -14,7 +14,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{Error, SubjectMode, add_affix, images, namespace_with, parse_specs, replica_with, set_map_entries};
+use super::{
+    Error, SubjectMode, add_affix, images, namespace_with, parse_specs, replica_with,
+    set_map_entries,
+};
 use crate::kustomize::accumulate::{self, Accumulator};
 use crate::kustomize::build_metadata::{self, ConfiguredBy, Origin};
 use crate::kustomize::fieldspec::{FieldSpec, yaml_documents};
@@ -35,7 +38,12 @@ fn string_map(config: &Value, key: &str) -> BTreeMap<String, String> {
         .and_then(Value::as_object)
         .map(|m| {
             m.iter()
-                .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_string),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -53,22 +61,35 @@ fn text_of(config: &Value, pointer: &str) -> String {
 }
 
 fn str_of<'a>(config: &'a Value, pointer: &str) -> &'a str {
-    config.pointer(pointer).and_then(Value::as_str).unwrap_or("")
+    config
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or("")
 }
 
 /// A typed field of a config (absent or null is `None`).
-fn field<T: serde::de::DeserializeOwned>(config: &Value, key: &str, file: &str) -> Result<Option<T>, Error> {
+fn field<T: serde::de::DeserializeOwned>(
+    config: &Value,
+    key: &str,
+    file: &str,
+) -> Result<Option<T>, Error> {
     match config.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => serde_path_to_error::deserialize(v)
             .map(Some)
-            .map_err(|e| Error::Config { file: file.into(), message: format!("field '{key}': {e}") }),
+            .map_err(|e| Error::Config {
+                file: file.into(),
+                message: format!("field '{key}': {e}"),
+            }),
     }
 }
 
 /// Wraps an error of another stage with the config's file.
 fn wrapped(file: &str, err: impl std::fmt::Display) -> Error {
-    Error::Config { file: file.to_string(), message: err.to_string() }
+    Error::Config {
+        file: file.to_string(),
+        message: err.to_string(),
+    }
 }
 
 /// The `patch`/`path`/`target`/`options` of a patch transformer config (`inline_key`
@@ -82,16 +103,28 @@ fn patch_of(config: &Value, inline_key: &str, file: &str) -> Result<Patch, Error
     let problem = match (&path, &text) {
         (None, None) if json => Some("empty file path and empty jsonOp".to_string()),
         (None, None) => Some(format!("must specify one of {inline_key} and path")),
-        (Some(_), Some(_)) if json => Some("must specify a file path or jsonOp, not both".to_string()),
-        (Some(_), Some(_)) => Some(format!("{inline_key} and path can't be set at the same time")),
+        (Some(_), Some(_)) if json => {
+            Some("must specify a file path or jsonOp, not both".to_string())
+        }
+        (Some(_), Some(_)) => Some(format!(
+            "{inline_key} and path can't be set at the same time"
+        )),
         _ => None,
     };
     if let Some(message) = problem {
-        return Err(Error::Config { file: file.into(), message });
+        return Err(Error::Config {
+            file: file.into(),
+            message,
+        });
     }
     let target: Option<Selector> = field(config, "target", file)?;
     let options: Option<BTreeMap<String, bool>> = field(config, "options", file)?;
-    Ok(Patch { path, patch: text, target, options })
+    Ok(Patch {
+        path,
+        patch: text,
+        target,
+        options,
+    })
 }
 
 /// A patch stage's view of one config.
@@ -116,38 +149,61 @@ fn run_one(config: &Value, file: &str, dir: Dir<'_>, acc: &mut Accumulator) -> R
         });
     }
     let specs = specs_of(config, file)?;
-    let affix = matches!(kind, "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer");
+    let affix = matches!(
+        kind,
+        "PrefixSuffixTransformer" | "PrefixTransformer" | "SuffixTransformer"
+    );
     if affix && config.get("fieldSpecs").is_none_or(Value::is_null) {
         return Err(Error::Config {
             file: file.into(),
-            message: format!("plugin {kind} '{}': fieldSpecs is not expected to be nil", str_of(config, "/metadata/name")),
+            message: format!(
+                "plugin {kind} '{}': fieldSpecs is not expected to be nil",
+                str_of(config, "/metadata/name")
+            ),
         });
     }
     match kind {
         "PatchTransformer" => {
             let p = patch_of(config, "patch", file)?;
-            patch::strategic_merge_stage(&only(|k| k.patches = Some(vec![p])), dir, acc).map_err(|e| wrapped(file, e))
+            patch::strategic_merge_stage(&only(|k| k.patches = Some(vec![p])), dir, acc)
+                .map_err(|e| wrapped(file, e))
         }
         "PatchJson6902Transformer" => {
             let p = patch_of(config, "jsonOp", file)?;
-            if p.target.as_ref().and_then(|t| t.name.as_deref()).is_none_or(str::is_empty) {
-                return Err(Error::Config { file: file.into(), message: "must specify the target name".into() });
+            if p.target
+                .as_ref()
+                .and_then(|t| t.name.as_deref())
+                .is_none_or(str::is_empty)
+            {
+                return Err(Error::Config {
+                    file: file.into(),
+                    message: "must specify the target name".into(),
+                });
             }
-            patch::json6902_stage(&only(|k| k.patches_json6902 = Some(vec![p])), dir, acc).map_err(|e| wrapped(file, e))
+            patch::json6902_stage(&only(|k| k.patches_json6902 = Some(vec![p])), dir, acc)
+                .map_err(|e| wrapped(file, e))
         }
         "PatchStrategicMergeTransformer" => {
             let mut entries: Vec<String> = field(config, "paths", file)?.unwrap_or_default();
             let inline: Option<String> = field(config, "patches", file)?;
             entries.extend(inline.filter(|p| !p.trim().is_empty()));
             if entries.is_empty() {
-                return Err(Error::Config { file: file.into(), message: "empty file path and empty patch content".into() });
+                return Err(Error::Config {
+                    file: file.into(),
+                    message: "empty file path and empty patch content".into(),
+                });
             }
-            patch::strategic_merge_stage(&only(|k| k.patches_strategic_merge = Some(entries)), dir, acc)
-                .map_err(|e| wrapped(file, e))
+            patch::strategic_merge_stage(
+                &only(|k| k.patches_strategic_merge = Some(entries)),
+                dir,
+                acc,
+            )
+            .map_err(|e| wrapped(file, e))
         }
         "ReplacementTransformer" => {
             let list: Vec<Value> = field(config, "replacements", file)?.unwrap_or_default();
-            replacement::replacements_stage(&only(|k| k.replacements = Some(list)), dir, acc).map_err(|e| wrapped(file, e))
+            replacement::replacements_stage(&only(|k| k.replacements = Some(list)), dir, acc)
+                .map_err(|e| wrapped(file, e))
         }
         "PrefixSuffixTransformer" => {
             add_affix(acc, &text_of(config, "/prefix"), true, &specs)?;
@@ -156,13 +212,18 @@ fn run_one(config: &Value, file: &str, dir: Dir<'_>, acc: &mut Accumulator) -> R
         "PrefixTransformer" => add_affix(acc, &text_of(config, "/prefix"), true, &specs),
         "SuffixTransformer" => add_affix(acc, &text_of(config, "/suffix"), false, &specs),
         "LabelTransformer" => set_map_entries(acc, &string_map(config, "labels"), &specs),
-        "AnnotationsTransformer" => set_map_entries(acc, &string_map(config, "annotations"), &specs),
+        "AnnotationsTransformer" => {
+            set_map_entries(acc, &string_map(config, "annotations"), &specs)
+        }
         "NamespaceTransformer" => {
             let ns = text_of(config, "/metadata/namespace");
             if ns.is_empty() {
                 return Ok(());
             }
-            let unset_only = config.get("unsetOnly").and_then(Value::as_bool).unwrap_or(false);
+            let unset_only = config
+                .get("unsetOnly")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
             let mode = match str_of(config, "/setRoleBindingSubjects") {
                 "" | "defaultOnly" => SubjectMode::DefaultOnly,
                 "allServiceAccounts" => SubjectMode::AllServiceAccounts,
@@ -170,30 +231,47 @@ fn run_one(config: &Value, file: &str, dir: Dir<'_>, acc: &mut Accumulator) -> R
                 other => {
                     return Err(Error::Config {
                         file: file.into(),
-                        message: format!("invalid value \"{other}\" for setRoleBindingSubjects: must be one of \"defaultOnly\", \"none\" or \"allServiceAccounts\""),
+                        message: format!(
+                            "invalid value \"{other}\" for setRoleBindingSubjects: must be one of \"defaultOnly\", \"none\" or \"allServiceAccounts\""
+                        ),
                     });
                 }
             };
             namespace_with(acc, &ns, &specs, unset_only, mode)
         }
         "ImageTagTransformer" => {
-            let image: Image = serde_path_to_error::deserialize(config.get("imageTag").unwrap_or(&Value::Null))
-                .map_err(|e| Error::Config { file: file.into(), message: format!("imageTag: {e}") })?;
+            let image: Image =
+                serde_path_to_error::deserialize(config.get("imageTag").unwrap_or(&Value::Null))
+                    .map_err(|e| Error::Config {
+                        file: file.into(),
+                        message: format!("imageTag: {e}"),
+                    })?;
             images::apply(acc, &image, &specs)
         }
         "ReplicaCountTransformer" => {
             let name = text_of(config, "/replica/name");
-            let count = config.pointer("/replica/count").and_then(Value::as_i64).unwrap_or(0);
+            let count = config
+                .pointer("/replica/count")
+                .and_then(Value::as_i64)
+                .unwrap_or(0);
             replica_with(acc, &name, count, &specs).map_err(|e| match e {
-                Error::NoReplicaTarget { .. } => Error::Config { file: file.into(), message: e.to_string() },
+                Error::NoReplicaTarget { .. } => Error::Config {
+                    file: file.into(),
+                    message: e.to_string(),
+                },
                 e => e,
             })
         }
         // Hashes generated resources now; the build's own pass at the end hashes them
         // again, as kustomize does.
-        "HashTransformer" => generate::add_hash_suffixes(&mut acc.resmap).map_err(|e| wrapped(file, e)),
+        "HashTransformer" => {
+            generate::add_hash_suffixes(&mut acc.resmap).map_err(|e| wrapped(file, e))
+        }
         "ConfigMapGenerator" | "SecretGenerator" | "HelmChartInflationGenerator" => {
-            Err(Error::Config { file: file.into(), message: format!("plugin {kind}.builtin.[noGrp] not a transformer") })
+            Err(Error::Config {
+                file: file.into(),
+                message: format!("plugin {kind}.builtin.[noGrp] not a transformer"),
+            })
         }
         other => Err(Error::Unsupported(format!(
             "{file}: unable to load builtin {other}.builtin.[noGrp] (ValueAddTransformer and SortOrderTransformer configs are not supported)"
@@ -218,23 +296,37 @@ fn configs(k: &Kustomization, dir: Dir<'_>, acc: &Accumulator) -> Result<Vec<Con
         let file = format!("{}: inline transformer", dir.label());
         let at = origin.map(|o| build_metadata::join(o, &acc.kust_file));
         for value in yaml_documents(entry, &file)? {
-            out.push(Config { value, file: file.clone(), configured_in: at.clone() });
+            out.push(Config {
+                value,
+                file: file.clone(),
+                configured_in: at.clone(),
+            });
         }
     }
     for entry in entries.iter().filter(|e| !build_metadata::is_inline(e)) {
         let path = dir.resolve(entry)?;
         if dir.fs.is_dir(&path) {
             let sub_origin = origin.map(|o| build_metadata::join(o, entry));
-            for value in accumulate::plugin_configs(dir, &path, sub_origin.as_deref()).map_err(|e| wrapped(&path, e))? {
+            for value in accumulate::plugin_configs(dir, &path, sub_origin.as_deref())
+                .map_err(|e| wrapped(&path, e))?
+            {
                 let configured_in = origin.map(|_| build_metadata::origin_path(&value));
-                out.push(Config { value, file: path.clone(), configured_in });
+                out.push(Config {
+                    value,
+                    file: path.clone(),
+                    configured_in,
+                });
             }
             continue;
         }
         let (file, text) = dir.read(entry)?;
         let at = origin.map(|o| build_metadata::join(o, entry));
         for value in yaml_documents(&text, &file)? {
-            out.push(Config { value, file: file.clone(), configured_in: at.clone() });
+            out.push(Config {
+                value,
+                file: file.clone(),
+                configured_in: at.clone(),
+            });
         }
     }
     Ok(out)

@@ -156,19 +156,30 @@ fn build_at(dir: &str, files: &[(&str, &str)]) -> String {
     for (p, t) in files {
         fs.add(p, *t);
     }
-    kustomize::build(&fs, dir, &Options::default()).expect("build").to_yaml()
+    kustomize::build(&fs, dir, &Options::default())
+        .expect("build")
+        .to_yaml()
 }
 
 #[test]
 fn validating_admission_policies_are_namespaced_and_referenced_by_bindings() {
-    let out = build_at("app", &[
-        ("app/kustomization.yaml", "namespace: ns1\nnamePrefix: p-\nresources:\n- r.yaml\n"),
-        (
-            "app/r.yaml",
-            "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: pol\nspec:\n  failurePolicy: Fail\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: bind\nspec:\n  policyName: pol\n",
-        ),
-    ]);
-    assert_eq!(out, "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p-pol\n  namespace: ns1\nspec:\n  failurePolicy: Fail\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: p-bind\n  namespace: ns1\nspec:\n  policyName: p-pol\n");
+    let out = build_at(
+        "app",
+        &[
+            (
+                "app/kustomization.yaml",
+                "namespace: ns1\nnamePrefix: p-\nresources:\n- r.yaml\n",
+            ),
+            (
+                "app/r.yaml",
+                "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: pol\nspec:\n  failurePolicy: Fail\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: bind\nspec:\n  policyName: pol\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        out,
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\nmetadata:\n  name: p-pol\n  namespace: ns1\nspec:\n  failurePolicy: Fail\n---\napiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicyBinding\nmetadata:\n  name: p-bind\n  namespace: ns1\nspec:\n  policyName: p-pol\n"
+    );
 }
 
 const PODTEMPLATE_RES: &str = r#"apiVersion: serving.knative.dev/v1
@@ -197,11 +208,19 @@ template:
 
 #[test]
 fn pod_templates_refer_to_config_maps_and_knative_services_do_not() {
-    let out = build_at("app", &[
-        ("app/kustomization.yaml", "resources:\n- r.yaml\nconfigMapGenerator:\n- name: cm\n  literals: [a=b]\nnamePrefix: p-\n"),
-        ("app/r.yaml", PODTEMPLATE_RES),
-    ]);
-    assert_eq!(out, r#"apiVersion: v1
+    let out = build_at(
+        "app",
+        &[
+            (
+                "app/kustomization.yaml",
+                "resources:\n- r.yaml\nconfigMapGenerator:\n- name: cm\n  literals: [a=b]\nnamePrefix: p-\n",
+            ),
+            ("app/r.yaml", PODTEMPLATE_RES),
+        ],
+    );
+    assert_eq!(
+        out,
+        r#"apiVersion: v1
 data:
   a: b
 kind: ConfigMap
@@ -230,40 +249,62 @@ template:
     - envFrom:
       - configMapRef:
           name: p-cm-4h2mbtbbt6
-"#);
+"#
+    );
 }
 
 const AFFIX_RES: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\n---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: f\n";
 const AFFIX_SUB: [(&str, &str); 2] = [
     ("app/sub/kustomization.yaml", "resources:\n- s.yaml\n"),
-    ("app/sub/s.yaml", "apiVersion: v1\nkind: Bar\nmetadata:\n  name: b\n"),
+    (
+        "app/sub/s.yaml",
+        "apiVersion: v1\nkind: Bar\nmetadata:\n  name: b\n",
+    ),
 ];
 
 #[test]
 fn configured_prefix_specs_merge_with_the_defaults_below_a_child_kustomization() {
     let kust = "resources:\n- r.yaml\n- sub\nnamePrefix: p-\nconfigurations:\n- c.yaml\n";
-    let out = build_at("app", &[
-        ("app/kustomization.yaml", kust),
-        ("app/r.yaml", AFFIX_RES),
-        ("app/c.yaml", "namePrefix:\n- path: metadata/name\n  kind: Foo\n"),
-        AFFIX_SUB[0],
-        AFFIX_SUB[1],
-    ]);
+    let out = build_at(
+        "app",
+        &[
+            ("app/kustomization.yaml", kust),
+            ("app/r.yaml", AFFIX_RES),
+            (
+                "app/c.yaml",
+                "namePrefix:\n- path: metadata/name\n  kind: Foo\n",
+            ),
+            AFFIX_SUB[0],
+            AFFIX_SUB[1],
+        ],
+    );
     // The child's accumulated (default) spec and this level's `Foo` spec both apply to Foo.
-    assert_eq!(out, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: p-d\n---\napiVersion: v1\nkind: Bar\nmetadata:\n  name: p-b\n---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: p-p-f\n");
+    assert_eq!(
+        out,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: p-d\n---\napiVersion: v1\nkind: Bar\nmetadata:\n  name: p-b\n---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: p-p-f\n"
+    );
 }
 
 #[test]
 fn a_created_prefix_field_holds_the_prefix() {
     let kust = "resources:\n- r.yaml\n- sub\nnamePrefix: p-\nconfigurations:\n- c.yaml\n";
-    let out = build_at("app", &[
-        ("app/kustomization.yaml", kust),
-        ("app/r.yaml", AFFIX_RES),
-        ("app/c.yaml", "namePrefix:\n- path: spec/x\n  kind: Foo\n  create: true\n"),
-        AFFIX_SUB[0],
-        AFFIX_SUB[1],
-    ]);
-    assert_eq!(out, "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: p-d\n---\napiVersion: v1\nkind: Bar\nmetadata:\n  name: p-b\n---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: p-f\nspec:\n  x: p-\n");
+    let out = build_at(
+        "app",
+        &[
+            ("app/kustomization.yaml", kust),
+            ("app/r.yaml", AFFIX_RES),
+            (
+                "app/c.yaml",
+                "namePrefix:\n- path: spec/x\n  kind: Foo\n  create: true\n",
+            ),
+            AFFIX_SUB[0],
+            AFFIX_SUB[1],
+        ],
+    );
+    assert_eq!(
+        out,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: p-d\n---\napiVersion: v1\nkind: Bar\nmetadata:\n  name: p-b\n---\napiVersion: v1\nkind: Foo\nmetadata:\n  name: p-f\nspec:\n  x: p-\n"
+    );
 }
 
 /// kustomize v5.5 fails a `replicas` entry whose name no Deployment, StatefulSet,
@@ -271,9 +312,16 @@ fn a_created_prefix_field_holds_the_prefix() {
 #[test]
 fn a_replicas_entry_matching_nothing_fails() {
     let mut fs = MemFs::new();
-    fs.add("app/kustomization.yaml", "resources: [cm.yaml]\nreplicas:\n- name: absent\n  count: 7\n")
-        .add("app/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: absent\n");
-    let err = kustomize::build(&fs, "app", &Options::default()).expect_err("no workload named absent");
+    fs.add(
+        "app/kustomization.yaml",
+        "resources: [cm.yaml]\nreplicas:\n- name: absent\n  count: 7\n",
+    )
+    .add(
+        "app/cm.yaml",
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: absent\n",
+    );
+    let err =
+        kustomize::build(&fs, "app", &Options::default()).expect_err("no workload named absent");
     assert_eq!(
         err.to_string(),
         "resource with name absent does not match a config with the following GVK [Deployment.[noVer].[noGrp] StatefulSet.[noVer].[noGrp] ReplicaSet.[noVer].[noGrp] ReplicationController.[noVer].[noGrp]]"

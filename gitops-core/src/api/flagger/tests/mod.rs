@@ -91,7 +91,11 @@ fn full_sample_covers_every_schema_property() {
             .expect("CRD");
         let crd = serde_json::to_value(crd).expect("serialise CRD");
         let mut wanted = std::collections::BTreeSet::new();
-        schema_paths(&crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"], String::new(), &mut wanted);
+        schema_paths(
+            &crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"],
+            String::new(),
+            &mut wanted,
+        );
         let mut seen = std::collections::BTreeSet::new();
         for doc in docs(text) {
             value_paths(&doc, String::new(), &mut seen);
@@ -107,7 +111,9 @@ fn corpus_dir() -> Option<std::path::PathBuf> {
 }
 
 fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -129,12 +135,16 @@ fn corpus_objects_round_trip() {
     files.sort();
     let mut count = 0;
     for file in files {
-        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
         if !text.contains(API_VERSION) {
             continue;
         }
         // Chart templates are not YAML until rendered; their rendered output is in the corpus.
-        let Ok(values) = serde_saphyr::from_multiple::<Value>(&text) else { continue };
+        let Ok(values) = serde_saphyr::from_multiple::<Value>(&text) else {
+            continue;
+        };
         for value in values {
             if value.get("apiVersion").and_then(Value::as_str) != Some(API_VERSION) {
                 continue;
@@ -178,7 +188,14 @@ spec:
 fn accessors_apply_flagger_defaults() {
     let c = canary(MINIMAL);
     assert_eq!(c.progress_deadline_seconds(), 600);
-    assert_eq!(c.service_names(), ("podinfo".into(), "podinfo-primary".into(), "podinfo-canary".into()));
+    assert_eq!(
+        c.service_names(),
+        (
+            "podinfo".into(),
+            "podinfo-primary".into(),
+            "podinfo-canary".into()
+        )
+    );
     assert_eq!(c.spec.service.port_name(), "http");
     assert_eq!(
         c.spec.service.target_port(),
@@ -189,7 +206,11 @@ fn accessors_apply_flagger_defaults() {
     assert!(!c.is_suspended());
     let a = c.spec.analysis.as_ref().expect("analysis");
     assert_eq!(a.interval(), "5s");
-    assert_eq!(a.interval_duration(), std::time::Duration::from_secs(10), "at least 10s");
+    assert_eq!(
+        a.interval_duration(),
+        std::time::Duration::from_secs(10),
+        "at least 10s"
+    );
     assert_eq!(a.threshold(), 1);
     assert_eq!(a.step_weight_promotion(), 100);
     assert_eq!(a.primary_ready_threshold(), 100);
@@ -221,7 +242,10 @@ fn accessors_apply_flagger_defaults() {
     let status = full.status.as_ref().expect("status");
     assert_eq!(status.phase, CanaryPhase::Progressing);
     assert!(status.phase.is_running());
-    assert_eq!(status.condition("Promoted").map(|c| c.reason.as_str()), Some("Progressing"));
+    assert_eq!(
+        status.condition("Promoted").map(|c| c.reason.as_str()),
+        Some("Progressing")
+    );
 
     let more = docs(MORE_CANARIES);
     let bg: Canary = api::parse(&more[0]).expect("parse");
@@ -235,12 +259,25 @@ fn accessors_apply_flagger_defaults() {
 #[test]
 fn every_phase_round_trips() {
     for phase in [
-        "", "Initializing", "Initialized", "Waiting", "Progressing", "WaitingPromotion", "Promoting",
-        "Finalising", "Succeeded", "Failed", "Terminating", "Terminated",
+        "",
+        "Initializing",
+        "Initialized",
+        "Waiting",
+        "Progressing",
+        "WaitingPromotion",
+        "Promoting",
+        "Finalising",
+        "Succeeded",
+        "Failed",
+        "Terminating",
+        "Terminated",
     ] {
         let parsed: CanaryPhase = serde_json::from_value(Value::from(phase)).expect("phase");
         assert_eq!(parsed.as_str(), phase);
-        assert_eq!(serde_json::to_value(parsed).expect("serialise"), Value::from(phase));
+        assert_eq!(
+            serde_json::to_value(parsed).expect("serialise"),
+            Value::from(phase)
+        );
     }
 }
 
@@ -255,27 +292,38 @@ fn errors_of(c: &Canary) -> Vec<String> {
 fn unknown_enum_values_name_the_field() {
     let mut value = docs(MINIMAL).remove(0);
     value["spec"]["provider"] = Value::from("consul");
-    let err = api::parse::<Canary>(&value).expect_err("unknown provider").to_string();
+    let err = api::parse::<Canary>(&value)
+        .expect_err("unknown provider")
+        .to_string();
     assert!(err.contains("spec.provider"), "{err}");
 
     let mut value = docs(MINIMAL).remove(0);
-    value["spec"]["analysis"]["webhooks"] = serde_json::json!([{ "name": "x", "url": "http://x", "type": "pre" }]);
-    let err = api::parse::<Canary>(&value).expect_err("unknown hook type").to_string();
+    value["spec"]["analysis"]["webhooks"] =
+        serde_json::json!([{ "name": "x", "url": "http://x", "type": "pre" }]);
+    let err = api::parse::<Canary>(&value)
+        .expect_err("unknown hook type")
+        .to_string();
     assert!(err.contains("spec.analysis.webhooks[0].type"), "{err}");
 
     let mut value = docs(MINIMAL).remove(0);
     value["spec"]["targetRef"]["kind"] = Value::from("StatefulSet");
-    let err = api::parse::<Canary>(&value).expect_err("unknown target kind").to_string();
+    let err = api::parse::<Canary>(&value)
+        .expect_err("unknown target kind")
+        .to_string();
     assert!(err.contains("spec.targetRef.kind"), "{err}");
 
     let mut value = docs(METRIC_TEMPLATES).remove(0);
     value["spec"]["provider"]["type"] = Value::from("grafana");
-    let err = api::parse::<MetricTemplate>(&value).expect_err("unknown provider").to_string();
+    let err = api::parse::<MetricTemplate>(&value)
+        .expect_err("unknown provider")
+        .to_string();
     assert!(err.contains("spec.provider.type"), "{err}");
 
     let mut value = docs(ALERT_PROVIDERS).remove(0);
     value["spec"]["type"] = Value::from("teams");
-    let err = api::parse::<AlertProvider>(&value).expect_err("unknown type").to_string();
+    let err = api::parse::<AlertProvider>(&value)
+        .expect_err("unknown type")
+        .to_string();
     assert!(err.contains("spec.type"), "{err}");
 }
 
@@ -302,7 +350,10 @@ fn validation_names_the_field() {
         ..Default::default()
     }]);
     c.spec.autoscaler_ref = Some(canary::AutoscalerReference {
-        primary_scaler_replicas: Some(canary::ScalerReplicas { min_replicas: Some(0), max_replicas: None }),
+        primary_scaler_replicas: Some(canary::ScalerReplicas {
+            min_replicas: Some(0),
+            max_replicas: None,
+        }),
         ..Default::default()
     });
     let errors = errors_of(&c);
@@ -312,7 +363,10 @@ fn validation_names_the_field() {
     assert!(has("spec.analysis.metrics[0].interval"), "{errors:?}");
     assert!(has("spec.analysis.webhooks[0].timeout"), "{errors:?}");
     assert!(has("spec.analysis.match[0].headers.x-user"), "{errors:?}");
-    assert!(has("spec.autoscalerRef.primaryScalerReplicas.minReplicas"), "{errors:?}");
+    assert!(
+        has("spec.autoscalerRef.primaryScalerReplicas.minReplicas"),
+        "{errors:?}"
+    );
 
     let mut c = canary(MINIMAL);
     let service = &mut c.spec.service;
@@ -323,7 +377,10 @@ fn validation_names_the_field() {
         ..Default::default()
     }]);
     service.mirror = Some(vec![gateway::HttpRequestMirrorFilter {
-        backend_ref: gateway::BackendObjectReference { name: "shadow".into(), ..Default::default() },
+        backend_ref: gateway::BackendObjectReference {
+            name: "shadow".into(),
+            ..Default::default()
+        },
     }]);
     service.r#match = Some(vec![service::HttpMatchRequest {
         uri: Some(service::StringMatch {
@@ -355,8 +412,14 @@ fn alert_provider_needs_address_or_secret() {
     let both: AlertProvider = api::parse(&value).expect("parse");
     let err = both.validate().expect_err("both set").to_string();
     assert!(err.contains("spec: Invalid value"), "{err}");
-    value["spec"].as_object_mut().expect("spec").remove("secretRef");
-    value["spec"].as_object_mut().expect("spec").remove("address");
+    value["spec"]
+        .as_object_mut()
+        .expect("spec")
+        .remove("secretRef");
+    value["spec"]
+        .as_object_mut()
+        .expect("spec")
+        .remove("address");
     let neither: AlertProvider = api::parse(&value).expect("parse");
     let err = neither.validate().expect_err("neither set").to_string();
     assert!(err.contains("spec: Required value"), "{err}");
@@ -368,11 +431,24 @@ fn crds_carry_flagger_metadata() {
     assert_eq!(crds.len(), 3);
     for crd in &crds {
         let annotations = crd.metadata.annotations.as_ref().expect("annotations");
-        assert_eq!(annotations.get("helm.sh/resource-policy").map(String::as_str), Some("keep"));
+        assert_eq!(
+            annotations
+                .get("helm.sh/resource-policy")
+                .map(String::as_str),
+            Some("keep")
+        );
         assert!(!annotations.contains_key("kustomize.toolkit.fluxcd.io/substitute"));
-        assert_eq!(crd.spec.names.categories.as_deref(), Some(&["all".to_string()][..]));
+        assert_eq!(
+            crd.spec.names.categories.as_deref(),
+            Some(&["all".to_string()][..])
+        );
         assert!(crd.spec.names.short_names.is_none());
         let version = &crd.spec.versions[0];
-        assert!(version.subresources.as_ref().is_some_and(|s| s.status.is_some()));
+        assert!(
+            version
+                .subresources
+                .as_ref()
+                .is_some_and(|s| s.status.is_some())
+        );
     }
 }
