@@ -9,10 +9,12 @@
 //! - [`runtime`]: what every reconciler shares (conditions, status patches, finalizer,
 //!   events, requeue and backoff).
 //! - [`storage`]: the artifact storage and its HTTP server.
+//! - [`artifacts`]: artifacts fetched by consumers, unpacked in memory and shared by digest.
 //! - [`source`]: GitRepository, OCIRepository and Bucket reconcilers and [`source::run_sources`].
 //! - [`manager`]: the selected controllers over one client, behind leader election.
 pub use gitops_core as core;
 
+pub mod artifacts;
 pub mod kustomize;
 pub mod manager;
 pub mod runtime;

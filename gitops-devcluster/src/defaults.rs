@@ -447,29 +447,22 @@ pub fn apply_server_defaults(
     } else {
         store.get(rt, ns, &name, None).ok()
     };
-    let mut used: HashSet<String> = HashSet::new();
-    used.insert("10.96.0.1".into());
-    if let Ok(list) = store.list(rt, &ListParams::default()) {
-        for s in &list.items {
-            let same = s.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
-                && s.pointer("/metadata/name").and_then(Value::as_str) == Some(name.as_str());
-            if let (false, Some(ip)) = (same, s.pointer("/spec/clusterIP").and_then(Value::as_str))
-            {
-                used.insert(ip.to_string());
-            }
-        }
-    }
-    allocate_cluster_ip(obj, live.as_ref(), &used)?;
+    let mut used: HashSet<String> = HashSet::from(["10.96.0.1".to_string()]);
     let mut ports_used: HashSet<u64> = HashSet::new();
     if let Ok(list) = store.list(rt, &ListParams::default()) {
         for s in &list.items {
             let same = s.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
                 && s.pointer("/metadata/name").and_then(Value::as_str) == Some(name.as_str());
-            if !same {
-                ports_used.extend(node_ports(s));
+            if same {
+                continue;
             }
+            if let Some(ip) = s.pointer("/spec/clusterIP").and_then(Value::as_str) {
+                used.insert(ip.to_string());
+            }
+            ports_used.extend(node_ports(s));
         }
     }
+    allocate_cluster_ip(obj, live.as_ref(), &used)?;
     allocate_node_ports(obj, live.as_ref(), &ports_used)
 }
 

@@ -51,7 +51,7 @@ struct Node {
     ns: String,
     name: String,
     uid: String,
-    obj: Value,
+    obj: std::sync::Arc<Value>,
 }
 
 fn s<'a>(v: &'a Value, p: &str) -> &'a str {
@@ -210,7 +210,7 @@ fn set_refs(
     n: &Node,
     refs: Vec<Value>,
 ) -> Result<(), StoreError> {
-    let mut obj = n.obj.clone();
+    let mut obj = (*n.obj).clone();
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         if refs.is_empty() {
             meta.remove("ownerReferences");
@@ -227,7 +227,7 @@ fn drop_finalizer(
     n: &Node,
     f: &str,
 ) -> Result<(), StoreError> {
-    let mut obj = n.obj.clone();
+    let mut obj = (*n.obj).clone();
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         let rest: Vec<Value> = meta
             .get("finalizers")

@@ -1,6 +1,7 @@
 //! Fetching and building a Kustomization's manifests, as kustomize-controller's
 //! `reconcile` does before it applies anything: download the source artifact
-//! (`status.artifact.url`), verify its `digest`, unpack it into a scratch directory, build
+//! (`status.artifact.url`), verify its `digest`, unpack it (in memory, see
+//! [`crate::artifacts`]), build
 //! `spec.path` with Flux's generated kustomization, decrypt SOPS-encrypted objects with the
 //! keys of `spec.decryption.secretRef`, substitute `spec.postBuild` variables, set
 //! `spec.commonMetadata`, and refuse objects still encrypted.
@@ -8,16 +9,14 @@
 //! Reading the cluster (Secrets, ConfigMaps) happens in [`inputs`]; [`build`] is the
 //! blocking part, run off the async runtime.
 
-use std::collections::BTreeMap;
-use std::path::Path;
-
 use gitops_core::Object;
 use gitops_core::api::kustomize::{Kustomization, KustomizationSpec, ValuesKind};
-use gitops_core::api::meta::Artifact;
 use gitops_core::k8s::k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use gitops_render::kustomize::MemFs;
 use gitops_render::postbuild::{self, VarSource};
 use gitops_render::sops::Keys;
 use kube::api::Api;
+use std::collections::BTreeMap;
 
 /// Why fetching or building failed; the variant gives the Ready reason.
 #[derive(Debug, thiserror::Error)]
@@ -56,30 +55,6 @@ pub struct Built {
     pub objects: Vec<Object>,
     /// `sha256:<hex>` of the objects' YAML.
     pub digest: String,
-}
-
-/// Downloads `artifact` and checks its digest; returns the bytes.
-pub async fn download(http: &reqwest::Client, artifact: &Artifact) -> Result<Vec<u8>, BuildError> {
-    let url = &artifact.url;
-    let fail =
-        |e: String| BuildError::Artifact(format!("failed to download artifact from {url}: {e}"));
-    let response = http
-        .get(url)
-        .send()
-        .await
-        .map_err(|e| fail(e.to_string()))?;
-    if !response.status().is_success() {
-        return Err(fail(format!("status code {}", response.status())));
-    }
-    let bytes = response.bytes().await.map_err(|e| fail(e.to_string()))?;
-    let got = gitops_sources::artifact::sha256_digest(&bytes).to_string();
-    if got != artifact.digest {
-        return Err(BuildError::Artifact(format!(
-            "failed to verify artifact: computed digest doesn't match '{}'",
-            artifact.digest
-        )));
-    }
-    Ok(bytes.to_vec())
 }
 
 /// Reads the decryption keys and the substitution variables of `obj`.
@@ -161,24 +136,23 @@ async fn config_map_data(
     Ok(cm.map(|c| c.data.unwrap_or_default()))
 }
 
-/// Unpacks `bytes` into `work/source` and builds `spec` with `inputs` (blocking).
-pub fn build(
-    bytes: &[u8],
-    work: &Path,
-    spec: &KustomizationSpec,
-    inputs: &Inputs,
-) -> Result<Built, BuildError> {
-    let root = work.join("source");
-    gitops_sources::artifact::unpack(bytes, &root, &Default::default())
-        .map_err(|e| BuildError::Artifact(format!("failed to extract artifact: {e}")))?;
-    if let Some(keys) = &inputs.keys {
-        let dir = spec.path.as_deref().unwrap_or("").trim_start_matches("./");
-        super::decrypt::decrypt_sources(&root, dir, keys)
-            .map_err(|e| BuildError::Build(format!("decryption failed: {e}")))?;
-    }
-    let fs = gitops_render::kustomize::DiskFs::new(&root)
-        .map_err(|e| BuildError::Build(e.to_string()))?;
-    let set = gitops_render::flux::build(&fs, spec).map_err(|e| match e {
+/// Builds `spec` from the artifact's `tree` with `inputs` (blocking). With decryption
+/// keys the build works on its own copy of the tree, whose encrypted generator and patch
+/// sources are decrypted first.
+pub fn build(tree: &MemFs, spec: &KustomizationSpec, inputs: &Inputs) -> Result<Built, BuildError> {
+    let decrypted;
+    let fs: &MemFs = match &inputs.keys {
+        Some(keys) => {
+            let mut own = tree.clone();
+            let dir = spec.path.as_deref().unwrap_or("");
+            super::decrypt::decrypt_sources(&mut own, dir, keys)
+                .map_err(|e| BuildError::Build(format!("decryption failed: {e}")))?;
+            decrypted = own;
+            &decrypted
+        }
+        None => tree,
+    };
+    let set = gitops_render::flux::build(fs, spec).map_err(|e| match e {
         gitops_render::flux::FluxBuildError::PathNotFound(_) => BuildError::Artifact(e.to_string()),
         e => BuildError::Build(e.to_string()),
     })?;
@@ -222,21 +196,12 @@ fn common_metadata(objects: &mut [Object], spec: &KustomizationSpec) {
 mod tests {
     use super::*;
 
-    fn tarball(files: &[(&str, &str)]) -> Vec<u8> {
-        let dir = tempfile::tempdir().unwrap();
+    fn tree(files: &[(&str, &str)]) -> MemFs {
+        let mut fs = MemFs::new();
         for (rel, content) in files {
-            let path = dir.path().join(rel);
-            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, content).unwrap();
+            fs.add(rel, *content);
         }
-        let mut out = Vec::new();
-        gitops_sources::artifact::pack(
-            dir.path(),
-            &mut out,
-            &gitops_sources::artifact::IgnoreRules::none(),
-        )
-        .unwrap();
-        out
+        fs
     }
 
     fn spec(extra: serde_json::Value) -> KustomizationSpec {
@@ -252,8 +217,7 @@ mod tests {
 
     #[test]
     fn builds_substitutes_and_sets_common_metadata() {
-        let bytes = tarball(&[("app/cm.yaml", CM)]);
-        let work = tempfile::tempdir().unwrap();
+        let tree = tree(&[("app/cm.yaml", CM)]);
         let spec = spec(
             serde_json::json!({"targetNamespace": "t", "commonMetadata": {"labels": {"team": "a"}, "annotations": {"note": "n"}},
             "postBuild": {"substitute": {"var": "x"}}}),
@@ -264,14 +228,14 @@ mod tests {
             keys: None,
             vars: Some((vars, postbuild::Options::for_post_build(&post, true))),
         };
-        let built = build(&bytes, work.path(), &spec, &inputs).unwrap();
+        let built = build(&tree, &spec, &inputs).unwrap();
         let cm = built.objects[0].as_value();
         assert_eq!(cm["metadata"]["namespace"], "t");
         assert_eq!(cm["data"]["v"], "x");
         assert_eq!(cm["metadata"]["labels"]["team"], "a");
         assert_eq!(cm["metadata"]["annotations"]["note"], "n");
         assert!(built.digest.starts_with("sha256:"));
-        let again = build(&bytes, tempfile::tempdir().unwrap().path(), &spec, &inputs).unwrap();
+        let again = build(&tree, &spec, &inputs).unwrap();
         assert_eq!(
             again.digest, built.digest,
             "the digest depends on the output only"
@@ -280,11 +244,8 @@ mod tests {
 
     #[test]
     fn failures_carry_flux_reasons() {
-        let work = tempfile::tempdir().unwrap();
-        let bytes = tarball(&[("other/cm.yaml", CM)]);
         let err = build(
-            &bytes,
-            work.path(),
+            &tree(&[("other/cm.yaml", CM)]),
             &spec(serde_json::json!({})),
             &Inputs::default(),
         )
@@ -294,10 +255,8 @@ mod tests {
             err.to_string().contains("kustomization path not found"),
             "{err}"
         );
-        let bytes = tarball(&[("app/kustomization.yaml", "resources: [missing.yaml]\n")]);
         let err = build(
-            &bytes,
-            tempfile::tempdir().unwrap().path(),
+            &tree(&[("app/kustomization.yaml", "resources: [missing.yaml]\n")]),
             &spec(serde_json::json!({})),
             &Inputs::default(),
         )

@@ -3,10 +3,13 @@
 //! kustomization file reachable through local `resources` and `components` directories is
 //! read, and the files its `secretGenerator` (`files`, `envs`) and `patches` refer to are
 //! decrypted in place when they are SOPS-encrypted. Paths may not leave the source root.
+//!
+//! The source tree is the build's own in-memory copy of the artifact, so decrypted
+//! contents never touch a disk.
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
 
+use gitops_render::kustomize::{Fs, MemFs, fs as kfs};
 use gitops_render::sops::{self, Keys};
 use serde_json::Value;
 
@@ -16,14 +19,13 @@ pub enum DecryptError {
     /// A referenced path leaves the source root.
     #[error("path '{0}' is outside the source root")]
     OutsideRoot(String),
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
+    /// A file could not be read.
+    #[error("{path}: {message}")]
+    Read {
         /// The file.
         path: String,
         /// The error.
-        #[source]
-        source: std::io::Error,
+        message: String,
     },
     /// A kustomization file does not parse.
     #[error("{path}: {message}")]
@@ -46,32 +48,34 @@ pub enum DecryptError {
 
 const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
-/// Decrypts the encrypted sources under `root` reachable from `dir` (root-relative);
+/// Decrypts the encrypted sources in `tree` reachable from `dir` (root-relative);
 /// returns how many files were decrypted.
-pub fn decrypt_sources(root: &Path, dir: &str, keys: &Keys) -> Result<usize, DecryptError> {
-    let root = root.canonicalize().map_err(|source| DecryptError::Io {
-        path: root.display().to_string(),
-        source,
-    })?;
+pub fn decrypt_sources(tree: &mut MemFs, dir: &str, keys: &Keys) -> Result<usize, DecryptError> {
+    let start = kfs::clean(dir).ok_or_else(|| DecryptError::OutsideRoot(dir.to_string()))?;
     let mut seen = HashSet::new();
-    let mut pending = vec![inside(&root, &root, dir)?];
+    let mut pending = vec![start];
     let mut count = 0;
     while let Some(dir) = pending.pop() {
         if !seen.insert(dir.clone()) {
             continue;
         }
-        let Some(file) = FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file()) else {
+        let Some(file) = FILE_NAMES
+            .iter()
+            .filter_map(|n| kfs::join(&dir, n))
+            .find(|p| tree.exists(p) && !tree.is_dir(p))
+        else {
             continue;
         };
-        let text = read(&file)?;
-        let k: Value =
-            serde_yaml_ng_value(&text).map_err(|message| DecryptError::Kustomization {
-                path: file.display().to_string(),
+        let text = read(tree, &file)?;
+        let k: Value = first_document(&String::from_utf8_lossy(&text)).map_err(|message| {
+            DecryptError::Kustomization {
+                path: file.clone(),
                 message,
-            })?;
+            }
+        })?;
         for entry in strings(&k["resources"]).chain(strings(&k["components"])) {
-            if let Ok(p) = inside(&root, &dir, entry)
-                && p.is_dir()
+            if let Ok(p) = inside(&dir, entry)
+                && tree.is_dir(&p)
             {
                 pending.push(p);
             }
@@ -97,30 +101,20 @@ pub fn decrypt_sources(root: &Path, dir: &str, keys: &Keys) -> Result<usize, Dec
             }
         }
         for (rel, env) in targets {
-            let path = inside(&root, &dir, &rel)?;
-            if !path.is_file() {
+            let path = inside(&dir, &rel)?;
+            if tree.is_dir(&path) || !tree.exists(&path) {
                 continue;
             }
-            let data = std::fs::read(&path).map_err(|source| DecryptError::Io {
-                path: rel.clone(),
-                source,
-            })?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if let Some(plain) =
-                sops::decrypt_source_file(&name, &data, env, keys).map_err(|source| {
-                    DecryptError::Sops {
-                        path: rel.clone(),
-                        source,
-                    }
-                })?
-            {
-                std::fs::write(&path, plain).map_err(|source| DecryptError::Io {
+            let data = read(tree, &path)?;
+            let name = path.rsplit('/').next().unwrap_or(&path);
+            let plain = sops::decrypt_source_file(name, &data, env, keys).map_err(|source| {
+                DecryptError::Sops {
                     path: rel.clone(),
                     source,
-                })?;
+                }
+            })?;
+            if let Some(plain) = plain {
+                tree.add(&path, plain);
                 count += 1;
             }
         }
@@ -128,7 +122,7 @@ pub fn decrypt_sources(root: &Path, dir: &str, keys: &Keys) -> Result<usize, Dec
     Ok(count)
 }
 
-fn serde_yaml_ng_value(text: &str) -> Result<Value, String> {
+fn first_document(text: &str) -> Result<Value, String> {
     let docs =
         gitops_core::yaml::load_documents(text, &Default::default()).map_err(|e| e.to_string())?;
     Ok(docs
@@ -138,10 +132,10 @@ fn serde_yaml_ng_value(text: &str) -> Result<Value, String> {
         .unwrap_or(Value::Null))
 }
 
-fn read(path: &Path) -> Result<String, DecryptError> {
-    std::fs::read_to_string(path).map_err(|source| DecryptError::Io {
-        path: path.display().to_string(),
-        source,
+fn read(tree: &MemFs, path: &str) -> Result<Vec<u8>, DecryptError> {
+    tree.read(path).map_err(|e| DecryptError::Read {
+        path: path.to_string(),
+        message: e.to_string(),
     })
 }
 
@@ -149,31 +143,18 @@ fn strings(v: &Value) -> impl Iterator<Item = &str> {
     v.as_array().into_iter().flatten().filter_map(Value::as_str)
 }
 
-/// `base/rel` resolved lexically, refused when it leaves `root`.
-fn inside(root: &Path, base: &Path, rel: &str) -> Result<PathBuf, DecryptError> {
+/// `base/rel` (or `rel` from the root when absolute) cleaned; refused when it leaves the
+/// root or is a URL.
+fn inside(base: &str, rel: &str) -> Result<String, DecryptError> {
+    let outside = || DecryptError::OutsideRoot(rel.to_string());
     if rel.contains("://") {
-        return Err(DecryptError::OutsideRoot(rel.to_string()));
+        return Err(outside());
     }
-    let mut out = if Path::new(rel).is_absolute() {
-        root.to_path_buf()
-    } else {
-        base.to_path_buf()
-    };
-    for part in Path::new(rel).components() {
-        match part {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::Normal(p) => out.push(p),
-            _ => {}
-        }
+    match rel.strip_prefix('/') {
+        Some(abs) => kfs::clean(abs),
+        None => kfs::join(base, rel),
     }
-    let resolved = out.canonicalize().unwrap_or(out);
-    if resolved.starts_with(root) {
-        Ok(resolved)
-    } else {
-        Err(DecryptError::OutsideRoot(rel.to_string()))
-    }
+    .ok_or_else(outside)
 }
 
 #[cfg(test)]
@@ -183,42 +164,34 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../gitops-render/tests/fixtures/sops/kustomize-controller");
         std::fs::read(dir.join(name)).unwrap()
     }
 
     #[test]
     fn generator_sources_are_decrypted_in_place() {
-        let root = tempfile::tempdir().unwrap();
-        let app = root.path().join("app");
-        std::fs::create_dir_all(app.join("base")).unwrap();
-        std::fs::write(app.join("kustomization.yaml"), "resources:\n- base\n").unwrap();
-        std::fs::write(
-            app.join("base/kustomization.yaml"),
+        let mut tree = MemFs::new();
+        tree.add("app/kustomization.yaml", "resources:\n- base\n").add(
+            "app/base/kustomization.yaml",
             "secretGenerator:\n- name: s\n  envs:\n  - env.env\n  files:\n  - key=../../../outside.txt\n",
-        )
-        .unwrap();
-        std::fs::write(app.join("base/env.env"), fixture("env.env")).unwrap();
+        );
+        tree.add("app/base/env.env", fixture("env.env"));
         let keys = Keys::from_secret_data(&BTreeMap::from([(
             "age.agekey".to_string(),
             fixture("age.agekey"),
         )]))
         .unwrap();
-        let err = decrypt_sources(root.path(), "app", &keys).unwrap_err();
+        let err = decrypt_sources(&mut tree, "app", &keys).unwrap_err();
         assert!(matches!(err, DecryptError::OutsideRoot(_)), "{err}");
-        std::fs::write(
-            app.join("base/kustomization.yaml"),
+        tree.add(
+            "app/base/kustomization.yaml",
             "secretGenerator:\n- name: s\n  envs:\n  - env.env\n",
-        )
-        .unwrap();
-        assert_eq!(decrypt_sources(root.path(), "app", &keys).unwrap(), 1);
-        assert_eq!(
-            std::fs::read_to_string(app.join("base/env.env")).unwrap(),
-            "key=value\n"
         );
+        assert_eq!(decrypt_sources(&mut tree, "./app", &keys).unwrap(), 1);
+        assert_eq!(tree.read("app/base/env.env").unwrap(), b"key=value\n");
         assert_eq!(
-            decrypt_sources(root.path(), "app", &keys).unwrap(),
+            decrypt_sources(&mut tree, "app", &keys).unwrap(),
             0,
             "plain files are left alone"
         );

@@ -13,7 +13,6 @@ use kube::api::Api;
 
 use super::build::{self, BuildError};
 use super::{KustomizeContext, depends};
-use crate::runtime::workdir::WorkDir;
 use crate::runtime::{ControllerError, ObjectKey};
 use crate::source::common::current_artifact;
 
@@ -158,17 +157,15 @@ pub(crate) async fn fetch_and_build(
     obj: &Kustomization,
     ctx: &KustomizeContext,
     artifact: &Artifact,
-    key: &ObjectKey,
 ) -> Result<build::Built, BuildError> {
-    let bytes = build::download(&ctx.http, artifact).await?;
-    let inputs = build::inputs(&ctx.client, obj, ctx.opts.strict_substitutions).await?;
-    let work =
-        WorkDir::new(key).map_err(|e| BuildError::Artifact(format!("tmp dir error: {e}")))?;
-    let spec = obj.spec.clone();
-    let dir = work.path().to_path_buf();
-    let built = tokio::task::spawn_blocking(move || build::build(&bytes, &dir, &spec, &inputs))
+    let tree = ctx
+        .artifacts
+        .tree(&ctx.http, artifact)
         .await
-        .map_err(|e| BuildError::Build(format!("build task failed: {e}")))?;
-    drop(work);
-    built
+        .map_err(|e| BuildError::Artifact(e.to_string()))?;
+    let inputs = build::inputs(&ctx.client, obj, ctx.opts.strict_substitutions).await?;
+    let spec = obj.spec.clone();
+    tokio::task::spawn_blocking(move || build::build(&tree, &spec, &inputs))
+        .await
+        .map_err(|e| BuildError::Build(format!("build task failed: {e}")))?
 }

@@ -28,6 +28,7 @@ use gitops_core::ssa::policy::Owner;
 pub use controller::{run_kustomizations, run_kustomizations_until};
 pub use reconcile::reconcile_kustomization;
 
+use crate::artifacts::ArtifactCache;
 use crate::runtime::events::EventRecorder;
 use crate::runtime::metrics::Metrics;
 use crate::runtime::requeue::{Backoff, Gate};
@@ -54,6 +55,9 @@ pub struct KustomizeOptions {
     pub min_retry_delay: Duration,
     /// `--max-retry-delay`.
     pub max_retry_delay: Duration,
+    /// Bytes of unpacked artifact files kept in memory between reconciliations (the
+    /// most recently loaded artifact is always kept while in use).
+    pub artifact_cache_bytes: usize,
 }
 
 impl Default for KustomizeOptions {
@@ -67,6 +71,7 @@ impl Default for KustomizeOptions {
             namespace: None,
             min_retry_delay: Duration::from_secs(5),
             max_retry_delay: Duration::from_secs(5 * 60),
+            artifact_cache_bytes: 64 << 20,
         }
     }
 }
@@ -87,6 +92,8 @@ pub struct KustomizeContext {
     pub gate: Gate,
     /// Artifact downloads.
     pub http: reqwest::Client,
+    /// Unpacked artifacts shared by the Kustomizations of one source revision.
+    pub artifacts: ArtifactCache,
     /// Flux's reconcile metrics (replace it to share a registry with other controllers).
     pub metrics: Metrics,
 }
@@ -110,6 +117,7 @@ impl KustomizeContext {
             backoff: Backoff::new(opts.min_retry_delay, opts.max_retry_delay),
             gate: Gate::default(),
             http: reqwest::Client::new(),
+            artifacts: ArtifactCache::new(opts.artifact_cache_bytes),
             metrics: Metrics::default(),
             client,
             opts,

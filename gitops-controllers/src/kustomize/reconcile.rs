@@ -240,7 +240,7 @@ async fn run(
         client: &ctx.client,
     };
     let target = remote.as_ref().map_or(local, apply::Remote::target);
-    let built = fetch_and_build(obj, ctx, &artifact, &key)
+    let built = fetch_and_build(obj, ctx, &artifact)
         .await
         .map_err(|e| fail(e.reason(), e.to_string()))?;
 

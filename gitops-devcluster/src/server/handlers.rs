@@ -223,7 +223,8 @@ fn list(
     match listed {
         Ok(l) => match table {
             Some(inc) => {
-                let mut t = super::to_table(info, &l.items, inc);
+                let objects: Vec<Value> = l.items.iter().map(|o| (**o).clone()).collect();
+                let mut t = super::to_table(info, &objects, inc);
                 let mut m = json!({"resourceVersion": l.resource_version});
                 if let Some(c) = &l.continue_token {
                     m["continue"] = json!(c);
@@ -234,7 +235,7 @@ fn list(
                 t["metadata"] = m;
                 json_response(200, &t)
             }
-            None => json_response(200, &l.to_json(rt)),
+            None => super::json_text_response(200, l.to_body(rt), "application/json"),
         },
         Err(e) => err(&e),
     }

@@ -101,7 +101,12 @@ pub(crate) fn json_response(code: u16, v: &Value) -> Response<Body> {
 }
 
 pub(crate) fn json_response_ct(code: u16, v: &Value, content_type: &str) -> Response<Body> {
-    let mut r = Response::new(full(v.to_string()));
+    json_text_response(code, v.to_string(), content_type)
+}
+
+/// A response with already serialized JSON.
+pub(crate) fn json_text_response(code: u16, body: String, content_type: &str) -> Response<Body> {
+    let mut r = Response::new(full(body));
     *r.status_mut() =
         hyper::StatusCode::from_u16(code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
     if let Ok(ct) = hyper::header::HeaderValue::from_str(content_type) {

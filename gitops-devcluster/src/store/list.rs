@@ -15,6 +15,7 @@
 //! it fails with 410 Expired.
 
 use std::ops::Bound;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -48,8 +49,8 @@ pub struct ListParams {
 /// One page of a list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListResult {
-    /// Items in key order.
-    pub items: Vec<Value>,
+    /// Items in key order, shared with the store (a list copies no object).
+    pub items: Vec<Arc<Value>>,
     /// `metadata.resourceVersion` of the list (the snapshot's revision).
     pub resource_version: String,
     /// `metadata.continue`, when more items follow.
@@ -69,8 +70,38 @@ impl ListResult {
         if let Some(n) = self.remaining_item_count {
             meta.insert("remainingItemCount".into(), json!(n));
         }
-        json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(), "metadata": meta, "items": self.items})
+        let items: Vec<&Value> = self.items.iter().map(|i| &**i).collect();
+        json!({"kind": format!("{}List", rt.kind), "apiVersion": rt.api_version(), "metadata": meta, "items": items})
     }
+
+    /// The `<Kind>List` body as JSON text, written straight from the shared items.
+    pub fn to_body(&self, rt: &ResourceType) -> String {
+        let mut meta = serde_json::Map::new();
+        meta.insert("resourceVersion".into(), json!(self.resource_version));
+        if let Some(c) = &self.continue_token {
+            meta.insert("continue".into(), json!(c));
+        }
+        if let Some(n) = self.remaining_item_count {
+            meta.insert("remainingItemCount".into(), json!(n));
+        }
+        let body = ListBody {
+            kind: format!("{}List", rt.kind),
+            api_version: rt.api_version(),
+            metadata: meta,
+            items: self.items.iter().map(|i| &**i).collect(),
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+}
+
+/// The serialized shape of a list (field order as the API server writes it).
+#[derive(serde::Serialize)]
+struct ListBody<'a> {
+    kind: String,
+    #[serde(rename = "apiVersion")]
+    api_version: String,
+    metadata: serde_json::Map<String, Value>,
+    items: Vec<&'a Value>,
 }
 
 fn invalid_list_options(errors: Vec<FieldError>) -> StoreError {
@@ -305,7 +336,7 @@ impl Store {
         let mut items = Vec::new();
         let mut last_key = None;
         for (k, o) in iter.by_ref() {
-            items.push((**o).clone());
+            items.push(o.clone());
             last_key = Some(k.clone());
             if limit > 0 && items.len() == limit {
                 break;

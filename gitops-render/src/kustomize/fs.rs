@@ -4,7 +4,8 @@
 //! Paths given to an [`Fs`] are relative to its root, `/`-separated and already cleaned
 //! (see [`clean`]); a path that would leave the root never reaches the file system.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -219,10 +220,12 @@ impl Fs for DiskFs {
     }
 }
 
-/// An in-memory tree: files by root-relative path.
+/// An in-memory tree: files by root-relative path, and directories (those holding files
+/// exist implicitly; empty ones are added with [`MemFs::add_dir`]).
 #[derive(Clone, Debug, Default)]
 pub struct MemFs {
     files: BTreeMap<String, Vec<u8>>,
+    dirs: BTreeSet<String>,
 }
 
 impl MemFs {
@@ -231,12 +234,49 @@ impl MemFs {
         Self::default()
     }
 
+    /// A tree of `files` and `dirs` (root-relative paths; ones leaving the root are dropped).
+    pub fn from_parts(
+        files: BTreeMap<String, Vec<u8>>,
+        dirs: impl IntoIterator<Item = String>,
+    ) -> Self {
+        let mut fs = MemFs::new();
+        for (path, content) in files {
+            fs.add(&path, content);
+        }
+        for dir in dirs {
+            fs.add_dir(&dir);
+        }
+        fs
+    }
+
     /// Adds (or replaces) a file; its directories exist implicitly.
     pub fn add(&mut self, path: &str, content: impl Into<Vec<u8>>) -> &mut Self {
         if let Some(p) = clean(path) {
             self.files.insert(p, content.into());
         }
         self
+    }
+
+    /// Adds a directory, which may stay empty.
+    pub fn add_dir(&mut self, path: &str) -> &mut Self {
+        if let Some(p) = clean(path).filter(|p| !p.is_empty()) {
+            self.dirs.insert(p);
+        }
+        self
+    }
+
+    /// Whether any file or directory lies below `prefix` (which ends in `/`).
+    fn has_below(&self, prefix: &str) -> bool {
+        let below = |k: &String| k.starts_with(prefix);
+        self.files
+            .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+            .next()
+            .is_some_and(|(k, _)| below(k))
+            || self
+                .dirs
+                .range::<str, _>((Bound::Included(prefix), Bound::Unbounded))
+                .next()
+                .is_some_and(below)
     }
 }
 
@@ -251,7 +291,7 @@ impl Fs for MemFs {
 
     fn is_dir(&self, path: &str) -> bool {
         let Some(p) = clean(path) else { return false };
-        p.is_empty() || self.files.keys().any(|k| k.starts_with(&format!("{p}/")))
+        p.is_empty() || self.dirs.contains(&p) || self.has_below(&format!("{p}/"))
     }
 
     fn exists(&self, path: &str) -> bool {
@@ -268,12 +308,22 @@ impl Fs for MemFs {
         } else {
             format!("{p}/")
         };
+        let from = (Bound::Included(prefix.as_str()), Bound::Unbounded);
+        let first = |rest: &str| rest.split('/').next().unwrap_or(rest).to_string();
         let mut names: Vec<String> = self
             .files
-            .keys()
+            .range::<str, _>(from)
+            .map(|(k, _)| k)
+            .take_while(|k| k.starts_with(&prefix))
+            .chain(
+                self.dirs
+                    .range::<str, _>(from)
+                    .take_while(|k| k.starts_with(&prefix)),
+            )
             .filter_map(|k| k.strip_prefix(&prefix))
-            .map(|rest| rest.split('/').next().unwrap_or(rest).to_string())
+            .map(first)
             .collect();
+        names.sort();
         names.dedup();
         Ok(names)
     }
@@ -307,6 +357,24 @@ mod tests {
         );
         assert_eq!(fs.read("app/b.yaml").expect("file"), b"b");
         assert!(matches!(fs.read("app/none"), Err(Error::NotFound(_))));
+    }
+
+    #[test]
+    fn mem_fs_keeps_empty_dirs_and_tells_siblings_apart() {
+        let mut fs = MemFs::new();
+        fs.add("app-1/a.yaml", "a")
+            .add("app/x.yaml", "x")
+            .add_dir("app/empty")
+            .add_dir("other");
+        assert!(fs.is_dir("app/empty") && fs.is_dir("other") && fs.exists("other"));
+        assert!(!fs.is_dir("ap") && !fs.exists("app/none"));
+        assert_eq!(fs.read_dir("app").expect("dir"), ["empty", "x.yaml"]);
+        assert_eq!(fs.read_dir("").expect("root"), ["app", "app-1", "other"]);
+        assert_eq!(
+            fs.read_dir("other").expect("empty dir"),
+            Vec::<String>::new()
+        );
+        assert!(matches!(fs.read_dir("app/x.yaml"), Err(Error::NotFound(_))));
     }
 
     #[test]

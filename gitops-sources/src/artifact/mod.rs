@@ -36,7 +36,7 @@ mod unpack;
 pub use gitops_core::revision::Digest;
 pub use ignore::{IgnoreRules, SourceKind};
 pub use pack::{digest_file, pack, pack_file, sha256_digest};
-pub use unpack::{Limits, unpack};
+pub use unpack::{Limits, Tree, unpack, unpack_to_memory};
 
 /// Errors of packing, digesting and unpacking artifacts.
 #[derive(Debug, thiserror::Error)]

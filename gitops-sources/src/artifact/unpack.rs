@@ -9,6 +9,7 @@
 //! (`git archive` writes one) are skipped.
 
 use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -88,7 +89,14 @@ pub fn unpack(reader: impl Read, target: &Path, limits: &Limits) -> Result<(), E
             path: parent.clone(),
             source,
         })?;
-    extract(reader, staging.path(), limits)?;
+    extract(
+        reader,
+        &mut DiskSink {
+            dir: staging.path(),
+            now: SystemTime::now(),
+        },
+        limits,
+    )?;
     let staged = staging.keep();
     fs::rename(&staged, target).map_err(|source| {
         let _ = fs::remove_dir_all(&staged);
@@ -121,7 +129,156 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-fn extract(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(), Error> {
+/// Where the entries of an archive go.
+trait Sink {
+    /// A directory entry (root-relative, possibly empty for the root) with its mode.
+    fn dir(&mut self, rel: &Path, mode: u32) -> Result<(), Error>;
+    /// A regular file: its contents are read from `entry`, which holds `size` bytes.
+    fn file(
+        &mut self,
+        rel: &Path,
+        name: &str,
+        entry: &mut dyn Read,
+        size: u64,
+        mode: u32,
+        mtime: u64,
+    ) -> Result<(), Error>;
+}
+
+/// Writes entries below a directory.
+struct DiskSink<'a> {
+    dir: &'a Path,
+    now: SystemTime,
+}
+
+impl Sink for DiskSink<'_> {
+    fn dir(&mut self, rel: &Path, mode: u32) -> Result<(), Error> {
+        let path = self.dir.join(rel);
+        fs::create_dir_all(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let perm = (mode & 0o777) | 0o700;
+        fs::set_permissions(&path, fs::Permissions::from_mode(perm))
+            .map_err(|source| Error::Io { path, source })
+    }
+
+    fn file(
+        &mut self,
+        rel: &Path,
+        name: &str,
+        entry: &mut dyn Read,
+        size: u64,
+        mode: u32,
+        mtime: u64,
+    ) -> Result<(), Error> {
+        let path = self.dir.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let io_err = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        let _ = fs::remove_file(&path);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode((mode & 0o777) | 0o600)
+            .open(&path)
+            .map_err(io_err)?;
+        let written = io::copy(entry, &mut file).map_err(|source| Error::Read {
+            entry: Some(name.to_string()),
+            source,
+        })?;
+        check_size(name, written, size)?;
+        set_mtime(&file, mtime, self.now).map_err(io_err)
+    }
+}
+
+/// Keeps entries in memory.
+impl Sink for Tree {
+    fn dir(&mut self, rel: &Path, _mode: u32) -> Result<(), Error> {
+        let rel = slash_path(rel);
+        if !rel.is_empty() {
+            self.dirs.insert(rel);
+        }
+        Ok(())
+    }
+
+    fn file(
+        &mut self,
+        rel: &Path,
+        name: &str,
+        entry: &mut dyn Read,
+        size: u64,
+        _mode: u32,
+        _mtime: u64,
+    ) -> Result<(), Error> {
+        let mut data = Vec::with_capacity(usize::try_from(size).unwrap_or(0).min(1 << 20));
+        let read = entry.read_to_end(&mut data).map_err(|source| Error::Read {
+            entry: Some(name.to_string()),
+            source,
+        })?;
+        check_size(name, read as u64, size)?;
+        let rel = slash_path(rel);
+        let mut parent = rel.as_str();
+        while let Some((p, _)) = parent.rsplit_once('/') {
+            self.dirs.insert(p.to_string());
+            parent = p;
+        }
+        self.files.insert(rel, data);
+        Ok(())
+    }
+}
+
+fn check_size(name: &str, got: u64, want: u64) -> Result<(), Error> {
+    if got == want {
+        return Ok(());
+    }
+    Err(Error::Read {
+        entry: Some(name.to_string()),
+        source: io::Error::new(io::ErrorKind::UnexpectedEof, "entry truncated"),
+    })
+}
+
+/// A root-relative, `/`-separated path (names were checked to be UTF-8 clean components).
+fn slash_path(rel: &Path) -> String {
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// An unpacked archive held in memory: regular files by root-relative `/`-separated path,
+/// and every directory (explicit entries and the parents of files).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tree {
+    /// File contents by path.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Directory paths (the root, `""`, is implied).
+    pub dirs: BTreeSet<String>,
+}
+
+impl Tree {
+    /// The sum of the file sizes.
+    pub fn size(&self) -> usize {
+        self.files.values().map(Vec::len).sum()
+    }
+}
+
+/// Unpacks the gzip'd tarball read from `reader` into memory, with the same checks and
+/// limits as [`unpack`] (modes and times are not kept).
+pub fn unpack_to_memory(reader: impl Read, limits: &Limits) -> Result<Tree, Error> {
+    let mut tree = Tree::default();
+    extract(reader, &mut tree, limits)?;
+    Ok(tree)
+}
+
+fn extract(reader: impl Read, sink: &mut dyn Sink, limits: &Limits) -> Result<(), Error> {
     let exceeded = Rc::new(Cell::new(false));
     let cap = limits.max_size.saturating_mul(2).saturating_add(64 << 20);
     let capped = Capped {
@@ -129,7 +286,7 @@ fn extract(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(), Error> 
         left: cap,
         exceeded: exceeded.clone(),
     };
-    let result = extract_entries(capped, dir, limits);
+    let result = extract_entries(capped, sink, limits);
     match result {
         Err(Error::Read { entry, .. }) if exceeded.get() => Err(Error::TooLarge {
             entry: entry.unwrap_or_else(|| "<first entry>".to_string()),
@@ -139,7 +296,7 @@ fn extract(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(), Error> 
     }
 }
 
-fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(), Error> {
+fn extract_entries(reader: impl Read, sink: &mut dyn Sink, limits: &Limits) -> Result<(), Error> {
     let mut archive = tar::Archive::new(reader);
     let entries = archive.entries().map_err(|source| Error::Read {
         entry: None,
@@ -147,7 +304,6 @@ fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(),
     })?;
     let mut total: u64 = 0;
     let mut count: u64 = 0;
-    let now = SystemTime::now();
     let mut last_name: Option<String> = None;
     for entry in entries {
         let mut entry = entry.map_err(|source| Error::Read {
@@ -176,16 +332,7 @@ fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(),
         let kind = entry.header().entry_type();
         let mode = entry.header().mode().unwrap_or(0o600);
         match kind {
-            tar::EntryType::Directory => {
-                let path = dir.join(&rel);
-                fs::create_dir_all(&path).map_err(|source| Error::Io {
-                    path: path.clone(),
-                    source,
-                })?;
-                let perm = (mode & 0o777) | 0o700;
-                fs::set_permissions(&path, fs::Permissions::from_mode(perm))
-                    .map_err(|source| Error::Io { path, source })?;
-            }
+            tar::EntryType::Directory => sink.dir(&rel, mode)?,
             tar::EntryType::Regular | tar::EntryType::Continuous => {
                 if rel.as_os_str().is_empty() {
                     return Err(Error::InvalidEntryName {
@@ -193,35 +340,8 @@ fn extract_entries(reader: impl Read, dir: &Path, limits: &Limits) -> Result<(),
                         reason: "a file cannot be the root",
                     });
                 }
-                let path = dir.join(&rel);
-                if let Some(parent) = path.parent() {
-                    fs::create_dir_all(parent).map_err(|source| Error::Io {
-                        path: parent.to_path_buf(),
-                        source,
-                    })?;
-                }
-                let io_err = |source| Error::Io {
-                    path: path.clone(),
-                    source,
-                };
-                let _ = fs::remove_file(&path);
-                let mut file = OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode((mode & 0o777) | 0o600)
-                    .open(&path)
-                    .map_err(io_err)?;
-                let written = io::copy(&mut entry, &mut file).map_err(|source| Error::Read {
-                    entry: Some(name.clone()),
-                    source,
-                })?;
-                if written != size {
-                    return Err(Error::Read {
-                        entry: Some(name),
-                        source: io::Error::new(io::ErrorKind::UnexpectedEof, "entry truncated"),
-                    });
-                }
-                set_mtime(&file, entry.header().mtime().unwrap_or(0), now).map_err(io_err)?;
+                let mtime = entry.header().mtime().unwrap_or(0);
+                sink.file(&rel, &name, &mut entry, size, mode, mtime)?;
             }
             tar::EntryType::Symlink if limits.skip_symlinks => {}
             // PAX global headers (e.g. `git archive`'s commit id) carry no file.

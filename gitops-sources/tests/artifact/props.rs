@@ -98,6 +98,19 @@ proptest! {
         let target = out.path().join("tree");
         artifact::unpack(&archive[..], &target, &Limits::default()).expect("unpack");
         prop_assert_eq!(snapshot(src.path()), snapshot(&target));
+
+        let tree = artifact::unpack_to_memory(&archive[..], &Limits::default()).expect("unpack to memory");
+        let on_disk: BTreeMap<String, Node> = snapshot(&target)
+            .into_iter()
+            .map(|(k, v)| (k, match v { Node::File(data, _) => Node::File(data, false), d => d }))
+            .collect();
+        let in_memory: BTreeMap<String, Node> = tree
+            .dirs
+            .iter()
+            .map(|d| (d.clone(), Node::Dir))
+            .chain(tree.files.iter().map(|(k, v)| (k.clone(), Node::File(v.clone(), false))))
+            .collect();
+        prop_assert_eq!(on_disk, in_memory);
     }
 
     #[test]

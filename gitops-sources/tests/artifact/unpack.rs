@@ -53,6 +53,12 @@ fn refuse(archive: &[u8], limits: &Limits) -> Error {
     let err = artifact::unpack(archive, &target, limits).expect_err("must be refused");
     let left: Vec<_> = fs::read_dir(dir.path()).expect("ls").collect();
     assert!(left.is_empty(), "nothing may be left behind: {left:?}");
+    let in_memory = artifact::unpack_to_memory(archive, limits).expect_err("refused in memory too");
+    assert_eq!(
+        in_memory.to_string(),
+        err.to_string(),
+        "both targets refuse alike"
+    );
     err
 }
 
