@@ -1,19 +1,26 @@
 //! End to end, as Flux's published scale benchmark: 1,000 Kustomizations (each a
 //! Deployment scaled to 0, a ServiceAccount, a Service and an Ingress) from one
-//! GitRepository, reconciled to Ready on an embedded devcluster by the in-process source
-//! and Kustomization controllers. Time from creating the Kustomizations to all of them
-//! Ready; the process's peak resident memory (devcluster, controllers, Git server and
-//! client together) is printed after the run. `GITOPS_BENCH_KUSTOMIZATIONS` changes the
-//! count. Needs `git`. Each run also prints its time, so `cargo bench --bench fleet --
-//! --test` gives a single measured run.
+//! GitRepository, reconciled to Ready on a devcluster by the source and Kustomization
+//! controllers. Time from creating the Kustomizations to all of them Ready.
+//!
+//! As in Flux's benchmark, the API server runs apart from the controllers: the devcluster
+//! is this binary re-executed as a child process (`GITOPS_BENCH_ROLE=devcluster`), so the
+//! peak resident memory printed for the controllers (this process: source and
+//! Kustomization controllers, artifact server, the Git server and the polling client) is
+//! theirs alone; the devcluster's is printed beside it. Both processes use mimalloc, as
+//! the `gitops-controller` and `gitops` binaries do.
+//!
+//! `GITOPS_BENCH_KUSTOMIZATIONS` changes the count. Needs `git`. Each run also prints its
+//! time, so `cargo bench --bench fleet -- --test` gives a single measured run.
 //!
 //! Flux publishes 4m13s and 223 MiB for 1,000 on a 16-core runner.
 
+use std::io::BufRead;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use gitops_controllers::kustomize::KustomizeOptions;
 use gitops_controllers::manager::{self, ManagerOptions};
 use gitops_controllers::source::SourceOptions;
@@ -22,6 +29,12 @@ use kube::api::{
     Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams, PostParams,
 };
 use serde_json::json;
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// The environment variable that makes this binary serve a devcluster instead.
+const ROLE: &str = "GITOPS_BENCH_ROLE";
 
 fn count() -> usize {
     std::env::var("GITOPS_BENCH_KUSTOMIZATIONS")
@@ -68,8 +81,9 @@ fn repository(dir: &Path, n: usize) {
     git(dir, &["commit", "-qm", "fleet"]);
 }
 
-fn peak_rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+/// Peak resident memory (`VmHWM`) of a process, from `/proc/<pid>/status`, in MiB.
+fn peak_rss_mib(pid: &str) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb: f64 = status
         .lines()
         .find(|l| l.starts_with("VmHWM:"))
@@ -77,6 +91,74 @@ fn peak_rss_mib() -> f64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0);
     kb / 1024.0
+}
+
+/// The child's side: serve a devcluster, print its URL, and stop when stdin closes
+/// (the parent finished or died).
+fn serve_devcluster() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let cluster = DevCluster::start(Options {
+            simulate_workloads: true,
+            workload_delay: Duration::from_millis(10),
+            ..Options::default()
+        })
+        .expect("devcluster");
+        println!("{}", cluster.url());
+        tokio::task::spawn_blocking(|| {
+            let mut sink = String::new();
+            while std::io::stdin().read_line(&mut sink).is_ok_and(|n| n > 0) {}
+        })
+        .await
+        .expect("stdin");
+        cluster.shutdown();
+    });
+}
+
+/// A devcluster in a child process; killed when dropped.
+struct ClusterProcess {
+    child: Child,
+    url: String,
+}
+
+impl ClusterProcess {
+    fn start() -> ClusterProcess {
+        let mut child = Command::new(std::env::current_exe().expect("bench binary"))
+            .env(ROLE, "devcluster")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("devcluster process");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("devcluster URL");
+        assert!(line.starts_with("http"), "devcluster printed {line:?}");
+        ClusterProcess {
+            child,
+            url: line.trim().to_string(),
+        }
+    }
+
+    async fn client(&self) -> kube::Client {
+        let config = kube::Config::new(self.url.parse().expect("url"));
+        kube::Client::try_from(config).expect("client")
+    }
+
+    fn peak_rss_mib(&self) -> f64 {
+        peak_rss_mib(&self.child.id().to_string())
+    }
+}
+
+impl Drop for ClusterProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 async fn run_once(n: usize) -> Duration {
@@ -87,13 +169,8 @@ async fn run_once(n: usize) -> Duration {
     let server = gitops_sources::git::serve::serve(&repo, "127.0.0.1:0".parse().expect("addr"))
         .await
         .expect("git server");
-    let cluster = DevCluster::start(Options {
-        simulate_workloads: true,
-        workload_delay: Duration::from_millis(10),
-        ..Options::default()
-    })
-    .expect("devcluster");
-    let client = cluster.client().expect("client");
+    let cluster = ClusterProcess::start();
+    let client = cluster.client().await;
     let crds: Api<DynamicObject> = Api::all_with(
         client.clone(),
         &ApiResource::from_gvk_with_plural(
@@ -140,6 +217,7 @@ async fn run_once(n: usize) -> Duration {
             ..KustomizeOptions::default()
         }),
         leader_election: None,
+        ..ManagerOptions::default()
     };
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let controllers = tokio::spawn(manager::run(client.clone(), opts, manager::fired(&stop_rx)));
@@ -200,14 +278,15 @@ async fn run_once(n: usize) -> Duration {
     }
     let took = start.elapsed();
     eprintln!(
-        "fleet: {n} Kustomizations Ready in {:.1} s (peak resident memory so far {:.0} MiB)",
+        "fleet: {n} Kustomizations Ready in {:.1} s; peak resident memory: controllers {:.0} MiB, devcluster {:.0} MiB",
         took.as_secs_f64(),
-        peak_rss_mib()
+        peak_rss_mib("self"),
+        cluster.peak_rss_mib()
     );
     let _ = stop.send(true);
     let _ = controllers.await;
     drop(server);
-    cluster.shutdown();
+    drop(cluster);
     took
 }
 
@@ -224,11 +303,15 @@ fn bench(c: &mut Criterion) {
         b.iter_custom(|iters| (0..iters).map(|_| rt.block_on(run_once(n))).sum())
     });
     g.finish();
-    eprintln!(
-        "fleet: peak resident memory of the process {:.0} MiB",
-        peak_rss_mib()
-    );
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var(ROLE).as_deref() == Ok("devcluster") {
+        serve_devcluster();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
