@@ -6,5 +6,14 @@
 //! **May depend on:** nothing in the workspace. It is useful on its own, so it only uses
 //! general-purpose crates.
 //!
-//! **Status:** the engine arrives with the gitops-gotmpl issue; this crate reserves its
-//! place in the workspace.
+//! - [`value`]: Go values with their dynamic types (`int` vs `int64` vs `float64`,
+//!   `[]string` vs `[]interface {}`, named maps, objects with fields and methods).
+//! - [`func`]: template functions with Go parameter types, and the [`func::Funcs`]
+//!   registry callers extend.
+#![cfg_attr(not(test), deny(clippy::unwrap_used))]
+
+pub mod func;
+pub mod value;
+
+pub use func::{Func, Funcs, Ty};
+pub use value::{ListType, Map, MapType, Object, Value};
