@@ -8,10 +8,12 @@
 //!
 //! - [`value`]: Go values with their dynamic types (`int` vs `int64` vs `float64`,
 //!   `[]string` vs `[]interface {}`, named maps, objects with fields and methods).
+//! - [`fmt`]: Go's `fmt` printing of values.
 //! - [`func`]: template functions with Go parameter types, and the [`func::Funcs`]
 //!   registry callers extend.
 #![cfg_attr(not(test), deny(clippy::unwrap_used))]
 
+pub mod fmt;
 pub mod func;
 pub mod value;
 
