@@ -21,6 +21,7 @@
 //!   removal of fields an applier stopped sending).
 //! - [`faults`]: injected API failures (error statuses, delays) for retry tests.
 //! - [`gc`]: owner-reference garbage collection (Background, Foreground, Orphan deletes).
+//! - [`immutable`]: the update checks of immutable fields (selectors, cluster IPs, ...).
 //! - [`typeschema`]: object types compiled from the OpenAPI schemas (fields, list and map
 //!   semantics) for server-side apply and request decoding.
 //! - [`typecheck`]: typed decoding against those types (Go decoder type errors, unknown
@@ -64,6 +65,7 @@ pub mod faults;
 pub mod field_error;
 pub mod field_selector;
 pub mod gc;
+pub mod immutable;
 pub mod managed;
 pub mod openapi;
 pub mod patch;

@@ -241,6 +241,9 @@ fn apply_inner(
     }
     crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj)
         .map_err(|e| e.to_status())?;
+    if let (Some(l), "") = (&live, sub) {
+        crate::immutable::check_update(&info.group, &info.kind, name, l, &obj)?;
+    }
     let (stored, code) = match live {
         None => (
             store

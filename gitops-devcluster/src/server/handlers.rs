@@ -391,6 +391,11 @@ fn update(
     if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
         return status_response(&e.to_status());
     }
+    if let Some(l) = &live
+        && let Err(s) = crate::immutable::check_update(&info.group, &info.kind, name, l, &obj)
+    {
+        return status_response(&s);
+    }
     if let Err(s) = super::apply::track(state, info, "", live.as_ref(), &mut obj, q, meta) {
         return status_response(&s);
     }

@@ -111,6 +111,11 @@ pub(crate) fn patch(
     if let Err(e) = crate::defaults::apply_server_defaults(&store, rt, &info.kind, ns, &mut obj) {
         return status_response(&e.to_status());
     }
+    if sub.is_empty()
+        && let Err(s) = crate::immutable::check_update(&info.group, &info.kind, name, &live, &obj)
+    {
+        return status_response(&s);
+    }
     if let Err(s) = super::apply::track(state, info, sub, Some(&live), &mut obj, q, meta) {
         return status_response(&s);
     }
