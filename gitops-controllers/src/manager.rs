@@ -2,6 +2,11 @@
 //! optionally behind leader election, until a shutdown signal. `bins/gitops-controller`
 //! is its command line; `gitops up` runs the same controllers in-process.
 //!
+//! The manager owns one metrics registry ([`ManagerOptions::metrics`]) that every
+//! controller it runs records into, and serves it on `GET /metrics` at
+//! [`ManagerOptions::metrics_addr`] whichever controllers run, leader or not (as
+//! controller-runtime serves a manager's metrics).
+//!
 //! ```no_run
 //! # async fn f() -> Result<(), gitops_controllers::manager::ManagerError> {
 //! use gitops_controllers::manager::{self, ManagerOptions};
@@ -19,6 +24,7 @@ use tokio::sync::{oneshot, watch};
 use crate::kustomize::{KustomizeOptions, run_kustomizations_until};
 use crate::runtime::ControllerError;
 use crate::runtime::leader::{LeaderError, LeaderOptions, lead};
+use crate::runtime::metrics::Metrics;
 use crate::source::{SourceOptions, run_sources_until};
 
 /// What the manager runs.
@@ -30,6 +36,14 @@ pub struct ManagerOptions {
     pub kustomize: Option<KustomizeOptions>,
     /// Run only while holding this Lease; always when `None`.
     pub leader_election: Option<LeaderOptions>,
+    /// `--metrics-addr`: where [`ManagerOptions::metrics`] is served (`GET /metrics`);
+    /// not served when `None`.
+    pub metrics_addr: Option<SocketAddr>,
+    /// The registry every controller of the manager records Flux's metrics into
+    /// (`gotk_reconcile_duration_seconds`, `gotk_reconcile_condition`,
+    /// `gotk_suspend_status`); it replaces the registries of `source` and `kustomize`.
+    /// Keep a clone to read it in-process.
+    pub metrics: Metrics,
 }
 
 impl Default for ManagerOptions {
@@ -38,6 +52,8 @@ impl Default for ManagerOptions {
             source: Some(SourceOptions::default()),
             kustomize: Some(KustomizeOptions::default()),
             leader_election: None,
+            metrics_addr: None,
+            metrics: Metrics::default(),
         }
     }
 }
@@ -75,6 +91,14 @@ pub enum ManagerError {
         flag: &'static str,
         /// Its value.
         value: String,
+    },
+    /// The metrics endpoint could not listen.
+    #[error("--metrics-addr {addr}: cannot listen: {message}")]
+    Metrics {
+        /// The address.
+        addr: SocketAddr,
+        /// The bind error.
+        message: String,
     },
     /// A controller failed.
     #[error(transparent)]
@@ -140,12 +164,22 @@ pub fn listen_addr(flag: &'static str, value: &str) -> Result<Option<SocketAddr>
 /// A client from `kubeconfig` (else `$KUBECONFIG`, `~/.kube/config` or the in-cluster
 /// service account).
 pub async fn client(kubeconfig: Option<&Path>) -> Result<kube::Client, ManagerError> {
+    let config = client_config(kubeconfig).await?;
+    kube::Client::try_from(config).map_err(|e| ManagerError::Kubeconfig {
+        path: "client".to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// The `kube::Config` [`client`] builds its client from (kept for impersonating clients,
+/// [`KustomizeOptions::client_config`]).
+pub async fn client_config(kubeconfig: Option<&Path>) -> Result<kube::Config, ManagerError> {
     gitops_sources::tls::ensure_provider();
     let fail = |path: &str, message: String| ManagerError::Kubeconfig {
         path: path.to_string(),
         message,
     };
-    let config = match kubeconfig {
+    Ok(match kubeconfig {
         Some(path) => {
             let shown = path.display().to_string();
             let file = kube::config::Kubeconfig::read_from(path)
@@ -157,8 +191,7 @@ pub async fn client(kubeconfig: Option<&Path>) -> Result<kube::Client, ManagerEr
         None => kube::Config::infer()
             .await
             .map_err(|e| fail("in-cluster/default", e.to_string()))?,
-    };
-    kube::Client::try_from(config).map_err(|e| fail("client", e.to_string()))
+    })
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -206,8 +239,8 @@ pub struct Settings {
     pub storage_adv_addr: Option<String>,
     /// `--events-addr`.
     pub events_addr: Option<String>,
-    /// `--metrics-addr` (`:8080`; `0` or empty disables it); served with the source
-    /// controllers.
+    /// `--metrics-addr` (`:8080`; `0` or empty disables it): where the metrics of every
+    /// controller run are served.
     pub metrics_addr: String,
     /// `--concurrent`.
     pub concurrent: u16,
@@ -219,6 +252,9 @@ pub struct Settings {
     pub leader_election_namespace: String,
     /// `--requeue-dependency` (a Go duration).
     pub requeue_dependency: String,
+    /// `--default-service-account`: the service account Kustomizations without
+    /// `spec.serviceAccountName` impersonate (none when `None` or empty).
+    pub default_service_account: Option<String>,
 }
 
 impl Settings {
@@ -251,7 +287,6 @@ impl Settings {
                 concurrency: self.concurrent.max(1),
                 events_addr: events_addr.clone(),
                 dependency_requeue: requeue,
-                metrics_addr: listen_addr("--metrics-addr", &self.metrics_addr)?,
                 ..SourceOptions::default()
             }),
         };
@@ -260,6 +295,10 @@ impl Settings {
             requeue_dependency: requeue,
             events_addr,
             namespace,
+            default_service_account: self
+                .default_service_account
+                .clone()
+                .filter(|s| !s.is_empty()),
             ..KustomizeOptions::default()
         });
         let leader_election = self.leader_elect.then(|| {
@@ -272,6 +311,8 @@ impl Settings {
             source,
             kustomize,
             leader_election,
+            metrics_addr: listen_addr("--metrics-addr", &self.metrics_addr)?,
+            metrics: Metrics::default(),
         })
     }
 }
@@ -281,18 +322,51 @@ pub async fn run_with(
     settings: Settings,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ManagerError> {
-    let opts = settings.options()?;
-    let client = client(settings.kubeconfig.as_deref()).await?;
+    let mut opts = settings.options()?;
+    let config = client_config(settings.kubeconfig.as_deref()).await?;
+    let client = kube::Client::try_from(config.clone()).map_err(|e| ManagerError::Kubeconfig {
+        path: "client".to_string(),
+        message: e.to_string(),
+    })?;
+    if let Some(kustomize) = opts.kustomize.as_mut() {
+        kustomize.client_config.get_or_insert(config);
+    }
     run(client, opts, shutdown).await
 }
 
 /// Runs the selected controllers until `shutdown` completes (behind leader election
-/// when configured). A controller failing stops the others.
+/// when configured), serving their shared metrics on [`ManagerOptions::metrics_addr`]
+/// meanwhile. A controller failing stops the others.
 pub async fn run(
     client: kube::Client,
-    opts: ManagerOptions,
+    mut opts: ManagerOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ManagerError> {
+    // One registry for all: the controllers get clones of the manager's.
+    let mut metrics_addr = opts.metrics_addr;
+    if let Some(source) = opts.source.as_mut() {
+        source.metrics = opts.metrics.clone();
+        // Served here, once, with every controller's series.
+        metrics_addr = metrics_addr.or(source.metrics_addr.take());
+    }
+    if let Some(kustomize) = opts.kustomize.as_mut() {
+        kustomize.metrics = opts.metrics.clone();
+    }
+    let served = match metrics_addr {
+        Some(addr) => {
+            let (bound, task) =
+                opts.metrics
+                    .serve(addr)
+                    .await
+                    .map_err(|e| ManagerError::Metrics {
+                        addr,
+                        message: e.to_string(),
+                    })?;
+            tracing::info!(addr = %bound, "metrics listening");
+            Some(task)
+        }
+        None => None,
+    };
     let (stop, stop_rx) = watch::channel(false);
     let signal = tokio::spawn(async move {
         shutdown.await;
@@ -312,6 +386,9 @@ pub async fn run(
         }
     };
     signal.abort();
+    if let Some(task) = served {
+        task.abort();
+    }
     result
 }
 
@@ -392,5 +469,32 @@ mod tests {
         );
         assert_eq!(listen_addr("--metrics-addr", "0").unwrap(), None);
         assert!(listen_addr("--storage-addr", "nowhere").is_err());
+    }
+
+    #[test]
+    fn the_metrics_address_belongs_to_the_manager_whichever_controllers_run() {
+        let settings = |controllers: &str, metrics: &str| Settings {
+            kubeconfig: None,
+            controllers: controllers.into(),
+            storage_path: "/data".into(),
+            storage_addr: ":9090".into(),
+            storage_adv_addr: None,
+            events_addr: None,
+            metrics_addr: metrics.into(),
+            concurrent: 4,
+            watch_namespace: None,
+            leader_elect: false,
+            leader_election_namespace: "flux-system".into(),
+            requeue_dependency: "30s".into(),
+            default_service_account: None,
+        };
+        let opts = settings("kustomize", ":8080").options().unwrap();
+        assert!(opts.source.is_none());
+        assert_eq!(opts.metrics_addr, Some("0.0.0.0:8080".parse().unwrap()));
+        let opts = settings("source,kustomize", "0").options().unwrap();
+        assert_eq!(opts.metrics_addr, None);
+        assert_eq!(opts.source.unwrap().metrics_addr, None);
+        let err = settings("kustomize", "eight").options().unwrap_err();
+        assert!(err.to_string().contains("--metrics-addr"), "{err}");
     }
 }

@@ -241,43 +241,37 @@ async fn ssa_devcluster_immutable_fields_and_force() {
     let handle = DevCluster::start(Options::default()).expect("starts");
     let client = handle.client().expect("client");
     let m = ResourceManager::new(client.clone(), owner());
-    let job = |image: &str, uid: &str, force: bool| {
+    let job = |image: &str, force: bool| {
         let ann = if force {
             "\n  annotations: {kustomize.toolkit.fluxcd.io/force: Enabled}"
         } else {
             ""
         };
-        let uid = if uid.is_empty() {
-            String::new()
-        } else {
-            format!("\n  uid: {uid}")
-        };
         prepared(&format!(
-            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  namespace: default{uid}{ann}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: m\n        image: {image}\n"
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\n  namespace: default{ann}\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n      containers:\n      - name: m\n        image: {image}\n"
         ))
     };
-    m.apply_all_staged(&job("tool:1", "", false), &opts())
+    m.apply_all_staged(&job("tool:1", false), &opts())
         .await
         .expect("creates");
     let jobs = api(&client, "batch", "v1", "Job", "jobs", "default");
     let uid = |v: &Option<Value>| v.as_ref().and_then(|v| v.pointer("/metadata/uid")).cloned();
     let first = uid(&live(&jobs, "migrate").await);
-    let stale = "0b6f9a4e-0000-4000-8000-000000000000";
 
     let err = m
-        .apply_all_staged(&job("tool:2", stale, false), &opts())
+        .apply_all_staged(&job("tool:2", false), &opts())
         .await
         .expect_err("immutable");
     let text = err.to_string();
     assert!(
-        text.starts_with("Job/default/migrate dry-run failed (Conflict): "),
+        text.starts_with("Job/default/migrate dry-run failed (Invalid): Job.batch \"migrate\" is invalid: spec.template: "),
         "{text}"
     );
     assert!(matches!(err.error, ManagerError::DryRun { .. }));
     assert!(err.changes.is_empty());
 
     let cs = m
-        .apply_all_staged(&job("tool:2", stale, true), &opts())
+        .apply_all_staged(&job("tool:2", true), &opts())
         .await
         .expect("recreates");
     assert_eq!(cs.changes_log(), "Job/default/migrate created");
@@ -293,12 +287,12 @@ async fn ssa_devcluster_immutable_fields_and_force() {
     let mut forced = opts();
     forced.force = true;
     let cs = m
-        .apply_all_staged(&job("tool:3", stale, false), &forced)
+        .apply_all_staged(&job("tool:3", false), &forced)
         .await
         .expect("recreates with spec.force");
     assert_eq!(cs.changes_log(), "Job/default/migrate created");
     let cs = m
-        .apply_all_staged(&job("tool:3", "", false), &opts())
+        .apply_all_staged(&job("tool:3", false), &opts())
         .await
         .expect("applies");
     assert_eq!(cs.to_string(), "Job/default/migrate unchanged");

@@ -19,6 +19,8 @@
 //!   patch (the API server's semantics and directives) for PATCH requests.
 //! - [`managed`]: server-side apply and `metadata.managedFields` (ownership, conflicts,
 //!   removal of fields an applier stopped sending).
+//! - [`rbac`]: RBAC authorization of impersonated requests (`Impersonate-User`);
+//!   requests without impersonation run as an administrator.
 //! - [`faults`]: injected API failures (error statuses, delays) for retry tests.
 //! - [`gc`]: owner-reference garbage collection (Background, Foreground, Orphan deletes).
 //! - [`immutable`]: the update checks of immutable fields (selectors, cluster IPs, ...).
@@ -72,6 +74,7 @@ pub mod patch;
 pub mod path;
 pub mod persist;
 pub mod protobuf;
+pub mod rbac;
 pub mod registry;
 pub mod selector;
 pub mod server;

@@ -51,6 +51,9 @@ struct Flags {
     /// the interval at which failing dependencies are re-evaluated
     #[arg(long, default_value = "30s")]
     requeue_dependency: String,
+    /// the service account Kustomizations without spec.serviceAccountName impersonate
+    #[arg(long)]
+    default_service_account: Option<String>,
 }
 
 #[tokio::main]
@@ -69,6 +72,7 @@ async fn main() -> ExitCode {
         leader_elect: f.leader_elect,
         leader_election_namespace: f.leader_election_namespace,
         requeue_dependency: f.requeue_dependency,
+        default_service_account: f.default_service_account,
     };
     match manager::run_with(settings, manager::signals()).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -231,7 +231,12 @@ async fn start(args: &UpArgs, source: &GitSource, kubeconfig: &Path) -> Result<R
     };
 
     let storage = tempfile::tempdir().map_err(|e| format!("artifact storage: {e}"))?;
-    let opts = controller_options(storage.path());
+    let config = cluster
+        .url()
+        .parse()
+        .map(kube::Config::new)
+        .map_err(|e| format!("devcluster URL: {e}"))?;
+    let opts = controller_options(storage.path(), config);
     let (stop, mut stop_rx) = watch::channel(false);
     let manager = tokio::spawn(manager::run(client.clone(), opts, async move {
         let _ = stop_rx.wait_for(|s| *s).await;
@@ -263,8 +268,9 @@ async fn start(args: &UpArgs, source: &GitSource, kubeconfig: &Path) -> Result<R
     })
 }
 
-/// The controllers as `gitops up` runs them: storage on loopback, quick retries.
-fn controller_options(storage: &Path) -> ManagerOptions {
+/// The controllers as `gitops up` runs them: storage on loopback, quick retries; `config`
+/// is the devcluster's, for Kustomizations that impersonate a service account.
+fn controller_options(storage: &Path, config: kube::Config) -> ManagerOptions {
     ManagerOptions {
         source: Some(SourceOptions {
             storage_dir: storage.to_path_buf(),
@@ -277,9 +283,10 @@ fn controller_options(storage: &Path) -> ManagerOptions {
             requeue_dependency: Duration::from_secs(1),
             min_retry_delay: Duration::from_secs(1),
             max_retry_delay: Duration::from_secs(30),
+            client_config: Some(config),
             ..KustomizeOptions::default()
         }),
-        leader_election: None,
+        ..ManagerOptions::default()
     }
 }
 

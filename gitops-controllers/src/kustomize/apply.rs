@@ -42,35 +42,63 @@ impl Remote {
 }
 
 /// Builds the client of `spec.kubeConfig` (a kubeconfig in a Secret of the
-/// Kustomization's namespace, key `value`, `value.yaml` or the given one); `None` when
-/// the Kustomization applies to the controller's cluster.
+/// Kustomization's namespace, key `value`, `value.yaml` or the given one), impersonating
+/// the Kustomization's service account when it has one ([`super::impersonate`]; without
+/// `spec.kubeConfig` the controller's own config impersonates it); `None` when the
+/// Kustomization applies to the controller's cluster as the controller.
 pub async fn remote(
     ctx: &KustomizeContext,
     obj: &Kustomization,
 ) -> Result<Option<Remote>, StepError> {
     use gitops_core::conditions::reason::RECONCILIATION_FAILED;
-    let Some(secret_ref) = obj
-        .spec
-        .kube_config
-        .as_ref()
-        .and_then(|k| k.secret_ref.as_ref())
-    else {
-        return Ok(None);
-    };
-    let ns = obj.metadata.namespace.clone().unwrap_or_default();
     let fail = |m: String| {
         step(
             RECONCILIATION_FAILED,
             format!("failed to build kube client: {m}"),
         )
     };
+    let user = super::impersonate::user(obj, ctx.opts.default_service_account.as_deref());
+    let secret_ref = obj
+        .spec
+        .kube_config
+        .as_ref()
+        .and_then(|k| k.secret_ref.as_ref());
+    let config = match (secret_ref, &user) {
+        (None, None) => return Ok(None),
+        (None, Some(user)) => {
+            super::impersonate::controller_config(ctx.opts.client_config.as_ref(), user)
+                .map_err(fail)?
+        }
+        (Some(secret_ref), _) => {
+            let config = kubeconfig_secret(ctx, obj, secret_ref)
+                .await
+                .map_err(fail)?;
+            match &user {
+                Some(user) => super::impersonate::impersonating(config, user),
+                None => config,
+            }
+        }
+    };
+    let client = kube::Client::try_from(config).map_err(|e| fail(e.to_string()))?;
+    let manager = ResourceManager::new(client.clone(), ctx.manager.owner().clone())
+        .with_concurrency(ctx.opts.concurrency.max(1));
+    Ok(Some(Remote { client, manager }))
+}
+
+/// The `kube::Config` of the kubeconfig in `spec.kubeConfig.secretRef`.
+async fn kubeconfig_secret(
+    ctx: &KustomizeContext,
+    obj: &Kustomization,
+    secret_ref: &gitops_core::api::meta::SecretKeyReference,
+) -> Result<kube::Config, String> {
+    let ns = obj.metadata.namespace.clone().unwrap_or_default();
     let api: kube::Api<gitops_core::k8s::k8s_openapi::api::core::v1::Secret> =
         kube::Api::namespaced(ctx.client.clone(), &ns);
     let secret = api.get(&secret_ref.name).await.map_err(|e| {
-        fail(format!(
+        format!(
             "unable to read KubeConfig secret '{ns}/{}': {e}",
             secret_ref.name
-        ))
+        )
     })?;
     let data = secret.data.unwrap_or_default();
     let keys: Vec<String> = match &secret_ref.key {
@@ -82,20 +110,16 @@ pub async fn remote(
         .find_map(|k| data.get(k))
         .map(|b| String::from_utf8_lossy(&b.0).into_owned())
         .ok_or_else(|| {
-            fail(format!(
+            format!(
                 "KubeConfig secret '{ns}/{}' does not contain a '{}' key",
                 secret_ref.name,
                 keys.join("' or '")
-            ))
+            )
         })?;
-    let kubeconfig = kube::config::Kubeconfig::from_yaml(&text).map_err(|e| fail(e.to_string()))?;
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+    let kubeconfig = kube::config::Kubeconfig::from_yaml(&text).map_err(|e| e.to_string())?;
+    kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
         .await
-        .map_err(|e| fail(e.to_string()))?;
-    let client = kube::Client::try_from(config).map_err(|e| fail(e.to_string()))?;
-    let manager = ResourceManager::new(client.clone(), ctx.manager.owner().clone())
-        .with_concurrency(ctx.opts.concurrency.max(1));
-    Ok(Some(Remote { client, manager }))
+        .map_err(|e| e.to_string())
 }
 
 /// A failed step; `reason` is the `Ready=False` reason.

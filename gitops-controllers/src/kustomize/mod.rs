@@ -4,6 +4,8 @@
 //!
 //! - [`depends`]: `spec.dependsOn` readiness, with Flux's messages.
 //! - [`history`]: `status.history` snapshots.
+//! - [`impersonate`]: `spec.serviceAccountName` / `--default-service-account`
+//!   impersonation of the requests for a Kustomization's objects.
 //! - [`build`]: artifact download and the build with its post-build steps.
 //! - [`fetch`]: source lookup, `dependsOn` check, fetch and build.
 //! - [`decrypt`]: SOPS decryption of generator and patch sources before the build.
@@ -18,6 +20,7 @@ pub mod decrypt;
 pub mod depends;
 pub mod fetch;
 pub mod history;
+pub mod impersonate;
 pub mod reconcile;
 
 use std::time::Duration;
@@ -58,6 +61,17 @@ pub struct KustomizeOptions {
     /// Bytes of unpacked artifact files kept in memory between reconciliations (the
     /// most recently loaded artifact is always kept while in use).
     pub artifact_cache_bytes: usize,
+    /// `--default-service-account`: the service account (in each Kustomization's own
+    /// namespace) impersonated by Kustomizations without `spec.serviceAccountName`;
+    /// `None`: they use the controller's own identity ([`impersonate`]).
+    pub default_service_account: Option<String>,
+    /// The `kube::Config` the controller's client was built from; impersonating clients
+    /// are built from a clone of it. Without it, a Kustomization that impersonates fails
+    /// with `Ready=False` and a message saying so. The controller manager fills it.
+    pub client_config: Option<kube::Config>,
+    /// The registry reconciliations record Flux's metrics into; the controller manager
+    /// gives every controller it runs the same one and serves it.
+    pub metrics: Metrics,
 }
 
 impl Default for KustomizeOptions {
@@ -72,6 +86,9 @@ impl Default for KustomizeOptions {
             min_retry_delay: Duration::from_secs(5),
             max_retry_delay: Duration::from_secs(5 * 60),
             artifact_cache_bytes: 64 << 20,
+            default_service_account: None,
+            client_config: None,
+            metrics: Metrics::default(),
         }
     }
 }
@@ -94,7 +111,7 @@ pub struct KustomizeContext {
     pub http: reqwest::Client,
     /// Unpacked artifacts shared by the Kustomizations of one source revision.
     pub artifacts: ArtifactCache,
-    /// Flux's reconcile metrics (replace it to share a registry with other controllers).
+    /// Flux's reconcile metrics ([`KustomizeOptions::metrics`]).
     pub metrics: Metrics,
 }
 
@@ -118,7 +135,7 @@ impl KustomizeContext {
             gate: Gate::default(),
             http: reqwest::Client::new(),
             artifacts: ArtifactCache::new(opts.artifact_cache_bytes),
-            metrics: Metrics::default(),
+            metrics: opts.metrics.clone(),
             client,
             opts,
         }

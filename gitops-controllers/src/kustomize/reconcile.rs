@@ -138,9 +138,7 @@ pub(crate) async fn reconcile(
     status.conditions = Some(conds.list.clone());
     write_status(&api, &obj, &status, &key).await?;
     ctx.metrics.record_duration(&key, started.elapsed());
-    for c in &conds.list {
-        ctx.metrics.record_condition(&key, c);
-    }
+    ctx.metrics.record_conditions(&key, &conds.list);
     if let Some((message, changed)) = changes
         && (changed || !was_ready)
     {
@@ -398,6 +396,23 @@ async fn finalize(
     api: &Api<Kustomization>,
     key: &ObjectKey,
 ) -> Result<Option<Duration>, ControllerError> {
+    if let Some(message) = unprunable(obj, ctx).await {
+        // As Flux: the account to impersonate is gone, so nothing can be deleted on its
+        // behalf; the objects are left and the Kustomization is released.
+        tracing::error!(object = %key, "skipping pruning, failed to find account to impersonate: {message}");
+        ctx.recorder
+            .record(
+                obj,
+                EventType::Warning,
+                "PruneFailed",
+                &message,
+                BTreeMap::new(),
+            )
+            .await;
+        finalizer::remove(api, obj, FINALIZER).await?;
+        ctx.gate.forget(key);
+        return Ok(None);
+    }
     let remote = match apply::remote(ctx, obj).await {
         Ok(r) => r,
         Err(e) => {
@@ -451,4 +466,23 @@ async fn finalize(
     ctx.backoff.succeeded(key);
     ctx.gate.forget(key);
     Ok(None)
+}
+
+/// Flux's message when a Kustomization to finalize would delete objects as a service
+/// account that no longer exists (`CanImpersonate` false); `None` otherwise.
+async fn unprunable(obj: &Kustomization, ctx: &KustomizeContext) -> Option<String> {
+    let inv = obj.status.as_ref().and_then(|s| s.inventory.as_ref())?;
+    if obj.spec.suspended() || !obj.spec.deletes_on_removal() || inv.entries.is_empty() {
+        return None;
+    }
+    let default = ctx.opts.default_service_account.as_deref();
+    if super::impersonate::can_impersonate(&ctx.client, obj, default).await {
+        return None;
+    }
+    let objects: String = inventory::list(inv)
+        .unwrap_or_default()
+        .iter()
+        .map(|o| format!("{}\n", o.id))
+        .collect();
+    Some(format!("unable to prune objects: \n{objects}"))
 }

@@ -20,11 +20,14 @@ use super::ObjectKey;
 
 const STATUSES: [&str; 3] = ["True", "False", "Unknown"];
 
+/// The path the metrics are served on, as controller-runtime serves them.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// Flux's histogram buckets: `ExponentialBucketsRange(10e-3, 1800, 10)`.
 pub fn duration_buckets() -> Vec<f64> {
     let (min, max, n) = (10e-3_f64, 1800_f64, 10);
     let factor = (max / min).powf(1.0 / f64::from(n - 1));
-    (0..n).map(|i| min * factor.powi(i)).collect()
+    (0..n).map(|i| min * factor.powf(f64::from(i))).collect()
 }
 
 #[derive(Debug, Default)]
@@ -47,10 +50,20 @@ pub struct Metrics {
     state: Arc<Mutex<State>>,
 }
 
+/// A label value escaped as the text format wants (`\\`, `\"`, `\n`).
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
 fn labels(key: &ObjectKey) -> String {
     format!(
         "kind=\"{}\",name=\"{}\",namespace=\"{}\"",
-        key.kind, key.name, key.namespace
+        escape(&key.kind),
+        escape(&key.name),
+        escape(&key.namespace)
     )
 }
 
@@ -67,6 +80,22 @@ impl Metrics {
             (key.clone(), condition.type_.clone()),
             condition.status.as_str().to_string(),
         );
+    }
+
+    /// Records every condition of `conditions` for `key` and forgets the condition
+    /// series of `key` whose type is no longer among them (a `Reconciling` condition
+    /// removed on success no longer reports its last status).
+    pub fn record_conditions(&self, key: &ObjectKey, conditions: &[Condition]) {
+        let mut state = self.state();
+        state
+            .conditions
+            .retain(|(k, type_), _| k != key || conditions.iter().any(|c| &c.type_ == type_));
+        for c in conditions {
+            state.conditions.insert(
+                (key.clone(), c.type_.clone()),
+                c.status.as_str().to_string(),
+            );
+        }
     }
 
     /// Records whether `key` is suspended.
@@ -110,8 +139,9 @@ impl Metrics {
                 let value = u8::from(status == current);
                 let _ = writeln!(
                     out,
-                    "gotk_reconcile_condition{{{},type=\"{type_}\",status=\"{status}\"}} {value}",
-                    labels(key)
+                    "gotk_reconcile_condition{{{},type=\"{}\",status=\"{status}\"}} {value}",
+                    labels(key),
+                    escape(type_)
                 );
             }
         }
@@ -156,26 +186,33 @@ impl Metrics {
         out
     }
 
-    /// Serves [`Metrics::render`] over HTTP on `addr` (any path) until the task is
-    /// aborted; returns the bound address.
+    /// Serves [`Metrics::render`] on `GET /metrics` (Prometheus text format 0.0.4; other
+    /// paths: 404, other methods: 405) on `addr` until the task is aborted; returns the
+    /// bound address.
     pub async fn serve(
         &self,
         addr: SocketAddr,
     ) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
-        let bound = listener.local_addr()?;
+        Ok(self.serve_on(listener))
+    }
+
+    /// [`Metrics::serve`] on an already bound `listener`.
+    pub fn serve_on(
+        &self,
+        listener: tokio::net::TcpListener,
+    ) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+        let bound = listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
         let metrics = self.clone();
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let metrics = metrics.clone();
                 tokio::spawn(async move {
-                    let service = service_fn(move |_req| {
-                        let body = metrics.render();
-                        async move {
-                            hyper::Response::builder()
-                                .header("Content-Type", "text/plain; version=0.0.4")
-                                .body(Full::new(Bytes::from(body)))
-                        }
+                    let service = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                        let response = metrics.respond(req.method(), req.uri().path());
+                        async move { response }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
@@ -183,7 +220,36 @@ impl Metrics {
                 });
             }
         });
-        Ok((bound, task))
+        (bound, task)
+    }
+
+    /// The reply to `method path`.
+    fn respond(
+        &self,
+        method: &hyper::Method,
+        path: &str,
+    ) -> Result<hyper::Response<Full<Bytes>>, hyper::http::Error> {
+        let plain = |status: u16, body: String| {
+            hyper::Response::builder()
+                .status(status)
+                .header("Content-Type", "text/plain; charset=utf-8")
+                .body(Full::new(Bytes::from(body)))
+        };
+        if path != METRICS_PATH {
+            return plain(404, "404 page not found\n".to_string());
+        }
+        match *method {
+            hyper::Method::GET => hyper::Response::builder()
+                .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .body(Full::new(Bytes::from(self.render()))),
+            hyper::Method::HEAD => hyper::Response::builder()
+                .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .body(Full::new(Bytes::new())),
+            _ => plain(
+                405,
+                format!("method {method} not allowed on {METRICS_PATH}\n"),
+            ),
+        }
     }
 }
 
@@ -220,5 +286,44 @@ mod tests {
         assert!((b[0] - 0.01).abs() < 1e-9 && (b[9] - 1800.0).abs() < 1e-6);
         m.delete(&key);
         assert!(!m.render().contains("name=\"a\""));
+    }
+
+    #[test]
+    fn removed_conditions_stop_reporting_and_only_get_metrics_is_served() {
+        let m = Metrics::default();
+        let key = ObjectKey {
+            kind: "Kustomization".into(),
+            namespace: "ns".into(),
+            name: "a\"b".into(),
+        };
+        let reconciling = Condition::new(
+            "Reconciling",
+            ConditionStatus::True,
+            "ProgressingWithRetry",
+            "x",
+        );
+        let ready = Condition::new("Ready", ConditionStatus::False, "BuildFailed", "x");
+        m.record_conditions(&key, &[reconciling, ready]);
+        assert!(
+            m.render()
+                .contains("type=\"Reconciling\",status=\"True\"} 1")
+        );
+        let ready = Condition::new("Ready", ConditionStatus::True, "Succeeded", "ok");
+        m.record_conditions(&key, &[ready]);
+        let text = m.render();
+        assert!(!text.contains("Reconciling"), "{text}");
+        assert!(
+            text.contains("gotk_reconcile_condition{kind=\"Kustomization\",name=\"a\\\"b\",namespace=\"ns\",type=\"Ready\",status=\"True\"} 1"),
+            "{text}"
+        );
+        let ok = m.respond(&hyper::Method::GET, METRICS_PATH).unwrap();
+        assert_eq!(ok.status(), 200);
+        assert_eq!(m.respond(&hyper::Method::GET, "/").unwrap().status(), 404);
+        assert_eq!(
+            m.respond(&hyper::Method::POST, METRICS_PATH)
+                .unwrap()
+                .status(),
+            405
+        );
     }
 }

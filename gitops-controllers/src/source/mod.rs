@@ -60,8 +60,12 @@ pub struct SourceOptions {
     pub max_retry_delay: Duration,
     /// `--requeue-dependency`: retry delay while an include has no artifact.
     pub dependency_requeue: Duration,
-    /// `--metrics-addr`: where `/metrics` is served, if anywhere.
+    /// `--metrics-addr`: where [`run_sources_until`] serves `/metrics`, if anywhere
+    /// (the controller manager serves its shared registry itself).
     pub metrics_addr: Option<SocketAddr>,
+    /// The registry reconciliations record Flux's metrics into; the controller manager
+    /// gives every controller it runs the same one.
+    pub metrics: crate::runtime::metrics::Metrics,
 }
 
 impl Default for SourceOptions {
@@ -77,6 +81,7 @@ impl Default for SourceOptions {
             max_retry_delay: Duration::from_secs(15 * 60),
             dependency_requeue: Duration::from_secs(5),
             metrics_addr: None,
+            metrics: crate::runtime::metrics::Metrics::default(),
         }
     }
 }
@@ -97,6 +102,7 @@ impl SourceContext {
         ctx.backoff =
             crate::runtime::requeue::Backoff::new(opts.min_retry_delay, opts.max_retry_delay);
         ctx.dependency_requeue = opts.dependency_requeue;
+        ctx.metrics = opts.metrics.clone();
         ctx
     }
 }

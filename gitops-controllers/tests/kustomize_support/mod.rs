@@ -72,6 +72,15 @@ pub fn commit(repo: &Path, files: &[(&str, Option<&str>)]) -> String {
 
 /// Starts everything; the repository gets `files` as its first commit.
 pub async fn start(files: &[(&str, Option<&str>)]) -> (Env, String) {
+    start_with(files, |_| {}).await
+}
+
+/// [`start`] with the Kustomization controller's options changed by `configure` (its
+/// `client_config` is the devcluster's).
+pub async fn start_with(
+    files: &[(&str, Option<&str>)],
+    configure: impl FnOnce(&mut KustomizeOptions),
+) -> (Env, String) {
     let cluster =
         gitops_devcluster::cluster::DevCluster::start(gitops_devcluster::cluster::Options {
             simulate_workloads: true,
@@ -124,6 +133,11 @@ pub async fn start(files: &[(&str, Option<&str>)]) -> (Env, String) {
         max_retry_delay: Duration::from_secs(2),
         ..Default::default()
     };
+    let mut opts = opts;
+    let mut config = kube::Config::new(cluster.url().parse().unwrap());
+    config.default_namespace = "default".into();
+    opts.client_config = Some(config);
+    configure(&mut opts);
     let c = client.clone();
     tokio::spawn(async move {
         run_kustomizations_until(c, opts, async move {

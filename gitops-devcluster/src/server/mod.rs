@@ -173,6 +173,7 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
     let content_type = header(&req, CONTENT_TYPE);
     let user_agent = header(&req, hyper::header::USER_AGENT);
     let method = req.method().clone();
+    let impersonation = impersonation_headers(&req);
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(b) => b.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
@@ -204,6 +205,9 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
         return faults_endpoint(&state, rest, &meta);
     }
     let api_path = ApiPath::parse(&path);
+    if let Some(denied) = authorize(&state, impersonation, &api_path, &query, &meta.method) {
+        return denied;
+    }
     if let ApiPath::Resource(rp) = &api_path
         && let Some(effect) = state.faults.take(
             verb_of(&meta.method, rp, &query),
@@ -226,6 +230,77 @@ async fn handle(state: Arc<State>, req: Request<Incoming>) -> Response<Body> {
         }
     }
     route(&state, api_path, query, meta).await
+}
+
+/// `Impersonate-User` and the `Impersonate-Group` values; `None` without any
+/// `Impersonate-*` header (the devcluster's admin user).
+fn impersonation_headers(req: &Request<Incoming>) -> Option<(Option<String>, Vec<String>)> {
+    let h = req.headers();
+    if !h.keys().any(|k| k.as_str().starts_with("impersonate-")) {
+        return None;
+    }
+    let text = |v: &hyper::header::HeaderValue| v.to_str().unwrap_or("").to_string();
+    let user = h.get("impersonate-user").map(text);
+    Some((user, h.get_all("impersonate-group").iter().map(text).collect()))
+}
+
+/// RBAC for impersonated resource requests ([`crate::rbac`]); `Some` is the reply.
+fn authorize(
+    state: &State,
+    impersonation: Option<(Option<String>, Vec<String>)>,
+    path: &ApiPath,
+    query: &Query,
+    method: &hyper::Method,
+) -> Option<Response<Body>> {
+    let (user, groups) = impersonation?;
+    let Some(user) = user else {
+        return Some(status_response(&Status::internal(
+            "requested impersonation without impersonating a user",
+        )));
+    };
+    let ApiPath::Resource(rp) = path else {
+        return None; // discovery, OpenAPI, version, health: allowed
+    };
+    let user = crate::rbac::UserInfo::impersonated(&user, &groups);
+    let verb = verb_of(method, rp, query);
+    let (namespace, name) = crate::rbac::request_scope(
+        &rp.resource,
+        rp.namespace.as_deref(),
+        rp.name.as_deref(),
+        verb,
+        query.field_selector.as_deref(),
+    );
+    let attrs = crate::rbac::Attributes {
+        verb: verb.to_string(),
+        group: rp.group.clone(),
+        resource: rp.resource.clone(),
+        subresource: rp.subresource.clone().unwrap_or_default(),
+        namespace,
+        name,
+    };
+    let policy = {
+        let store = handlers::lock_store(state);
+        let reg = read_registry(state);
+        let list = |resource: &str| {
+            reg.lookup(crate::rbac::RBAC_GROUP, "v1", resource)
+                .and_then(|info| {
+                    store
+                        .list(&info.resource_type(), &crate::store::ListParams::default())
+                        .ok()
+                })
+                .map(|l| l.items)
+                .unwrap_or_default()
+        };
+        crate::rbac::Policy {
+            roles: list("roles"),
+            cluster_roles: list("clusterroles"),
+            role_bindings: list("rolebindings"),
+            cluster_role_bindings: list("clusterrolebindings"),
+        }
+    };
+    crate::rbac::authorize(&user, &attrs, &policy)
+        .forbidden(&user, &attrs)
+        .map(|s| status_response(&s))
 }
 
 /// The verb of a resource request, as RBAC and audit name it.

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::{
     ApplyFailure, ManagerError, ResourceManager, Target, dry_run_error, is_immutable, message,
+    status,
 };
 use crate::Object;
 use crate::ssa::changeset::{Action, ChangeSet, ChangeSetEntry};
@@ -114,13 +115,18 @@ impl ResourceManager {
             .target_of(&id, object.version(), object.api_version())
             .await?;
         Self::require_namespace(&target, &object)?;
-        let mut live = self
-            .get(&target, object.namespace(), object.name())
-            .await
-            .map_err(|e| ManagerError::Query {
-                subject: subject.clone(),
-                message: message(&e),
-            })?;
+        let mut live = match self.get(&target, object.namespace(), object.name()).await {
+            Ok(live) => live,
+            // As Flux: an account that may apply but not read (RBAC) goes on to the
+            // dry-run, whose error (if any) is the one reported.
+            Err(e) if status(&e).is_some_and(|s| s.code == 403) => None,
+            Err(e) => {
+                return Err(ManagerError::Query {
+                    subject: subject.clone(),
+                    message: message(&e),
+                });
+            }
+        };
         let live_obj = live.clone().and_then(|v| Object::from_value(v).ok());
         let planned = plan::plan_object(object, live_obj.as_ref(), opts, &self.owner.field_manager)
             .map_err(|e| ManagerError::Cleanup {
