@@ -76,19 +76,19 @@ impl Ty {
     /// Whether a (non-constant) value of this dynamic type may be passed, by Go's
     /// assignability rules.
     pub fn accepts(self, v: &Value) -> bool {
-        match (self, v) {
-            (Ty::Any, _) => true,
-            (Ty::String, Value::String(_)) => true,
-            (Ty::Int, Value::Int(_)) => true,
-            (Ty::Int64, Value::Int64(_)) => true,
-            (Ty::Float64, Value::Float(_)) => true,
-            (Ty::Bool, Value::Bool(_)) => true,
-            (Ty::StringSlice, Value::List(_, ListType::String)) => true,
-            (Ty::List, Value::List(_, ListType::Interface)) => true,
-            (Ty::Map, Value::Map(_, MapType::Interface | MapType::Named(_))) => true,
-            (Ty::Bytes, Value::Bytes(_)) => true,
-            _ => false,
-        }
+        matches!(
+            (self, v),
+            (Ty::Any, _)
+                | (Ty::String, Value::String(_))
+                | (Ty::Int, Value::Int(_))
+                | (Ty::Int64, Value::Int64(_))
+                | (Ty::Float64, Value::Float(_))
+                | (Ty::Bool, Value::Bool(_))
+                | (Ty::StringSlice, Value::List(_, ListType::String))
+                | (Ty::List, Value::List(_, ListType::Interface))
+                | (Ty::Map, Value::Map(_, MapType::Interface | MapType::Named(_)))
+                | (Ty::Bytes, Value::Bytes(_))
+        )
     }
 }
 
@@ -99,6 +99,32 @@ pub type FuncResult = Result<Value, String>;
 /// A function implementation; arguments arrive checked and converted (see the module).
 pub type NativeFn = Rc<dyn Fn(&[Value]) -> FuncResult>;
 
+/// A function implementation that needs the template engine (Helm's `include`, `tpl`).
+pub type EngineFn = Rc<dyn Fn(&mut dyn Engine, &[Value]) -> FuncResult>;
+
+/// Why [`Engine::execute_text`] failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TextError {
+    /// The text did not parse (the message is Go's parse error).
+    Parse(String),
+    /// Executing it failed (the message is Go's execution error).
+    Exec(String),
+}
+
+/// What a function written with [`Func::with_engine`] can ask of the running engine.
+pub trait Engine {
+    /// Executes the template `name` with `data` as dot, into a string (Go's
+    /// `ExecuteTemplate`, with its message for an unknown name:
+    /// `template: no template "x" associated with template "root"`).
+    fn execute_template(&mut self, name: &str, data: &Value) -> Result<String, String>;
+    /// Parses `text` as a new template, named like the set's root template, in a copy of
+    /// the running set (so its `define`s do not leak), and executes it with `data`.
+    fn execute_text(&mut self, text: &str, data: &Value) -> Result<String, TextError>;
+    /// A counter shared by the whole execution (nested executions included), e.g. Helm's
+    /// per-name count of nested `include`s.
+    fn counter(&mut self, key: &str) -> &mut i64;
+}
+
 /// A template function: its Go parameter types and its implementation.
 #[derive(Clone)]
 pub struct Func {
@@ -108,6 +134,9 @@ pub struct Func {
     pub variadic: Option<Ty>,
     /// The implementation.
     pub call: NativeFn,
+    /// The implementation for functions that need the engine; when set, the executor
+    /// calls it instead of [`Func::call`].
+    pub engine: Option<EngineFn>,
 }
 
 impl std::fmt::Debug for Func {
@@ -119,12 +148,22 @@ impl std::fmt::Debug for Func {
 impl Func {
     /// A function with fixed parameters.
     pub fn new(params: &[Ty], call: impl Fn(&[Value]) -> FuncResult + 'static) -> Func {
-        Func { params: params.to_vec(), variadic: None, call: Rc::new(call) }
+        Func { params: params.to_vec(), variadic: None, call: Rc::new(call), engine: None }
+    }
+
+    /// A function with fixed parameters that needs the running engine (see [`Engine`]).
+    pub fn with_engine(params: &[Ty], call: impl Fn(&mut dyn Engine, &[Value]) -> FuncResult + 'static) -> Func {
+        Func {
+            params: params.to_vec(),
+            variadic: None,
+            call: Rc::new(|_| Err("this function needs a running template engine".into())),
+            engine: Some(Rc::new(call)),
+        }
     }
 
     /// A function with fixed parameters followed by `...variadic`.
     pub fn variadic(params: &[Ty], variadic: Ty, call: impl Fn(&[Value]) -> FuncResult + 'static) -> Func {
-        Func { params: params.to_vec(), variadic: Some(variadic), call: Rc::new(call) }
+        Func { params: params.to_vec(), variadic: Some(variadic), call: Rc::new(call), engine: None }
     }
 
     /// The parameter type of argument `i`, `None` past the end of a fixed list.
@@ -136,9 +175,7 @@ impl Func {
     pub fn arity_error(&self, name: &str, n: usize) -> Option<String> {
         let fixed = self.params.len();
         match self.variadic {
-            Some(_) if n < fixed => {
-                Some(format!("wrong number of args for {name}: want at least {fixed} got {n}"))
-            }
+            Some(_) if n < fixed => Some(format!("wrong number of args for {name}: want at least {fixed} got {n}")),
             None if n != fixed => Some(format!("wrong number of args for {name}: want {fixed} got {n}")),
             _ => None,
         }
@@ -208,7 +245,10 @@ mod tests {
         assert_eq!(f.arity_error("indent", 1).as_deref(), Some("wrong number of args for indent: want 2 got 1"));
         assert_eq!(f.arity_error("indent", 2), None);
         let v = Func::variadic(&[Ty::Any], Ty::Any, |_| Ok(Value::Nil));
-        assert_eq!(v.arity_error("default", 0).as_deref(), Some("wrong number of args for default: want at least 1 got 0"));
+        assert_eq!(
+            v.arity_error("default", 0).as_deref(),
+            Some("wrong number of args for default: want at least 1 got 0")
+        );
         assert_eq!(v.arity_error("default", 5), None);
     }
 }

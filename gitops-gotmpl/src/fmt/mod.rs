@@ -5,6 +5,14 @@
 //! below 1e-04 (`1000000` → `1e+06`, `0.0001` → `0.0001`, `0.00001` → `1e-05`); maps
 //! print as `map[k:v …]` with sorted keys, slices as `[a b]`, `[]byte` as its numbers,
 //! nil as `<nil>`.
+//!
+//! [`sprintf`], [`sprint`] and [`sprintln`] are Go's `fmt.Sprintf`, `fmt.Sprint` and
+//! `fmt.Sprintln` over [`Value`]s, with Go's verbs, flags and error forms
+//! (`%!d(string=x)`, `%!(EXTRA …)`, `%!s(MISSING)`).
+
+mod printf;
+
+pub use printf::{go_syntax, sprint, sprintf, sprintln};
 
 use crate::value::Value;
 
@@ -84,7 +92,7 @@ pub fn format_float_g(f: f64) -> String {
     let (digits, dp) = shortest_digits(f);
     let sign = if f < 0.0 { "-" } else { "" };
     let exp = dp - 1;
-    if exp < -4 || exp >= 6 {
+    if !(-4..6).contains(&exp) {
         let (first, rest) = digits.split_at(1);
         let frac = if rest.is_empty() { String::new() } else { format!(".{rest}") };
         let esign = if exp < 0 { '-' } else { '+' };
@@ -106,6 +114,76 @@ pub fn format_float_g(f: f64) -> String {
         s.push_str(frac);
     }
     s
+}
+
+/// `strconv.Quote`: a double-quoted Go string literal, escaping control characters,
+/// non-printable characters and invalid UTF-8 as Go does.
+pub fn quote(s: &str) -> String {
+    quote_with(s, '"', false)
+}
+
+/// `strconv.QuoteToASCII`: like [`quote`] but every non-ASCII character is escaped.
+pub fn quote_ascii(s: &str) -> String {
+    quote_with(s, '"', true)
+}
+
+/// `strconv.QuoteRune` (and `QuoteRuneToASCII` when `ascii`).
+pub fn quote_rune(c: char, ascii: bool) -> String {
+    let mut buf = [0u8; 4];
+    quote_with(c.encode_utf8(&mut buf), '\'', ascii)
+}
+
+fn quote_with(s: &str, q: char, ascii: bool) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(q);
+    for c in s.chars() {
+        if c == q || c == '\\' {
+            out.push('\\');
+            out.push(c);
+            continue;
+        }
+        if ascii {
+            if c.is_ascii() && is_go_print(c) {
+                out.push(c);
+                continue;
+            }
+        } else if is_go_print(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\u{7}' => out.push_str("\\a"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{b}' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
+        }
+    }
+    out.push(q);
+    out
+}
+
+/// Go's `strconv.IsPrint` (approximated with Rust's character classes: letters, marks,
+/// numbers, punctuation, symbols and the ASCII space are printable).
+pub fn is_go_print(c: char) -> bool {
+    if c.is_ascii() {
+        return (' '..='~').contains(&c);
+    }
+    !(c.is_control()
+        || c.is_whitespace()
+        || matches!(c as u32, 0xad | 0x600..=0x605 | 0x61c | 0x6dd | 0x70f | 0x180e | 0x200b..=0x200f | 0x202a..=0x202e | 0x2060..=0x206f | 0xfeff | 0xfff9..=0xfffb | 0xe000..=0xf8ff | 0xfffe | 0xffff | 0xd800..=0xdfff)
+        || (0xf0000..=0x10ffff).contains(&(c as u32)))
+}
+
+/// `%#U` of a rune as Go's lexer prints it in errors: `U+0041 'A'` (without the quoted
+/// character when it is not printable).
+pub fn rune_u(c: char) -> String {
+    if is_go_print(c) { format!("U+{:04X} '{}'", c as u32, c) } else { format!("U+{:04X}", c as u32) }
 }
 
 #[cfg(test)]

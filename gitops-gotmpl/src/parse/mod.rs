@@ -1,0 +1,634 @@
+//! Parsing template text into trees, with Go's grammar and Go's error messages
+//! (`template: NAME:LINE: MESSAGE`).
+
+mod lex;
+pub mod node;
+mod number;
+mod unquote;
+
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use lex::{Item, ItemType, Lexer};
+pub use node::{Arg, Branch, BranchKind, Command, List, Node, Number, Pipe};
+pub use unquote::unquote;
+
+/// One parsed template.
+#[derive(Clone, Debug)]
+pub struct Tree {
+    /// The template's name.
+    pub name: String,
+    /// The name of the top-level template of the text it came from (error locations).
+    pub parse_name: String,
+    /// The body.
+    pub root: List,
+    /// The whole text it was parsed from (for `LINE:COL` of execution errors).
+    pub text: Rc<str>,
+}
+
+impl Tree {
+    /// `NAME:LINE:COL` of a byte offset, as Go's `ErrorContext` prints it (the column is the
+    /// 0-based byte offset within the line).
+    pub fn location(&self, pos: usize) -> String {
+        let pos = pos.min(self.text.len());
+        let before = &self.text.as_bytes()[..pos];
+        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
+        let col = match before.iter().rposition(|b| *b == b'\n') {
+            Some(nl) => pos - (nl + 1),
+            None => pos,
+        };
+        format!("{}:{}:{}", self.parse_name, line, col)
+    }
+}
+
+/// What the parser needs to know about functions: whether a name is defined.
+pub trait FuncSet {
+    /// Whether `name` is a function (builtin or registered).
+    fn has(&self, name: &str) -> bool;
+}
+
+/// A parse error, already formatted as Go formats it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParseError(pub String);
+
+type PResult<T> = Result<T, ParseError>;
+
+/// The maximum nesting of parenthesised expressions (Go's `maxStackDepth`).
+const MAX_STACK_DEPTH: usize = 10_000;
+
+struct Parser<'a> {
+    items: Vec<Item>,
+    next_item: usize,
+    token: [Item; 3],
+    peek_count: usize,
+    parse_name: String,
+    funcs: &'a dyn FuncSet,
+    vars: Vec<String>,
+    action_line: usize,
+    range_depth: usize,
+    stack_depth: usize,
+    text: Rc<str>,
+    trees: Vec<Tree>,
+}
+
+/// The templates a text defines: the top-level one (named `name`) and every `define` and
+/// `block`, in the order Go adds them (duplicates within one text are an error, unless one
+/// side is empty).
+pub fn parse(name: &str, text: &str, left: &str, right: &str, funcs: &dyn FuncSet) -> Result<Vec<Tree>, ParseError> {
+    let items = Lexer::lex(text, left, right, !funcs.has("break"), !funcs.has("continue"));
+    let eof = Item { typ: ItemType::Eof, pos: 0, val: String::new(), line: 1 };
+    let mut p = Parser {
+        items,
+        next_item: 0,
+        token: [eof.clone(), eof.clone(), eof],
+        peek_count: 0,
+        parse_name: name.to_string(),
+        funcs,
+        vars: vec!["$".into()],
+        action_line: 0,
+        range_depth: 0,
+        stack_depth: 0,
+        text: Rc::from(text),
+        trees: Vec::new(),
+    };
+    let root = p.parse_top()?;
+    let tree = Tree { name: name.into(), parse_name: name.into(), root, text: p.text.clone() };
+    p.add(tree)?;
+    Ok(p.trees)
+}
+
+impl Parser<'_> {
+    fn lex_next(&mut self) -> Item {
+        match self.items.get(self.next_item) {
+            Some(i) => {
+                self.next_item += 1;
+                i.clone()
+            }
+            None => {
+                let line = self.items.last().map_or(1, |i| i.line);
+                Item { typ: ItemType::Eof, pos: self.text.len(), val: "EOF".into(), line }
+            }
+        }
+    }
+
+    fn next(&mut self) -> Item {
+        if self.peek_count > 0 {
+            self.peek_count -= 1;
+        } else {
+            self.token[0] = self.lex_next();
+        }
+        self.token[self.peek_count].clone()
+    }
+
+    fn backup(&mut self) {
+        self.peek_count += 1;
+    }
+
+    fn backup2(&mut self, t1: Item) {
+        self.token[1] = t1;
+        self.peek_count = 2;
+    }
+
+    fn backup3(&mut self, t2: Item, t1: Item) {
+        self.token[1] = t1;
+        self.token[2] = t2;
+        self.peek_count = 3;
+    }
+
+    fn peek(&mut self) -> Item {
+        if self.peek_count > 0 {
+            return self.token[self.peek_count - 1].clone();
+        }
+        self.peek_count = 1;
+        self.token[0] = self.lex_next();
+        self.token[0].clone()
+    }
+
+    fn next_non_space(&mut self) -> Item {
+        loop {
+            let t = self.next();
+            if t.typ != ItemType::Space {
+                return t;
+            }
+        }
+    }
+
+    fn peek_non_space(&mut self) -> Item {
+        let t = self.next_non_space();
+        self.backup();
+        t
+    }
+
+    fn err<T>(&self, msg: impl std::fmt::Display) -> PResult<T> {
+        Err(ParseError(format!("template: {}:{}: {}", self.parse_name, self.token[0].line, msg)))
+    }
+
+    fn unexpected<T>(&self, token: &Item, context: &str) -> PResult<T> {
+        if token.typ == ItemType::Error {
+            let mut extra = String::new();
+            if self.action_line != 0 && self.action_line != token.line {
+                extra = format!(" in action started at {}:{}", self.parse_name, self.action_line);
+                if token.val.ends_with(" action") {
+                    extra = extra[" in action".len()..].to_string();
+                }
+            }
+            return self.err(format!("{token}{extra}"));
+        }
+        self.err(format!("unexpected {token} in {context}"))
+    }
+
+    fn expect(&mut self, typ: ItemType, context: &str) -> PResult<Item> {
+        let t = self.next_non_space();
+        if t.typ != typ {
+            return self.unexpected(&t, context);
+        }
+        Ok(t)
+    }
+
+    fn add(&mut self, tree: Tree) -> PResult<()> {
+        if let Some(i) = self.trees.iter().position(|t| t.name == tree.name) {
+            if node::is_empty_tree(&self.trees[i].root) {
+                self.trees[i] = tree;
+                return Ok(());
+            }
+            if !node::is_empty_tree(&tree.root) {
+                return self
+                    .err(format!("template: multiple definition of template {}", crate::fmt::quote(&tree.name)));
+            }
+            return Ok(());
+        }
+        self.trees.push(tree);
+        Ok(())
+    }
+
+    fn parse_top(&mut self) -> PResult<List> {
+        let mut root = List::new();
+        while self.peek().typ != ItemType::Eof {
+            if self.peek().typ == ItemType::LeftDelim {
+                let delim = self.next();
+                if self.next_non_space().typ == ItemType::Define {
+                    self.parse_definition()?;
+                    continue;
+                }
+                self.backup2(delim);
+            }
+            match self.text_or_action()? {
+                Parsed::Node(n) => root.push(n),
+                Parsed::End => return self.err("unexpected {{end}}"),
+                Parsed::Else | Parsed::ElseChained => return self.err("unexpected {{else}}"),
+            }
+        }
+        Ok(root)
+    }
+
+    fn parse_definition(&mut self) -> PResult<()> {
+        const CONTEXT: &str = "define clause";
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let saved_depth = (self.range_depth, self.stack_depth);
+        self.range_depth = 0;
+        self.stack_depth = 0;
+        let name_tok = self.next_non_space();
+        if name_tok.typ != ItemType::String && name_tok.typ != ItemType::RawString {
+            return self.unexpected(&name_tok, CONTEXT);
+        }
+        let name = match unquote(&name_tok.val) {
+            Ok(n) => n,
+            Err(e) => return self.err(e),
+        };
+        self.expect(ItemType::RightDelim, CONTEXT)?;
+        let (root, end) = self.item_list()?;
+        if !matches!(end, Parsed::End) {
+            return self.err(format!("unexpected {} in {CONTEXT}", end.describe()));
+        }
+        let tree = Tree { name, parse_name: self.parse_name.clone(), root, text: self.text.clone() };
+        self.add(tree)?;
+        self.vars = saved_vars;
+        (self.range_depth, self.stack_depth) = saved_depth;
+        Ok(())
+    }
+
+    fn item_list(&mut self) -> PResult<(List, Parsed)> {
+        let mut list = List::new();
+        while self.peek_non_space().typ != ItemType::Eof {
+            match self.text_or_action()? {
+                Parsed::Node(n) => list.push(n),
+                other => return Ok((list, other)),
+            }
+        }
+        self.err("unexpected EOF")
+    }
+
+    fn text_or_action(&mut self) -> PResult<Parsed> {
+        let token = self.next_non_space();
+        match token.typ {
+            ItemType::Text => Ok(Parsed::Node(Node::Text { pos: token.pos, text: Rc::from(token.val.as_str()) })),
+            ItemType::LeftDelim => {
+                self.action_line = token.line;
+                let r = self.action();
+                self.action_line = 0;
+                r
+            }
+            _ => self.unexpected(&token, "input"),
+        }
+    }
+
+    fn action(&mut self) -> PResult<Parsed> {
+        let token = self.next_non_space();
+        match token.typ {
+            ItemType::Block => return self.block_control(),
+            ItemType::Break | ItemType::Continue => {
+                let name = token.val.clone();
+                let t = self.next_non_space();
+                if t.typ != ItemType::RightDelim {
+                    return self.unexpected(&t, &format!("{{{{{name}}}}}"));
+                }
+                if self.range_depth == 0 {
+                    return self.err(format!("{{{{{name}}}}} outside {{{{range}}}}"));
+                }
+                return Ok(Parsed::Node(if token.typ == ItemType::Break {
+                    Node::Break { pos: token.pos }
+                } else {
+                    Node::Continue { pos: token.pos }
+                }));
+            }
+            ItemType::Else => return self.else_control(),
+            ItemType::End => {
+                self.expect(ItemType::RightDelim, "end")?;
+                return Ok(Parsed::End);
+            }
+            ItemType::If => return self.branch_control(BranchKind::If).map(Parsed::Node),
+            ItemType::Range => return self.branch_control(BranchKind::Range).map(Parsed::Node),
+            ItemType::With => return self.branch_control(BranchKind::With).map(Parsed::Node),
+            ItemType::Template => return self.template_control(),
+            _ => {}
+        }
+        self.backup();
+        let token = self.peek();
+        let pipe = self.pipeline("command", ItemType::RightDelim)?;
+        Ok(Parsed::Node(Node::Action { pos: token.pos, pipe }))
+    }
+
+    fn else_control(&mut self) -> PResult<Parsed> {
+        let peek = self.peek_non_space();
+        if peek.typ == ItemType::If || peek.typ == ItemType::With {
+            return Ok(Parsed::ElseChained);
+        }
+        self.expect(ItemType::RightDelim, "else")?;
+        Ok(Parsed::Else)
+    }
+
+    fn branch_control(&mut self, kind: BranchKind) -> PResult<Node> {
+        grow(|| self.branch_control_inner(kind))
+    }
+
+    fn branch_control_inner(&mut self, kind: BranchKind) -> PResult<Node> {
+        let context = match kind {
+            BranchKind::If => "if",
+            BranchKind::With => "with",
+            BranchKind::Range => "range",
+        };
+        let mark = self.vars.len();
+        let pipe = self.pipeline(context, ItemType::RightDelim)?;
+        if kind == BranchKind::Range {
+            self.range_depth += 1;
+        }
+        let (list, next) = self.item_list()?;
+        if kind == BranchKind::Range {
+            self.range_depth -= 1;
+        }
+        let mut else_list = None;
+        match next {
+            Parsed::End => {}
+            Parsed::Else | Parsed::ElseChained => {
+                let chained = matches!(next, Parsed::ElseChained);
+                if chained && kind == BranchKind::If && self.peek().typ == ItemType::If {
+                    self.next();
+                    else_list = Some(vec![self.branch_control(BranchKind::If)?]);
+                } else if chained && kind == BranchKind::With && self.peek().typ == ItemType::With {
+                    self.next();
+                    else_list = Some(vec![self.branch_control(BranchKind::With)?]);
+                } else {
+                    // `{{else if}}` inside range (or `else with` inside if): the keyword
+                    // is left pending and fails as unexpected input, as in Go.
+                    let (l, next) = self.item_list()?;
+                    if !matches!(next, Parsed::End) {
+                        return self.err(format!("expected end; found {}", next.describe()));
+                    }
+                    else_list = Some(l);
+                }
+            }
+            Parsed::Node(_) => {}
+        }
+        self.vars.truncate(mark);
+        Ok(Node::Branch(Box::new(Branch { kind, pos: pipe.pos, pipe, list, else_list })))
+    }
+
+    fn block_control(&mut self) -> PResult<Parsed> {
+        const CONTEXT: &str = "block clause";
+        let token = self.next_non_space();
+        let name = self.template_name(&token, CONTEXT)?;
+        let pipe = self.pipeline(CONTEXT, ItemType::RightDelim)?;
+        let saved_vars = std::mem::replace(&mut self.vars, vec!["$".into()]);
+        let saved_depth = (self.range_depth, self.stack_depth);
+        self.range_depth = 0;
+        self.stack_depth = 0;
+        let (root, end) = self.item_list()?;
+        if !matches!(end, Parsed::End) {
+            return self.err(format!("unexpected {} in {CONTEXT}", end.describe()));
+        }
+        self.vars = saved_vars;
+        (self.range_depth, self.stack_depth) = saved_depth;
+        let tree = Tree { name: name.clone(), parse_name: self.parse_name.clone(), root, text: self.text.clone() };
+        self.add(tree)?;
+        Ok(Parsed::Node(Node::Template { pos: token.pos, name, pipe: Some(pipe) }))
+    }
+
+    fn template_control(&mut self) -> PResult<Parsed> {
+        const CONTEXT: &str = "template clause";
+        let token = self.next_non_space();
+        let name = self.template_name(&token, CONTEXT)?;
+        let mut pipe = None;
+        if self.next_non_space().typ != ItemType::RightDelim {
+            self.backup();
+            pipe = Some(self.pipeline(CONTEXT, ItemType::RightDelim)?);
+        }
+        Ok(Parsed::Node(Node::Template { pos: token.pos, name, pipe }))
+    }
+
+    fn template_name(&self, token: &Item, context: &str) -> PResult<String> {
+        match token.typ {
+            ItemType::String | ItemType::RawString => match unquote(&token.val) {
+                Ok(s) => Ok(s),
+                Err(e) => self.err(e),
+            },
+            _ => self.unexpected(token, context),
+        }
+    }
+
+    fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
+        let token = self.peek_non_space();
+        let mut pipe = Pipe { pos: token.pos, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
+        'decls: loop {
+            let v = self.peek_non_space();
+            if v.typ != ItemType::Variable {
+                break;
+            }
+            self.next();
+            let after = self.peek();
+            let next = self.peek_non_space();
+            if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
+                pipe.is_assign = next.typ == ItemType::Assign;
+                self.next_non_space();
+                pipe.decl.push(v.val.clone());
+                self.vars.push(v.val);
+            } else if next.typ == ItemType::Char && next.val == "," {
+                self.next_non_space();
+                pipe.decl.push(v.val.clone());
+                self.vars.push(v.val);
+                if context == "range" && pipe.decl.len() < 2 {
+                    match self.peek_non_space().typ {
+                        ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
+                            continue 'decls;
+                        }
+                        _ => return self.err("range can only initialize variables"),
+                    }
+                }
+                return self.err(format!("too many declarations in {context}"));
+            } else if after.typ == ItemType::Space {
+                self.backup3(v, after);
+            } else {
+                self.backup2(v);
+            }
+            break;
+        }
+        loop {
+            let token = self.next_non_space();
+            match token.typ {
+                t if t == end => {
+                    self.check_pipeline(&pipe, context)?;
+                    return Ok(pipe);
+                }
+                ItemType::Bool
+                | ItemType::CharConstant
+                | ItemType::Complex
+                | ItemType::Dot
+                | ItemType::Field
+                | ItemType::Identifier
+                | ItemType::Number
+                | ItemType::Nil
+                | ItemType::RawString
+                | ItemType::String
+                | ItemType::Variable
+                | ItemType::LeftParen => {
+                    self.backup();
+                    let c = self.command()?;
+                    pipe.cmds.push(c);
+                }
+                _ => return self.unexpected(&token, context),
+            }
+        }
+    }
+
+    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
+        if pipe.cmds.is_empty() {
+            return self.err(format!("missing value for {context}"));
+        }
+        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+            if matches!(
+                c.args.first(),
+                Some(Arg::Bool { .. } | Arg::Dot { .. } | Arg::Nil { .. } | Arg::Number { .. } | Arg::String { .. })
+            ) {
+                return self.err(format!("non executable command in pipeline stage {}", i + 1));
+            }
+        }
+        Ok(())
+    }
+
+    fn command(&mut self) -> PResult<Command> {
+        let pos = self.peek_non_space().pos;
+        let mut cmd = Command { pos, args: Vec::new() };
+        loop {
+            self.peek_non_space();
+            if let Some(op) = self.operand()? {
+                cmd.args.push(op);
+            }
+            let token = self.next();
+            match token.typ {
+                ItemType::Space => continue,
+                ItemType::RightDelim | ItemType::RightParen => self.backup(),
+                ItemType::Pipe => {}
+                _ => return self.unexpected(&token, "operand"),
+            }
+            break;
+        }
+        if cmd.args.is_empty() {
+            return self.err("empty command");
+        }
+        Ok(cmd)
+    }
+
+    fn operand(&mut self) -> PResult<Option<Arg>> {
+        let Some(node) = self.term()? else {
+            return Ok(None);
+        };
+        if self.peek().typ == ItemType::Field {
+            let pos = self.peek().pos;
+            let mut fields = Vec::new();
+            while self.peek().typ == ItemType::Field {
+                let f = self.next().val;
+                fields.push(f[1..].to_string());
+            }
+            return Ok(Some(match node {
+                Arg::Field { mut ident, .. } => {
+                    ident.extend(fields);
+                    Arg::Field { pos, ident }
+                }
+                Arg::Variable { mut ident, .. } => {
+                    ident.extend(fields);
+                    Arg::Variable { pos, ident }
+                }
+                Arg::Bool { .. } | Arg::String { .. } | Arg::Number { .. } | Arg::Nil { .. } | Arg::Dot { .. } => {
+                    return self.err(format!("unexpected . after term {}", crate::fmt::quote(&node.to_string())));
+                }
+                other => Arg::Chain { pos, node: Box::new(other), fields },
+            }));
+        }
+        Ok(Some(node))
+    }
+
+    fn term(&mut self) -> PResult<Option<Arg>> {
+        let token = self.next_non_space();
+        let pos = token.pos;
+        Ok(Some(match token.typ {
+            ItemType::Identifier => {
+                if !is_builtin(&token.val) && !self.funcs.has(&token.val) {
+                    return self.err(format!("function {} not defined", crate::fmt::quote(&token.val)));
+                }
+                Arg::Identifier { pos, name: token.val }
+            }
+            ItemType::Dot => Arg::Dot { pos },
+            ItemType::Nil => Arg::Nil { pos },
+            ItemType::Variable => {
+                if !self.vars.contains(&token.val) {
+                    return self.err(format!("undefined variable {}", crate::fmt::quote(&token.val)));
+                }
+                Arg::Variable { pos, ident: vec![token.val] }
+            }
+            ItemType::Field => Arg::Field { pos, ident: vec![token.val[1..].to_string()] },
+            ItemType::Bool => Arg::Bool { pos, val: token.val == "true" },
+            ItemType::CharConstant | ItemType::Complex | ItemType::Number => {
+                match number::parse_number(
+                    &token.val,
+                    token.typ == ItemType::CharConstant,
+                    token.typ == ItemType::Complex,
+                ) {
+                    Ok(n) => Arg::Number { pos, num: Box::new(n) },
+                    Err(e) => return self.err(e),
+                }
+            }
+            ItemType::LeftParen => {
+                if self.stack_depth >= MAX_STACK_DEPTH {
+                    return self.err("max expression depth exceeded");
+                }
+                self.stack_depth += 1;
+                let p = grow(|| self.pipeline("parenthesized pipeline", ItemType::RightParen));
+                self.stack_depth -= 1;
+                Arg::Pipe(Box::new(p?))
+            }
+            ItemType::String | ItemType::RawString => match unquote(&token.val) {
+                Ok(s) => Arg::String { pos, quoted: token.val, text: Rc::from(s.as_str()) },
+                Err(e) => return self.err(e),
+            },
+            _ => {
+                self.backup();
+                return Ok(None);
+            }
+        }))
+    }
+}
+
+/// Runs `f` on a stack with room to spare (deeply nested texts recurse deeply).
+fn grow<T>(f: impl FnOnce() -> T) -> T {
+    stacker::maybe_grow(64 * 1024, 1 << 20, f)
+}
+
+/// The builtin function names of `text/template`.
+pub const BUILTINS: &[&str] = &[
+    "and", "call", "html", "index", "slice", "js", "len", "not", "or", "print", "printf", "println", "urlquery", "eq",
+    "ge", "gt", "le", "lt", "ne",
+];
+
+fn is_builtin(name: &str) -> bool {
+    BUILTINS.contains(&name)
+}
+
+enum Parsed {
+    Node(Node),
+    End,
+    Else,
+    /// `{{else if …` / `{{else with …`: the keyword is left pending.
+    ElseChained,
+}
+
+impl Parsed {
+    fn describe(&self) -> &'static str {
+        match self {
+            Parsed::End => "{{end}}",
+            Parsed::Else | Parsed::ElseChained => "{{else}}",
+            _ => "node",
+        }
+    }
+}
+
+/// A function set from a map of names (for tests and simple callers).
+impl FuncSet for HashMap<String, ()> {
+    fn has(&self, name: &str) -> bool {
+        self.contains_key(name)
+    }
+}
+
+impl FuncSet for crate::func::Funcs {
+    fn has(&self, name: &str) -> bool {
+        self.contains(name)
+    }
+}
