@@ -44,7 +44,7 @@ pub mod object;
 pub mod resource_set;
 pub mod revision;
 pub mod ssa;
-pub mod yaml;
+pub use gitops_yaml as yaml;
 
 pub use object::{Object, ObjectId};
 pub use resource_set::ResourceSet;

@@ -24,6 +24,6 @@ pub mod bucket;
 pub mod git;
 pub mod helm;
 pub mod oci;
-pub mod semver;
+pub use gitops_semver as semver;
 pub mod store;
 pub mod tls;

@@ -20,8 +20,6 @@ mod conv;
 mod decimal;
 mod defaults;
 mod dicts;
-#[cfg(test)]
-mod difftmp;
 mod encoding;
 mod lists;
 mod math;

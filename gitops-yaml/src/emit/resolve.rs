@@ -2,10 +2,10 @@
 //!
 //! This is the question `encode.go` `stringv` asks (through `resolve.go` `resolve` and
 //! `isBase60Float`) before it allows a string to be written without quotes. The resolver
-//! itself is the reader's ([`crate::yaml::resolve`]); only the base-60 rule, which v2's
+//! itself is the reader's ([`crate::resolve`]); only the base-60 rule, which v2's
 //! encoder checks on top of it, lives here.
 
-use crate::yaml::resolve::v2_resolves_to_non_string;
+use crate::resolve::v2_resolves_to_non_string;
 
 /// Whether a string must be double-quoted because, written plain, v2 would resolve it to a
 /// bool, null, int, float or timestamp, or because it looks like a YAML 1.1 base-60 float.

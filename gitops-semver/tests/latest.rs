@@ -1,6 +1,6 @@
 //! `latest`: Flux's choice of the highest matching tag among candidates.
 
-use gitops_sources::semver::{Constraints, Version, latest};
+use gitops_semver::{Constraints, Version, latest};
 
 fn pick<'a>(tags: &[&'a str], constraint: &str) -> Option<&'a str> {
     let c = Constraints::parse(constraint).unwrap_or_else(|e| panic!("{constraint:?}: {e}"));

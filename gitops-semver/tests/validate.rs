@@ -1,7 +1,7 @@
 //! Masterminds/semver v3 `Validate` tables and `String()` forms (`constraints_test.go`),
 //! restated: outcome, the exact first reason, and the normalised spelling.
 
-use gitops_sources::semver::{Constraints, Version};
+use gitops_semver::{Constraints, Version};
 
 fn validate_table(table: &[(&str, &str, bool)], include_prerelease: bool) {
     for &(constraint, version, expected) in table {

@@ -1,4 +1,4 @@
-//! `gitops_core::yaml::emit` against the reference tools.
+//! `gitops_yaml::emit` against the reference tools.
 //!
 //! - Every document of the kustomize reference corpus (`../shared/corpus`, read when present,
 //!   never copied into the repository) is go-yaml v2 output: parsed back and re-emitted it
@@ -11,8 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use gitops_core::yaml::emit::{to_string, to_string_documents};
-use gitops_core::yaml::load::{LoadOptions, Schema, load_documents};
+use gitops_yaml::emit::{to_string, to_string_documents};
+use gitops_yaml::load::{LoadOptions, Schema, load_documents};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 

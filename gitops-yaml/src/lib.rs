@@ -1,5 +1,8 @@
 //! YAML the way the Go tools read and write it.
 //!
+//! **May depend on:** nothing in the workspace. `gitops-core` re-exports it as
+//! `gitops_core::yaml`; `gitops-gotmpl` prints Helm's `toYaml` and reads values with it.
+//!
 //! - [`load`]: a reader over `granit-parser` events that resolves plain scalars the way
 //!   go-yaml does (v3 for kustomize and Flux objects, v2/YAML 1.1 for Helm values), expands
 //!   anchors and merge keys within an alias budget, and reports file, document and line.

@@ -5,7 +5,7 @@
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
-use gitops_sources::semver::{Constraints, Version};
+use gitops_semver::{Constraints, Version};
 use proptest::prelude::*;
 
 /// Version-shaped text: optional `v`, 1–3 numbers (maybe with leading zeros), prerelease,

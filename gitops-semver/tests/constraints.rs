@@ -1,7 +1,7 @@
 //! Masterminds/semver v3 constraint tables (`constraints_test.go`), restated: parsing shape
 //! and `Check` with and without `IncludePrerelease`.
 
-use gitops_sources::semver::{Constraints, Version};
+use gitops_semver::{Constraints, Version};
 
 fn check_table(table: &[(&str, &str, bool)], include_prerelease: bool) {
     let mut failures = Vec::new();

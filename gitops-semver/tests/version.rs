@@ -3,7 +3,7 @@
 
 use std::cmp::Ordering;
 
-use gitops_sources::semver::{Error, Version};
+use gitops_semver::{Error, Version};
 
 fn parse(s: &str) -> Version {
     Version::parse(s).unwrap_or_else(|e| panic!("{s:?} must parse: {e}"))

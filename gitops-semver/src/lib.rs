@@ -9,6 +9,9 @@
 //!   [`Version::parse_flux`] as Flux reads tags), precedence ordering, normalised display.
 //! - [`Constraints`]: parsing, [`Constraints::matches`], [`Constraints::validate`].
 //! - [`latest`]: Flux's pick of the highest matching tag.
+//!
+//! **May depend on:** nothing in the workspace. `gitops-sources` re-exports it as
+//! `gitops_sources::semver`; `gitops-gotmpl` uses it for Sprig's `semver` functions.
 
 mod constraints;
 mod ops;
