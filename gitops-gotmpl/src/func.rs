@@ -67,7 +67,7 @@ impl Ty {
         match self {
             Ty::StringSlice => Value::List(Rc::new(Vec::new()), ListType::String),
             Ty::List => Value::List(Rc::new(Vec::new()), ListType::Interface),
-            Ty::Map => Value::Map(Rc::new(Default::default()), MapType::Interface),
+            Ty::Map => Value::typed_map(Default::default(), MapType::Interface),
             Ty::Bytes => Value::Bytes(Rc::from(Vec::new())),
             _ => Value::Nil,
         }
@@ -233,7 +233,7 @@ mod tests {
         assert!(Ty::String.accepts(&Value::str("x")));
         assert!(!Ty::String.accepts(&Value::Float(1.0)));
         assert!(!Ty::Int.accepts(&Value::Int64(1)));
-        assert!(Ty::Map.accepts(&Value::Map(Rc::new(Default::default()), MapType::Named("chartutil.Values"))));
+        assert!(Ty::Map.accepts(&Value::typed_map(Default::default(), MapType::Named("chartutil.Values"))));
         assert!(!Ty::StringSlice.accepts(&Value::list(vec![])));
         assert!(Ty::Any.accepts(&Value::Nil));
         assert!(Ty::Map.nillable() && !Ty::String.nillable());

@@ -8,8 +8,11 @@
 //! is a distinct [`Value`] variant or tag, so a function taking `string` refuses a
 //! `float64` with Go's message (`wrong type for value; expected string; got float64`).
 //!
-//! Containers are reference-counted: copying a value never copies a tree.
+//! Containers are reference-counted: copying a value never copies a tree. Maps are
+//! shared and mutable as Go's are (Sprig's `set`, `unset` and `merge` change the map every
+//! holder sees: `{{ $_ := set $d "k" 1 }}` is how charts build dictionaries).
 
+use std::cell::{Ref, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::rc::Rc;
@@ -64,8 +67,8 @@ pub enum Value {
     Bytes(Rc<[u8]>),
     /// A slice.
     List(Rc<Vec<Value>>, ListType),
-    /// A map with string keys.
-    Map(Rc<Map>, MapType),
+    /// A map with string keys, shared by every copy of the value.
+    Map(Rc<RefCell<Map>>, MapType),
     /// Anything with fields and methods (Helm's `.Files`, `.Capabilities`, a semver
     /// version, a certificate, a `time.Time`).
     Object(Rc<dyn Object>),
@@ -118,7 +121,12 @@ impl Value {
 
     /// A `map[string]interface {}`.
     pub fn map(m: Map) -> Value {
-        Value::Map(Rc::new(m), MapType::Interface)
+        Value::typed_map(m, MapType::Interface)
+    }
+
+    /// A map of type `t`.
+    pub fn typed_map(m: Map, t: MapType) -> Value {
+        Value::Map(Rc::new(RefCell::new(m)), t)
     }
 
     /// Go's reflect kind name (`kindOf`): `string`, `int`, `int64`, `float64`, `bool`,
@@ -166,7 +174,7 @@ impl Value {
             Value::String(s) => !s.is_empty(),
             Value::Bytes(b) => !b.is_empty(),
             Value::List(l, _) => !l.is_empty(),
-            Value::Map(m, _) => !m.is_empty(),
+            Value::Map(m, _) => !m.borrow().is_empty(),
             Value::Object(o) => o.truthy(),
         }
     }
@@ -187,12 +195,18 @@ impl Value {
         }
     }
 
-    /// The map, when this is one.
-    pub fn as_map(&self) -> Option<&Map> {
+    /// The map, borrowed, when this is one. Do not hold the borrow across calls that may
+    /// change the map (a function given the same map).
+    pub fn as_map(&self) -> Option<Ref<'_, Map>> {
         match self {
-            Value::Map(m, _) => Some(m),
+            Value::Map(m, _) => Some(m.borrow()),
             _ => None,
         }
+    }
+
+    /// A copy of the map's entries (values shared), when this is a map.
+    pub fn map_entries(&self) -> Option<Vec<(String, Value)>> {
+        self.as_map().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 
     /// Whether this is the nil interface.
@@ -233,7 +247,7 @@ impl Value {
                 J::String(base64::engine::general_purpose::STANDARD.encode(b))
             }
             Value::List(l, _) => J::Array(l.iter().map(Value::to_json).collect()),
-            Value::Map(m, _) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
+            Value::Map(m, _) => J::Object(m.borrow().iter().map(|(k, v)| (k.clone(), v.to_json())).collect()),
             Value::Object(o) => J::String(o.format()),
         }
     }
@@ -263,7 +277,7 @@ impl fmt::Debug for Value {
             Value::String(s) => write!(f, "{s:?}"),
             Value::Bytes(b) => write!(f, "[]byte({b:?})"),
             Value::List(l, t) => write!(f, "{t:?}{:?}", l.as_slice()),
-            Value::Map(m, t) => write!(f, "{t:?}{m:?}"),
+            Value::Map(m, t) => write!(f, "{t:?}{:?}", m.borrow()),
             Value::Object(o) => write!(f, "{}({})", o.type_name(), o.format()),
         }
     }
@@ -281,7 +295,7 @@ impl PartialEq for Value {
             (Value::String(a), Value::String(b)) => a == b,
             (Value::Bytes(a), Value::Bytes(b)) => a == b,
             (Value::List(a, s), Value::List(b, t)) => s == t && a == b,
-            (Value::Map(a, s), Value::Map(b, t)) => s == t && a == b,
+            (Value::Map(a, s), Value::Map(b, t)) => s == t && (Rc::ptr_eq(a, b) || *a.borrow() == *b.borrow()),
             (Value::Object(a), Value::Object(b)) => Rc::ptr_eq(a, b),
             _ => false,
         }

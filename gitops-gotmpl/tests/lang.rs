@@ -64,12 +64,12 @@ fn t_val() -> Value {
         "SMSI": [{"one": 1, "two": 2}, {"eleven": 11, "twelve": 12}], "FloatZero": 0.0,
         "Empty0": null, "Empty3": [7, 8], "SB": [true, false], "AI": [3, 4, 5]
     }));
-    let mut fields = data.as_map().cloned().unwrap_or_default();
+    let mut fields = data.as_map().map(|m| m.clone()).unwrap_or_default();
     fields.insert("U".into(), u);
     fields.insert("SS".into(), Value::string_list(vec!["a".into(), "b".into()]));
     fields.insert(
         "MSS".into(),
-        Value::Map(Rc::new(Map::from([("k".to_string(), Value::str("v"))])), gitops_gotmpl::MapType::String),
+        Value::typed_map(Map::from([("k".to_string(), Value::str("v"))]), gitops_gotmpl::MapType::String),
     );
     Value::Object(Rc::new(T { fields }))
 }
@@ -90,7 +90,7 @@ fn test_funcs() -> Funcs {
             for kv in a.chunks(2) {
                 m.insert(kv[0].as_str().unwrap_or_default().into(), kv[1].clone());
             }
-            Ok(Value::Map(Rc::new(m), gitops_gotmpl::MapType::String))
+            Ok(Value::typed_map(m, gitops_gotmpl::MapType::String))
         }),
     );
     f.insert(

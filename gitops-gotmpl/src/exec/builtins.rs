@@ -136,7 +136,7 @@ fn length(item: &R) -> Result<usize, String> {
             Value::String(s) => Ok(s.len()),
             Value::Bytes(b) => Ok(b.len()),
             Value::List(l, _) => Ok(l.len()),
-            Value::Map(m, _) => Ok(m.len()),
+            Value::Map(m, _) => Ok(m.borrow().len()),
             other => Err(format!("len of type {}", other.type_name())),
         },
     }
@@ -199,8 +199,9 @@ fn index(item: &R, indexes: &[R]) -> Result<R, String> {
                     }
                     R::Invalid => return Err("value is nil; should be of type string".into()),
                 };
-                match m.get(&*key) {
-                    Some(x) => super::elem_of_map(*t, x.clone()),
+                let found = m.borrow().get(&*key).cloned();
+                match found {
+                    Some(x) => super::elem_of_map(*t, x),
                     None => match t {
                         MapType::String => r(Value::str("")),
                         _ => R::Val(Value::Nil, true),

@@ -323,9 +323,13 @@ impl<'t> State<'t, '_> {
                 }
             }
             Value::Map(m, t) => {
-                for (k, x) in m.iter() {
+                // Keys sorted once, values read as the loop reaches them: a body may change
+                // the map (Go reads each entry at its turn too).
+                let keys: Vec<String> = m.borrow().keys().cloned().collect();
+                for k in keys {
+                    let Some(x) = m.borrow().get(&k).cloned() else { continue };
                     ran = true;
-                    if self.one_iteration(b, R::concrete(Value::str(k.as_str())), elem_of_map(*t, x.clone()), mark)? {
+                    if self.one_iteration(b, R::concrete(Value::str(k.as_str())), elem_of_map(*t, x), mark)? {
                         break;
                     }
                 }
@@ -619,8 +623,9 @@ impl<'t> State<'t, '_> {
                 if has_args {
                     return self.errorf(format!("{name} is not a method but has arguments"));
                 }
-                return match m.get(name) {
-                    Some(x) => Ok(elem_of_map(*t, x.clone())),
+                let found = m.borrow().get(name).cloned();
+                return match found {
+                    Some(x) => Ok(elem_of_map(*t, x)),
                     None => match self.set.missing_key_option() {
                         MissingKey::Default => Ok(R::Invalid),
                         MissingKey::Zero => Ok(match t {

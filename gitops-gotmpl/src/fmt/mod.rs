@@ -53,7 +53,7 @@ fn write_value(out: &mut String, v: &Value) {
         }
         Value::Map(m, _) => {
             out.push_str("map[");
-            for (i, (k, x)) in m.iter().enumerate() {
+            for (i, (k, x)) in m.borrow().iter().enumerate() {
                 if i > 0 {
                     out.push(' ');
                 }

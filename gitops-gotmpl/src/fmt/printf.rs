@@ -417,7 +417,7 @@ impl Printer {
                 } else {
                     self.buf.push_str("map[");
                 }
-                for (k, (key, x)) in m.iter().enumerate() {
+                for (k, (key, x)) in m.borrow().iter().enumerate() {
                     if k > 0 {
                         self.buf.push_str(if self.f.sharp_v { ", " } else { " " });
                     }

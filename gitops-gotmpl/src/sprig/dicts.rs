@@ -1,9 +1,8 @@
 //! Sprig's dictionary functions.
 //!
-//! In Go, `set`, `unset`, `merge` and `mergeOverwrite` change the map they are given
-//! (templates rely on `$_ := set $d "k" v`); [`Value`] maps are shared immutably, so these
-//! return the changed map and leave the argument alone until values get interior
-//! mutability. Results are `map[string]interface {}` even for a named map argument
+//! As in Go, `set`, `unset`, `merge` and `mergeOverwrite` change the map they are given
+//! and return it (templates rely on `$_ := set $d "k" v`); nested maps are merged in
+//! place too. Results are `map[string]interface {}` even for a named map argument
 //! (`.Values`), as Go converts the argument to the parameter type.
 //!
 //! `merge` follows dario.cat/mergo v1.0.1 on `map[string]interface {}`: a source key is
@@ -12,6 +11,7 @@
 //! kept. `mergeOverwrite` takes every source value, nil and empty ones included, except
 //! that maps on both sides still merge recursively.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use crate::func::{Func, Funcs, Ty};
@@ -20,7 +20,16 @@ use crate::value::{ListType, Map, MapType, Value};
 use super::conv::{empty, strval};
 
 fn map_of(v: &Value) -> Map {
-    v.as_map().cloned().unwrap_or_default()
+    v.as_map().map(|m| m.clone()).unwrap_or_default()
+}
+
+/// The shared map of a `map[string]interface {}` argument (the executor gives nil
+/// arguments a fresh empty map).
+fn shared(v: &Value) -> Rc<RefCell<Map>> {
+    match v {
+        Value::Map(m, _) => m.clone(),
+        _ => Rc::new(RefCell::new(Map::new())),
+    }
 }
 
 fn key(args: &[Value], i: usize) -> String {
@@ -39,9 +48,9 @@ fn assert_name(v: &Value) -> String {
     }
 }
 
-fn as_plain_map(v: &Value) -> Result<&Map, String> {
+fn as_plain_map(v: &Value) -> Result<Map, String> {
     match v {
-        Value::Map(m, MapType::Interface) => Ok(m),
+        Value::Map(m, MapType::Interface) => Ok(m.borrow().clone()),
         other => Err(format!(
             "interface conversion: interface {{}} is {}, not map[string]interface {{}}",
             assert_name(other)
@@ -60,11 +69,13 @@ fn deep_merge(dst: &mut Map, src: &Map, overwrite: bool) {
                 }
             }
             Value::Map(sm, _) => {
-                if let Some(Value::Map(dm, dt)) = &dv {
-                    let mut merged = dm.as_ref().clone();
-                    deep_merge(&mut merged, sm, overwrite);
-                    if !merged.is_empty() {
-                        dst.insert(k.clone(), Value::Map(Rc::new(merged), *dt));
+                if let Some(Value::Map(dm, _)) = &dv {
+                    if Rc::ptr_eq(dm, sm) {
+                        continue;
+                    }
+                    let src = sm.borrow().clone();
+                    deep_merge(&mut dm.borrow_mut(), &src, overwrite);
+                    if !dm.borrow().is_empty() {
                         continue;
                     }
                 }
@@ -87,11 +98,17 @@ fn deep_merge(dst: &mut Map, src: &Map, overwrite: bool) {
 }
 
 fn merge(args: &[Value], overwrite: bool) -> Value {
-    let mut dst = map_of(&args[0]);
+    let dst = shared(&args[0]);
     for src in &args[1..] {
-        deep_merge(&mut dst, &map_of(src), overwrite);
+        if let Value::Map(s, _) = src
+            && Rc::ptr_eq(s, &dst)
+        {
+            continue;
+        }
+        let src = map_of(src);
+        deep_merge(&mut dst.borrow_mut(), &src, overwrite);
     }
-    Value::map(dst)
+    Value::Map(dst, MapType::Interface)
 }
 
 /// Sprig's `dig KEY… DEFAULT DICT`.
@@ -114,13 +131,13 @@ fn dig(ps: &[Value]) -> Result<Value, String> {
         }
     }
     for (i, k) in keys.iter().enumerate() {
-        let Some(step) = dict.get(k.as_ref()) else {
+        let Some(step) = dict.get(k.as_ref()).cloned() else {
             return Ok(def.clone());
         };
         if i == keys.len() - 1 {
-            return Ok(step.clone());
+            return Ok(step);
         }
-        dict = as_plain_map(step)?;
+        dict = as_plain_map(&step)?;
     }
     Ok(def.clone())
 }
@@ -129,8 +146,8 @@ fn dig(ps: &[Value]) -> Result<Value, String> {
 fn deep_copy(v: &Value) -> Value {
     match v {
         Value::List(items, t) => Value::List(Rc::new(items.iter().map(deep_copy).collect()), *t),
-        Value::Map(m, t) => Value::Map(
-            Rc::new(m.iter().map(|(k, x)| (k.clone(), deep_copy(x))).collect()),
+        Value::Map(m, t) => Value::typed_map(
+            m.borrow().iter().map(|(k, x)| (k.clone(), deep_copy(x))).collect(),
             *t,
         ),
         other => other.clone(),
@@ -154,27 +171,24 @@ pub(super) fn register(f: &mut Funcs) {
     f.insert(
         "get",
         Func::new(&[Ty::Map, Ty::String], |a| {
-            Ok(a[0]
-                .as_map()
-                .and_then(|m| m.get(&key(a, 1)))
-                .cloned()
-                .unwrap_or_else(|| Value::str("")))
+            let found = a[0].as_map().and_then(|m| m.get(&key(a, 1)).cloned());
+            Ok(found.unwrap_or_else(|| Value::str("")))
         }),
     );
     f.insert(
         "set",
         Func::new(&[Ty::Map, Ty::String, Ty::Any], |a| {
-            let mut m = map_of(&a[0]);
-            m.insert(key(a, 1), a[2].clone());
-            Ok(Value::map(m))
+            let m = shared(&a[0]);
+            m.borrow_mut().insert(key(a, 1), a[2].clone());
+            Ok(Value::Map(m, MapType::Interface))
         }),
     );
     f.insert(
         "unset",
         Func::new(&[Ty::Map, Ty::String], |a| {
-            let mut m = map_of(&a[0]);
-            m.remove(&key(a, 1));
-            Ok(Value::map(m))
+            let m = shared(&a[0]);
+            m.borrow_mut().remove(&key(a, 1));
+            Ok(Value::Map(m, MapType::Interface))
         }),
     );
     f.insert(
@@ -192,7 +206,7 @@ pub(super) fn register(f: &mut Funcs) {
             Ok(Value::list(
                 a[1..]
                     .iter()
-                    .filter_map(|d| d.as_map().and_then(|m| m.get(&k)).cloned())
+                    .filter_map(|d| d.as_map().and_then(|m| m.get(&k).cloned()))
                     .collect(),
             ))
         }),
@@ -201,7 +215,9 @@ pub(super) fn register(f: &mut Funcs) {
         "keys",
         Func::variadic(&[], Ty::Map, |a| {
             Ok(Value::string_list(a.iter().flat_map(|d| {
-                d.as_map().into_iter().flat_map(|m| m.keys().cloned())
+                d.as_map()
+                    .map(|m| m.keys().cloned().collect::<Vec<_>>())
+                    .unwrap_or_default()
             })))
         }),
     );
@@ -269,8 +285,9 @@ mod tests {
         let d = m(&[("a", i(1))]);
         assert_eq!(call("get", &[d.clone(), s("zz")]).unwrap(), s(""));
         assert_eq!(show("set", &[d.clone(), s("b"), i(2)]), "map[a:1 b:2]");
-        assert_eq!(show("unset", &[d.clone(), s("a")]), "map[]");
-        assert_eq!(show("hasKey", &[d.clone(), s("a")]), "true");
+        assert_eq!(show("unset", &[d.clone(), s("a")]), "map[b:2]", "set and unset change the map itself");
+        assert_eq!(show("hasKey", &[d.clone(), s("a")]), "false");
+        assert_eq!(show("hasKey", &[d.clone(), s("b")]), "true");
         let named = Value::Map(
             Rc::new(Default::default()),
             MapType::Named("chartutil.Values"),
@@ -282,7 +299,7 @@ mod tests {
         assert_eq!(
             show(
                 "pluck",
-                &[s("a"), d.clone(), m(&[("b", i(3))]), m(&[("a", i(2))])]
+                &[s("a"), m(&[("a", i(1))]), m(&[("b", i(3))]), m(&[("a", i(2))])]
             ),
             "[1 2]"
         );

@@ -6,7 +6,6 @@
 //! character. Those byte-level results are kept, with invalid bytes shown as U+FFFD (as
 //! Go's JSON and YAML output does).
 
-use std::rc::Rc;
 
 use crate::fmt::{format_value, quote};
 use crate::func::{Func, Funcs, Ty};
@@ -397,7 +396,7 @@ fn split_map(parts: Vec<String>) -> Value {
         .enumerate()
         .map(|(i, p)| (format!("_{i}"), Value::str(p)))
         .collect();
-    Value::Map(Rc::new(m), MapType::String)
+    Value::typed_map(m, MapType::String)
 }
 
 fn quote_all(args: &[Value], f: impl Fn(&Value) -> String) -> Value {

@@ -344,7 +344,7 @@ pub(super) fn register(f: &mut Funcs) {
     f.insert(
         "urlJoin",
         Func::new(&[Ty::Map], |a| {
-            Ok(Value::str(url_join(a[0].as_map().unwrap_or(&Map::new()))?))
+            Ok(Value::str(url_join(&a[0].as_map().map(|m| m.clone()).unwrap_or_default())?))
         }),
     );
 }
