@@ -14,6 +14,7 @@
 //! - [`parse`]: the lexer and parser (Go's grammar and parse errors).
 //! - [`Templates`]: a template set: parse, execute (Go's execution errors), clone.
 //! - [`helm`]: Helm's `include` and `tpl`.
+//! - [`json`]: Go's `encoding/json` output (`toJson`, `toPrettyJson`, `toRawJson`).
 //! - [`sprig`]: Sprig v3's functions with Sprig's Go signatures and result types.
 //!
 //! ```
@@ -29,6 +30,7 @@ mod exec;
 pub mod fmt;
 pub mod func;
 pub mod helm;
+pub mod json;
 pub mod parse;
 pub mod sprig;
 mod template;

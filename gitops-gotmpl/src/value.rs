@@ -30,6 +30,8 @@ pub enum ListType {
     String,
     /// `[]int` (`until`, `untilStep`).
     Int,
+    /// `[][]interface {}` (`chunk`).
+    Lists,
 }
 
 /// The type of a Go map value.
@@ -154,6 +156,7 @@ impl Value {
             Value::List(_, ListType::Interface) => "[]interface {}".into(),
             Value::List(_, ListType::String) => "[]string".into(),
             Value::List(_, ListType::Int) => "[]int".into(),
+            Value::List(_, ListType::Lists) => "[][]interface {}".into(),
             Value::Map(_, MapType::Interface) => "map[string]interface {}".into(),
             Value::Map(_, MapType::String) => "map[string]string".into(),
             Value::Map(_, MapType::Named(n)) => (*n).into(),

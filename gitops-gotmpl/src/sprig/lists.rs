@@ -101,11 +101,9 @@ fn chunk(size: i64, items: &[Value]) -> Result<Value, String> {
         // the chunk count or a chunk length comes out negative (or from ±Inf/NaN)
         return Err("runtime error: makeslice: len out of range".into());
     }
-    Ok(list(
-        items
-            .chunks(size as usize)
-            .map(|c| list(c.to_vec()))
-            .collect(),
+    Ok(Value::List(
+        std::rc::Rc::new(items.chunks(size as usize).map(|c| list(c.to_vec())).collect()),
+        ListType::Lists,
     ))
 }
 
