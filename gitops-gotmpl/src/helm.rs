@@ -1,10 +1,17 @@
-//! Helm's engine-bound template functions: `include` and `tpl`.
+//! Helm's template functions: the engine-bound `include` and `tpl`, and the ones Helm's
+//! `funcMap()` adds over Sprig (`toYaml`, `fromYaml`, `toJson`, `toToml`, `required`,
+//! `lookup`, …; see [`convert`]).
 //!
 //! Both need the running template set, so they are written with
 //! [`Func::with_engine`]. `include NAME DATA` executes a named template into a string
 //! (at most 1000 nested includes of one name, with Helm's message); `tpl TEXT DATA`
 //! parses TEXT as a new template in a copy of the running set, executes it, and removes
 //! `<no value>` from the result, as Helm does.
+
+mod convert;
+mod pretty;
+
+pub use convert::{from_yaml, to_yaml};
 
 use crate::fmt::quote;
 use crate::func::{Func, Funcs, TextError, Ty};
@@ -41,10 +48,31 @@ pub fn tpl() -> Func {
     })
 }
 
-/// `include` and `tpl`.
+/// Every function Helm's engine adds over Sprig: `include`, `tpl`, the conversions of
+/// [`convert`], `required`, `fail` (wrapped as Helm does), `lookup` (template mode: an
+/// empty map) and `getHostByName` (DNS disabled, Helm's default: an empty string).
 pub fn funcs() -> Funcs {
     let mut f = Funcs::new();
+    convert::register(&mut f);
     f.insert("include", include());
     f.insert("tpl", tpl());
+    f
+}
+
+/// The whole function map of Helm's engine as `helm template` builds it: Sprig's
+/// functions without `env` and `expandenv` (Helm deletes them), then Helm's, which win
+/// on collisions (`toJson`, `fromJson`, `mustToJson`, `fail`, `getHostByName`).
+pub fn all_funcs() -> Funcs {
+    let sprig = crate::sprig::funcs();
+    let mut f = Funcs::new();
+    for name in sprig.names() {
+        if name == "env" || name == "expandenv" {
+            continue;
+        }
+        if let Some(func) = sprig.get(name) {
+            f.insert(name, func.clone());
+        }
+    }
+    f.extend(funcs());
     f
 }

@@ -29,6 +29,7 @@
 mod exec;
 pub mod fmt;
 pub mod func;
+mod gojson;
 pub mod helm;
 pub mod json;
 pub mod parse;
@@ -38,6 +39,7 @@ pub mod value;
 
 pub use exec::Limits;
 pub use func::{Engine, Func, Funcs, TextError, Ty};
+pub use helm::all_funcs;
 pub use template::{MissingKey, Templates};
 pub use value::{ListType, Map, MapType, Object, Value};
 

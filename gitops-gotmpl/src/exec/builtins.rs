@@ -298,12 +298,6 @@ fn comparable(v: &Value) -> bool {
 }
 
 fn eq(a1: &R, rest: &[R]) -> Result<bool, String> {
-    if let R::Val(v, _) = a1
-        && !v.is_nil()
-        && !comparable(v)
-    {
-        return Err(format!("uncomparable type {}: {}", v.type_name(), crate::fmt::format_value(v)));
-    }
     if rest.is_empty() {
         return Err("missing argument for comparison".into());
     }
@@ -329,9 +323,10 @@ fn eq(a1: &R, rest: &[R]) -> Result<bool, String> {
                     } else {
                         let (v1, v2) = (a1.value(), a.value());
                         if v1.type_name() != v2.type_name() {
+                            // Go formats the first value with %s (so `[%!s(float64=1)]`).
                             return Err(format!(
                                 "non-comparable types {}: {}, {}: {}",
-                                crate::fmt::format_value(&v1),
+                                crate::fmt::sprintf("%s", std::slice::from_ref(&v1)),
                                 v1.type_name(),
                                 v2.type_name(),
                                 crate::fmt::format_value(&v2)
@@ -340,7 +335,7 @@ fn eq(a1: &R, rest: &[R]) -> Result<bool, String> {
                         if !comparable(&v2) {
                             return Err(format!(
                                 "non-comparable type {}: {}",
-                                crate::fmt::format_value(&v2),
+                                crate::fmt::sprintf("%s", std::slice::from_ref(&v2)),
                                 v2.type_name()
                             ));
                         }

@@ -470,9 +470,11 @@ impl Printer {
                 self.pad(&s);
             }
             'U' => {
-                let mut s = if negative { format!("U+-{u:04X}") } else { format!("U+{u:04X}") };
+                // Go converts to uint64 first: -42 prints as U+FFFFFFFFFFFFFFD6.
+                let u = if negative { (u as i64).wrapping_neg() as u64 } else { u };
+                let mut s = format!("U+{u:04X}");
                 if self.f.sharp
-                    && !negative
+                    && u <= 0x10ffff
                     && let Some(c) = char::from_u32(u as u32).filter(|c| crate::fmt::is_go_print(*c))
                 {
                     s.push_str(&format!(" '{c}'"));

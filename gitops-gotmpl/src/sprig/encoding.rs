@@ -24,7 +24,7 @@ fn corrupt(kind: &str, at: usize) -> String {
 }
 
 /// Go's `base64.StdEncoding.DecodeString`.
-fn b64_decode(src: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn b64_decode(src: &[u8]) -> Result<Vec<u8>, String> {
     let mut out = Vec::new();
     let mut si = 0;
     let nl = |c: u8| c == b'\n' || c == b'\r';

@@ -17,6 +17,7 @@
 //! Not here: random strings, crypto, dates, semver, YAML/JSON, `env` (other modules).
 
 mod conv;
+mod crypto;
 mod decimal;
 mod defaults;
 mod dicts;
@@ -47,6 +48,7 @@ pub fn funcs() -> Funcs {
     regex::register(&mut f);
     paths::register(&mut f);
     url::register(&mut f);
+    crypto::register(&mut f);
     f.extend(crate::json::funcs());
     f.insert(
         "hello",
