@@ -851,7 +851,7 @@ fn comparisons() {
             "{{eq .l .l}}",
             d.clone(),
             Err(
-                r#"template: t:1:2: executing "t" at <eq .l .l>: error calling eq: uncomparable type []interface {}: [1]"#,
+                r#"template: t:1:2: executing "t" at <eq .l .l>: error calling eq: non-comparable type [%!s(int=1)]: []interface {}"#,
             ),
         ),
         ("eq nil slice", "{{eq .missing .l}} {{eq `x` .missing}}", d.clone(), Ok("false false")),
@@ -868,7 +868,7 @@ fn comparisons() {
             "{{eq .l `x`}}",
             d.clone(),
             Err(
-                r#"template: t:1:2: executing "t" at <eq .l `x`>: error calling eq: uncomparable type []interface {}: [1]"#,
+                r#"template: t:1:2: executing "t" at <eq .l `x`>: error calling eq: incompatible types for comparison"#,
             ),
         ),
         (
