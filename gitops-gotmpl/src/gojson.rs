@@ -19,7 +19,10 @@ pub struct Style {
 }
 
 /// `json.Marshal`'s style.
-pub const MARSHAL: Style = Style { escape_html: true, indent: None };
+pub const MARSHAL: Style = Style {
+    escape_html: true,
+    indent: None,
+};
 
 /// Marshals `v` as Go does; errors carry Go's message (`json: unsupported value: NaN`).
 pub fn marshal(v: &Value, style: Style) -> Result<String, String> {
@@ -40,7 +43,11 @@ pub fn format_float(f: f64) -> String {
             None => format!("{m}e+{e:0>2}"),
         }
     } else if f == 0.0 {
-        if f.is_sign_negative() { "-0".into() } else { "0".into() }
+        if f.is_sign_negative() {
+            "-0".into()
+        } else {
+            "0".into()
+        }
     } else {
         format!("{f}")
     }
@@ -63,12 +70,19 @@ fn write(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), 
         Value::Uint64(u) => out.push_str(&u.to_string()),
         Value::Float(f) => {
             if !f.is_finite() {
-                return Err(format!("json: unsupported value: {}", crate::fmt::format_float_g(*f)));
+                return Err(format!(
+                    "json: unsupported value: {}",
+                    crate::fmt::format_float_g(*f)
+                ));
             }
             out.push_str(&format_float(*f));
         }
         Value::String(s) => write_string(out, s, style.escape_html),
-        Value::Bytes(b) => write_string(out, &base64::engine::general_purpose::STANDARD.encode(b), style.escape_html),
+        Value::Bytes(b) => write_string(
+            out,
+            &base64::engine::general_purpose::STANDARD.encode(b),
+            style.escape_html,
+        ),
         Value::List(items, _) => {
             out.push('[');
             if !items.is_empty() {
@@ -84,20 +98,29 @@ fn write(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), 
             out.push(']');
         }
         Value::Map(m, _) => {
-            let entries: Vec<(String, Value)> = m.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let entries: Vec<(String, Value)> = m
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             write_object(out, &entries, style, depth)?;
         }
         Value::Object(o) => match o.type_name() {
             "time.Time" => {
-                let s = o.call("Format", &[Value::str("2006-01-02T15:04:05.999999999Z07:00")]);
+                let s = o.call(
+                    "Format",
+                    &[Value::str("2006-01-02T15:04:05.999999999Z07:00")],
+                );
                 match s {
                     Some(Ok(Value::String(s))) => write_string(out, &s, style.escape_html),
                     _ => write_string(out, &o.format(), style.escape_html),
                 }
             }
             "sprig.certificate" => {
-                let entries: Vec<(String, Value)> =
-                    ["Cert", "Key"].iter().map(|k| (k.to_string(), o.field(k).unwrap_or_default())).collect();
+                let entries: Vec<(String, Value)> = ["Cert", "Key"]
+                    .iter()
+                    .map(|k| (k.to_string(), o.field(k).unwrap_or_default()))
+                    .collect();
                 write_object(out, &entries, style, depth)?;
             }
             _ => write_string(out, &o.format(), style.escape_html),
@@ -106,7 +129,12 @@ fn write(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), 
     Ok(())
 }
 
-fn write_object(out: &mut String, entries: &[(String, Value)], style: Style, depth: usize) -> Result<(), String> {
+fn write_object(
+    out: &mut String,
+    entries: &[(String, Value)],
+    style: Style,
+    depth: usize,
+) -> Result<(), String> {
     out.push('{');
     if !entries.is_empty() {
         for (i, (k, x)) in entries.iter().enumerate() {
@@ -170,38 +198,61 @@ pub enum Target {
 }
 
 /// `json.Unmarshal(text, &target)`: the decoded value (numbers `float64`), or Go's error.
-/// For [`Target::Map`] and [`Target::List`] a JSON `null` gives `Ok(Nil)` (Go leaves the
-/// target as it was).
+/// For [`Target::Map`] and [`Target::List`] a JSON `null` gives `Ok(Nil)` (Go sets the
+/// target to a nil map or slice).
 pub fn unmarshal(text: &str, target: Target) -> Result<Value, String> {
-    let mut p = Parser { b: text.as_bytes(), i: 0 };
+    match unmarshal_partial(text, target) {
+        (v, None) => Ok(v),
+        (_, Some(e)) => Err(e),
+    }
+}
+
+/// Like [`unmarshal`], but also returns what Go leaves in the target when decoding fails
+/// on a type error (`1e400` does not fit a `float64`: the key is kept with a nil value,
+/// and decoding goes on), as Helm's `fromJson` shows it. Syntax errors leave nothing.
+pub fn unmarshal_partial(text: &str, target: Target) -> (Value, Option<String>) {
+    let mut p = Parser {
+        b: text.as_bytes(),
+        i: 0,
+        type_err: None,
+    };
     p.ws();
-    let v = p.value(0)?;
+    let v = match p.value(0) {
+        Ok(v) => v,
+        Err(e) => return (Value::Nil, Some(e)),
+    };
     p.ws();
     if p.i < p.b.len() {
-        return Err(p.invalid("after top-level value"));
+        return (Value::Nil, Some(p.invalid("after top-level value")));
     }
     let kind = match &v {
-        Value::Nil => return Ok(Value::Nil),
+        Value::Nil => return (Value::Nil, None),
         Value::Map(..) => "object",
         Value::List(..) => "array",
         Value::String(_) => "string",
         Value::Bool(_) => "bool",
         _ => "number",
     };
-    match target {
-        Target::Map if kind != "object" => {
-            Err(format!("json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"))
-        }
-        Target::List if kind != "array" => {
-            Err(format!("json: cannot unmarshal {kind} into Go value of type []interface {{}}"))
-        }
-        _ => Ok(v),
+    let mismatch = match target {
+        Target::Map if kind != "object" => Some(format!(
+            "json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
+        )),
+        Target::List if kind != "array" => Some(format!(
+            "json: cannot unmarshal {kind} into Go value of type []interface {{}}"
+        )),
+        _ => None,
+    };
+    match mismatch {
+        Some(e) => (Value::Nil, Some(e)),
+        None => (v, p.type_err),
     }
 }
 
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
+    /// The first type error (Go's `saveError`): decoding goes on.
+    type_err: Option<String>,
 }
 
 const EOF: &str = "unexpected end of JSON input";
@@ -311,7 +362,9 @@ impl Parser<'_> {
             match self.peek() {
                 Some(c) if c == w => self.i += 1,
                 Some(_) if k > 0 => {
-                    return Err(self.invalid(&format!("in literal {word} (expecting {})", quote_char(w))));
+                    return Err(
+                        self.invalid(&format!("in literal {word} (expecting {})", quote_char(w)))
+                    );
                 }
                 _ => return Err(self.invalid("looking for beginning of value")),
             }
@@ -358,7 +411,14 @@ impl Parser<'_> {
         let text = std::str::from_utf8(&self.b[start..self.i]).unwrap_or("0");
         match text.parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Value::Float(f)),
-            _ => Err(format!("json: cannot unmarshal number {text} into Go value of type float64")),
+            _ => {
+                if self.type_err.is_none() {
+                    self.type_err = Some(format!(
+                        "json: cannot unmarshal number {text} into Go value of type float64"
+                    ));
+                }
+                Ok(Value::Nil)
+            }
         }
     }
 
@@ -380,7 +440,9 @@ impl Parser<'_> {
         self.i += 1;
         let mut out: Vec<u8> = Vec::new();
         loop {
-            let Some(c) = self.peek() else { return Err(EOF.into()) };
+            let Some(c) = self.peek() else {
+                return Err(EOF.into());
+            };
             match c {
                 b'"' => {
                     self.i += 1;
@@ -388,7 +450,9 @@ impl Parser<'_> {
                 }
                 b'\\' => {
                     self.i += 1;
-                    let Some(e) = self.peek() else { return Err(EOF.into()) };
+                    let Some(e) = self.peek() else {
+                        return Err(EOF.into());
+                    };
                     let simple = match e {
                         b'"' => Some(b'"'),
                         b'\\' => Some(b'\\'),
@@ -410,7 +474,9 @@ impl Parser<'_> {
                     if (0xd800..0xdc00).contains(&r) {
                         // a surrogate pair, when a low surrogate escape follows
                         let save = self.i;
-                        if self.b.get(self.i) == Some(&b'\\') && self.b.get(self.i + 1) == Some(&b'u') {
+                        if self.b.get(self.i) == Some(&b'\\')
+                            && self.b.get(self.i + 1) == Some(&b'u')
+                        {
                             self.i += 2;
                             match self.hex4() {
                                 Ok(lo) if (0xdc00..0xe000).contains(&lo) => {
@@ -447,33 +513,69 @@ mod tests {
 
     #[test]
     fn marshal_follows_encoding_json() {
-        let v = Value::from_json(&serde_json::json!({"b": [1.5, 1e21, 1e-7, 100], "a": "<&>\u{2028}\n"}));
+        let v = Value::from_json(
+            &serde_json::json!({"b": [1.5, 1e21, 1e-7, 100], "a": "<&>\u{2028}\n"}),
+        );
         assert_eq!(
             marshal(&v, MARSHAL).unwrap(),
             r#"{"a":"\u003c\u0026\u003e\u2028\n","b":[1.5,1e+21,1e-7,100]}"#
         );
         assert_eq!(
-            marshal(&v, Style { escape_html: false, indent: Some("  ") }).unwrap(),
+            marshal(
+                &v,
+                Style {
+                    escape_html: false,
+                    indent: Some("  ")
+                }
+            )
+            .unwrap(),
             "{\n  \"a\": \"<&>\\u2028\\n\",\n  \"b\": [\n    1.5,\n    1e+21,\n    1e-7,\n    100\n  ]\n}"
         );
-        assert_eq!(marshal(&Value::Float(f64::NAN), MARSHAL).unwrap_err(), "json: unsupported value: NaN");
+        assert_eq!(
+            marshal(&Value::Float(f64::NAN), MARSHAL).unwrap_err(),
+            "json: unsupported value: NaN"
+        );
         assert_eq!(format_float(123456789.0), "123456789");
         assert_eq!(format_float(0.000001), "0.000001");
     }
 
     #[test]
     fn unmarshal_errors_are_go_s() {
-        assert_eq!(unmarshal("", Target::Any).unwrap_err(), "unexpected end of JSON input");
-        assert_eq!(unmarshal("x", Target::Any).unwrap_err(), "invalid character 'x' looking for beginning of value");
-        assert_eq!(unmarshal("{\"a\" 1}", Target::Map).unwrap_err(), "invalid character '1' after object key");
-        assert_eq!(unmarshal("[1 2]", Target::Map).unwrap_err(), "invalid character '2' after array element");
-        assert_eq!(unmarshal("tru", Target::Any).unwrap_err(), "unexpected end of JSON input");
-        assert_eq!(unmarshal("trx", Target::Any).unwrap_err(), "invalid character 'x' in literal true (expecting 'u')");
+        assert_eq!(
+            unmarshal("", Target::Any).unwrap_err(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            unmarshal("x", Target::Any).unwrap_err(),
+            "invalid character 'x' looking for beginning of value"
+        );
+        assert_eq!(
+            unmarshal("{\"a\" 1}", Target::Map).unwrap_err(),
+            "invalid character '1' after object key"
+        );
+        assert_eq!(
+            unmarshal("[1 2]", Target::Map).unwrap_err(),
+            "invalid character '2' after array element"
+        );
+        assert_eq!(
+            unmarshal("tru", Target::Any).unwrap_err(),
+            "unexpected end of JSON input"
+        );
+        assert_eq!(
+            unmarshal("trx", Target::Any).unwrap_err(),
+            "invalid character 'x' in literal true (expecting 'u')"
+        );
         assert_eq!(
             unmarshal("[1]", Target::Map).unwrap_err(),
             "json: cannot unmarshal array into Go value of type map[string]interface {}"
         );
-        assert_eq!(unmarshal("{} x", Target::Map).unwrap_err(), "invalid character 'x' after top-level value");
-        assert_eq!(unmarshal("\"\\ud83d\\ude00\"", Target::Any).unwrap(), Value::str("😀"));
+        assert_eq!(
+            unmarshal("{} x", Target::Map).unwrap_err(),
+            "invalid character 'x' after top-level value"
+        );
+        assert_eq!(
+            unmarshal("\"\\ud83d\\ude00\"", Target::Any).unwrap(),
+            Value::str("😀")
+        );
     }
 }

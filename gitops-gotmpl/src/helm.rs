@@ -10,6 +10,7 @@
 
 mod convert;
 mod pretty;
+mod toml;
 
 pub use convert::{from_yaml, to_yaml};
 
@@ -75,4 +76,63 @@ pub fn all_funcs() -> Funcs {
     }
     f.extend(funcs());
     f
+}
+
+#[cfg(test)]
+mod registry_tests {
+    /// Every name of Sprig v3.3's `GenericFuncMap`.
+    const SPRIG: &[&str] = &[
+        "abbrev", "abbrevboth", "add", "add1", "add1f", "addf", "adler32sum", "ago", "all", "any",
+        "append", "atoi", "b32dec", "b32enc", "b64dec", "b64enc", "base", "bcrypt", "biggest",
+        "buildCustomCert", "camelcase", "cat", "ceil", "chunk", "clean", "coalesce", "compact",
+        "concat", "contains", "date", "dateInZone", "dateModify", "date_in_zone", "date_modify",
+        "decryptAES", "deepCopy", "deepEqual", "default", "derivePassword", "dict", "dig", "dir",
+        "div", "divf", "duration", "durationRound", "empty", "encryptAES", "env", "expandenv",
+        "ext", "fail", "first", "float64", "floor", "fromJson", "genCA", "genCAWithKey",
+        "genPrivateKey", "genSelfSignedCert", "genSelfSignedCertWithKey", "genSignedCert",
+        "genSignedCertWithKey", "get", "getHostByName", "has", "hasKey", "hasPrefix", "hasSuffix",
+        "hello", "htmlDate", "htmlDateInZone", "htpasswd", "indent", "initial", "initials", "int",
+        "int64", "isAbs", "join", "kebabcase", "keys", "kindIs", "kindOf", "last", "list", "lower",
+        "max", "maxf", "merge", "mergeOverwrite", "min", "minf", "mod", "mul", "mulf", "mustAppend",
+        "mustChunk", "mustCompact", "mustDateModify", "mustDeepCopy", "mustFirst", "mustFromJson",
+        "mustHas", "mustInitial", "mustLast", "mustMerge", "mustMergeOverwrite", "mustPrepend", "mustPush",
+        "mustRegexFind", "mustRegexFindAll", "mustRegexMatch", "mustRegexReplaceAll",
+        "mustRegexReplaceAllLiteral", "mustRegexSplit", "mustRest", "mustReverse", "mustSlice",
+        "mustToDate", "mustToJson", "mustToPrettyJson", "mustToRawJson", "mustUniq", "mustWithout",
+        "must_date_modify", "nindent", "nospace", "now", "omit", "osBase", "osClean", "osDir",
+        "osExt", "osIsAbs", "pick", "pluck", "plural", "prepend", "push", "quote", "randAlpha",
+        "randAlphaNum", "randAscii", "randBytes", "randInt", "randNumeric", "regexFind",
+        "regexFindAll", "regexMatch", "regexQuoteMeta", "regexReplaceAll", "regexReplaceAllLiteral",
+        "regexSplit", "repeat", "replace", "rest", "reverse", "round", "semver", "semverCompare",
+        "seq", "set", "sha1sum", "sha256sum", "sha512sum", "shuffle", "slice", "snakecase",
+        "sortAlpha", "split", "splitList", "splitn", "squote", "sub", "subf", "substr", "swapcase",
+        "ternary", "title", "toDate", "toDecimal", "toJson", "toPrettyJson", "toRawJson",
+        "toString", "toStrings", "trim", "trimAll", "trimPrefix", "trimSuffix", "trimall", "trunc",
+        "tuple", "typeIs", "typeIsLike", "typeOf", "uniq", "unixEpoch", "unset", "until",
+        "untilStep", "untitle", "upper", "urlJoin", "urlParse", "uuidv4", "values", "without",
+        "wrap", "wrapWith",
+    ];
+    /// What Helm 4.1's `funcMap()` and engine add.
+    const HELM: &[&str] = &[
+        "toToml", "fromToml", "toYaml", "mustToYaml", "toYamlPretty", "fromYaml", "fromYamlArray", "toJson",
+        "mustToJson", "fromJson", "fromJsonArray", "include", "tpl", "required", "lookup", "fail", "getHostByName",
+    ];
+
+    #[test]
+    fn sprig_has_every_v3_3_name() {
+        let f = crate::sprig::funcs();
+        let missing: Vec<&str> = SPRIG.iter().copied().filter(|n| !f.contains(n)).collect();
+        assert!(missing.is_empty(), "missing: {missing:?}");
+    }
+
+    #[test]
+    fn helms_map_is_sprig_without_env_plus_helms_own() {
+        let f = super::all_funcs();
+        let missing: Vec<&str> = SPRIG.iter().chain(HELM).copied().filter(|n| !f.contains(n)).filter(|n| !matches!(*n, "env" | "expandenv")).collect();
+        assert!(missing.is_empty(), "missing: {missing:?}");
+        assert!(!f.contains("env") && !f.contains("expandenv"));
+        let mut extra: Vec<&str> = f.names().filter(|n| !SPRIG.contains(n) && !HELM.contains(n)).collect();
+        extra.sort_unstable();
+        assert!(extra.is_empty(), "not in Helm: {extra:?}");
+    }
 }

@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use gitops_gotmpl::{Funcs, Map, MapType, MissingKey, Object, Templates, Value};
+use gitops_gotmpl::{Map, MapType, MissingKey, Object, Templates, Value};
 use serde_json::Value as Json;
 
 /// The committed floor: raise it as functions land.
@@ -61,11 +61,6 @@ impl Object for Chart {
     }
 }
 
-fn all_funcs() -> Funcs {
-    let mut f = gitops_gotmpl::sprig::funcs();
-    f.extend(gitops_gotmpl::helm::funcs());
-    f
-}
 
 /// Helm's top-level object for template `name`.
 fn context(values: &str, name: &str) -> Result<Value, String> {
@@ -130,7 +125,7 @@ fn render(case: &Json, index: usize) -> Outcome {
     let raw = case["wrap"].as_str() == Some("raw");
     let main = format!("t/templates/c{index:04}.yaml");
     let mut set = Templates::new("gotpl");
-    set.funcs(all_funcs()).missing_key(MissingKey::Zero);
+    set.funcs(gitops_gotmpl::all_funcs()).missing_key(MissingKey::Zero);
     let parsed = if raw {
         set.parse(&main, text)
     } else {

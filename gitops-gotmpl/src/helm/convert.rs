@@ -3,9 +3,11 @@
 //!
 //! - `toYaml` (`sigs.k8s.io/yaml.Marshal`: through JSON, then go-yaml v2; the final newline
 //!   trimmed; errors give `""`), `mustToYaml` (errors fail the template), `toYamlPretty`;
-//! - `fromYaml`, `fromJson`, `fromToml` (errors go into the `Error` key of the result map),
+//! - `fromYaml`, `fromJson`, `fromToml` (errors go into the `Error` key of the result map;
+//!   `fromJson "null"` is a nil map),
 //!   `fromYamlArray`, `fromJsonArray` (errors become the only item);
-//! - `toJson` (errors give `""`), `mustToJson`, `toToml`;
+//! - `toJson` (errors give `""`), `mustToJson`, `toToml` (errors give their text; see
+//!   [`super::toml`]);
 //! - `required` (nil or `""` fails with the message), `fail`, both wrapped in Helm's
 //!   `HELM_ERR_START…HELM_ERR_END` markers that Helm's error cleanup extracts;
 //! - `lookup` (template mode: an empty map) and `getHostByName` (DNS lookups disabled,
@@ -26,11 +28,17 @@ fn warn_wrap(msg: &str) -> String {
 
 /// `sigs.k8s.io/yaml.Marshal(v)` with the final newline trimmed, or its error.
 pub fn to_yaml(v: &Value) -> Result<String, String> {
-    let json = gojson::marshal(v, MARSHAL).map_err(|e| format!("error marshaling into JSON: {e}"))?;
+    let json =
+        gojson::marshal(v, MARSHAL).map_err(|e| format!("error marshaling into JSON: {e}"))?;
     // go-yaml v2 refuses to read back C1 controls, DEL and U+FFFE/U+FFFF.
-    if let Some(c) = json.chars().find(|&c| matches!(c as u32, 0x7f..=0x84 | 0x86..=0x9f | 0xfffe | 0xffff)) {
+    if let Some(c) = json
+        .chars()
+        .find(|&c| matches!(c as u32, 0x7f..=0x84 | 0x86..=0x9f | 0xfffe | 0xffff))
+    {
         let _ = c;
-        return Err("error converting JSON to YAML: yaml: control characters are not allowed".into());
+        return Err(
+            "error converting JSON to YAML: yaml: control characters are not allowed".into(),
+        );
     }
     let tree: serde_json::Value =
         serde_json::from_str(&json).map_err(|e| format!("error converting JSON to YAML: {e}"))?;
@@ -38,18 +46,43 @@ pub fn to_yaml(v: &Value) -> Result<String, String> {
     Ok(out.strip_suffix('\n').unwrap_or(&out).to_string())
 }
 
+/// libyaml's scanner messages (go-yaml v2 reports their line only from the second line on).
+const SCANNER_ERRORS: &[&str] = &[
+    "mapping values are not allowed in this context",
+    "found character that cannot start any token",
+    "could not find expected ':'",
+    "found unexpected end of stream",
+    "block sequence entries are not allowed in this context",
+];
+
 /// `sigs.k8s.io/yaml.Unmarshal(text, &target)` for a map or slice target: YAML 1.1 as Helm
 /// reads values (first document only), numbers as `float64`.
 pub fn from_yaml(text: &str, target: Target) -> Result<Value, String> {
     let opts = gitops_yaml::load::LoadOptions::with_schema(gitops_yaml::load::Schema::GoYamlV2);
     let docs = gitops_yaml::load_documents(text, &opts).map_err(|e| {
         let msg = match &e {
-            gitops_yaml::load::Error::Syntax { line, message, .. } => format!("yaml: line {line}: {message}"),
+            // go-yaml v2 names no line for scanner errors on the first line
+            gitops_yaml::load::Error::Syntax {
+                line: 1, message, ..
+            } if SCANNER_ERRORS.contains(&message.as_str()) => {
+                format!("yaml: {message}")
+            }
+            gitops_yaml::load::Error::Syntax { line, message, .. } => {
+                format!("yaml: line {line}: {message}")
+            }
+            // JSON's refusals (`.inf`, `.nan`) come from sigs.k8s.io/yaml's json.Marshal
+            gitops_yaml::load::Error::Value { message, .. } if message.starts_with("json: ") => {
+                message.clone()
+            }
             other => format!("yaml: {other}"),
         };
         format!("error converting YAML to JSON: {msg}")
     })?;
-    let value = docs.into_iter().next().map(|d| Value::from_json(&d.value)).unwrap_or(Value::Nil);
+    let value = docs
+        .into_iter()
+        .next()
+        .map(|d| Value::from_json(&d.value))
+        .unwrap_or(Value::Nil);
     let kind = match &value {
         Value::Nil => return Ok(Value::Nil),
         Value::Map(..) => "object",
@@ -97,33 +130,93 @@ fn str_arg(v: &Value) -> &str {
 pub(super) fn register(f: &mut Funcs) {
     f.insert(
         "toYaml",
-        Func::new(&[Ty::Any], |a| Ok(Value::str(to_yaml(&a[0]).unwrap_or_default()))),
+        Func::new(&[Ty::Any], |a| {
+            Ok(Value::str(to_yaml(&a[0]).unwrap_or_default()))
+        }),
     );
-    f.insert("mustToYaml", Func::new(&[Ty::Any], |a| to_yaml(&a[0]).map(Value::str)));
+    f.insert(
+        "mustToYaml",
+        Func::new(&[Ty::Any], |a| to_yaml(&a[0]).map(Value::str)),
+    );
     f.insert(
         "toYamlPretty",
-        Func::new(&[Ty::Any], |a| Ok(Value::str(super::pretty::to_yaml_pretty(&a[0]).unwrap_or_default()))),
+        Func::new(&[Ty::Any], |a| {
+            Ok(Value::str(
+                super::pretty::to_yaml_pretty(&a[0]).unwrap_or_default(),
+            ))
+        }),
     );
     f.insert(
         "fromYaml",
-        Func::new(&[Ty::String], |a| Ok(map_or_error(from_yaml(str_arg(&a[0]), Target::Map)))),
+        Func::new(&[Ty::String], |a| {
+            Ok(map_or_error(from_yaml(str_arg(&a[0]), Target::Map)))
+        }),
     );
     f.insert(
         "fromYamlArray",
-        Func::new(&[Ty::String], |a| Ok(list_or_error(from_yaml(str_arg(&a[0]), Target::List)))),
+        Func::new(&[Ty::String], |a| {
+            Ok(list_or_error(from_yaml(str_arg(&a[0]), Target::List)))
+        }),
     );
     f.insert(
         "toJson",
-        Func::new(&[Ty::Any], |a| Ok(Value::str(gojson::marshal(&a[0], MARSHAL).unwrap_or_default()))),
+        Func::new(&[Ty::Any], |a| {
+            Ok(Value::str(
+                gojson::marshal(&a[0], MARSHAL).unwrap_or_default(),
+            ))
+        }),
     );
-    f.insert("mustToJson", Func::new(&[Ty::Any], |a| gojson::marshal(&a[0], MARSHAL).map(Value::str)));
+    f.insert(
+        "mustToJson",
+        Func::new(&[Ty::Any], |a| {
+            gojson::marshal(&a[0], MARSHAL).map(Value::str)
+        }),
+    );
     f.insert(
         "fromJson",
-        Func::new(&[Ty::String], |a| Ok(map_or_error(gojson::unmarshal(str_arg(&a[0]), Target::Map)))),
+        Func::new(&[Ty::String], |a| {
+            // Go: `m := map{}; json.Unmarshal(s, &m)` — `null` makes m nil, a type error
+            // keeps what was decoded, and the error goes into m["Error"].
+            Ok(
+                match gojson::unmarshal_partial(str_arg(&a[0]), Target::Map) {
+                    (v, None) => v,
+                    (v, Some(e)) => {
+                        let mut m = v.as_map().map(|m| m.clone()).unwrap_or_default();
+                        m.insert("Error".into(), Value::str(e));
+                        Value::map(m)
+                    }
+                },
+            )
+        }),
     );
     f.insert(
         "fromJsonArray",
-        Func::new(&[Ty::String], |a| Ok(list_or_error(gojson::unmarshal(str_arg(&a[0]), Target::List)))),
+        Func::new(&[Ty::String], |a| {
+            Ok(
+                match gojson::unmarshal_partial(str_arg(&a[0]), Target::List) {
+                    (v, None) => v,
+                    (_, Some(e)) => Value::list(vec![Value::str(e)]),
+                },
+            )
+        }),
+    );
+    f.insert(
+        "toToml",
+        Func::new(&[Ty::Any], |a| {
+            if a[0].is_nil() {
+                // BurntSushi's encoder panics on a nil interface (not an encoding error).
+                return Err("reflect: call of reflect.Value.Type on zero Value".into());
+            }
+            Ok(Value::str(
+                super::toml::to_toml(&a[0]).unwrap_or_else(|e| e),
+            ))
+        }),
+    );
+    f.insert(
+        "fromToml",
+        Func::new(&[Ty::String], |a| {
+            Ok(map_or_error(super::toml::from_toml(str_arg(&a[0]))))
+        }),
     );
     f.insert(
         "required",
@@ -133,12 +226,20 @@ pub(super) fn register(f: &mut Funcs) {
             v => Ok(v.clone()),
         }),
     );
-    f.insert("fail", Func::new(&[Ty::String], |a| Err(warn_wrap(str_arg(&a[0])))));
+    f.insert(
+        "fail",
+        Func::new(&[Ty::String], |a| Err(warn_wrap(str_arg(&a[0])))),
+    );
     f.insert(
         "lookup",
-        Func::new(&[Ty::String, Ty::String, Ty::String, Ty::String], |_| Ok(Value::map(Map::new()))),
+        Func::new(&[Ty::String, Ty::String, Ty::String, Ty::String], |_| {
+            Ok(Value::map(Map::new()))
+        }),
     );
-    f.insert("getHostByName", Func::new(&[Ty::String], |_| Ok(Value::str(""))));
+    f.insert(
+        "getHostByName",
+        Func::new(&[Ty::String], |_| Ok(Value::str(""))),
+    );
 }
 
 #[cfg(test)]
@@ -155,8 +256,14 @@ mod tests {
     #[test]
     fn to_yaml_goes_through_json() {
         let v = Value::from_json(&serde_json::json!({"b": [1, "yes"], "a": 1.5}));
-        assert_eq!(call("toYaml", &[v]).unwrap(), Value::str("a: 1.5\nb:\n- 1\n- \"yes\""));
-        assert_eq!(call("toYaml", &[Value::Float(f64::NAN)]).unwrap(), Value::str(""));
+        assert_eq!(
+            call("toYaml", &[v]).unwrap(),
+            Value::str("a: 1.5\nb:\n- 1\n- \"yes\"")
+        );
+        assert_eq!(
+            call("toYaml", &[Value::Float(f64::NAN)]).unwrap(),
+            Value::str("")
+        );
         assert_eq!(
             call("mustToYaml", &[Value::Float(f64::NAN)]).unwrap_err(),
             "error marshaling into JSON: json: unsupported value: NaN"
@@ -171,7 +278,9 @@ mod tests {
         let e = call("fromYaml", &[Value::str("- 1\n")]).unwrap();
         assert_eq!(
             e.as_map().unwrap()["Error"],
-            Value::str("error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}")
+            Value::str(
+                "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}"
+            )
         );
         let l = call("fromYamlArray", &[Value::str("a: 1")]).unwrap();
         assert_eq!(l.as_list().unwrap().len(), 1);
@@ -179,9 +288,18 @@ mod tests {
 
     #[test]
     fn required_rejects_nil_and_empty_strings_only() {
-        assert_eq!(call("required", &[Value::str("x!"), Value::Nil]).unwrap_err(), "HELM_ERR_STARTx!HELM_ERR_END");
+        assert_eq!(
+            call("required", &[Value::str("x!"), Value::Nil]).unwrap_err(),
+            "HELM_ERR_STARTx!HELM_ERR_END"
+        );
         assert!(call("required", &[Value::str("x"), Value::str("")]).is_err());
-        assert_eq!(call("required", &[Value::str("x"), Value::Int(0)]).unwrap(), Value::Int(0));
-        assert_eq!(call("required", &[Value::str("x"), Value::Bool(false)]).unwrap(), Value::Bool(false));
+        assert_eq!(
+            call("required", &[Value::str("x"), Value::Int(0)]).unwrap(),
+            Value::Int(0)
+        );
+        assert_eq!(
+            call("required", &[Value::str("x"), Value::Bool(false)]).unwrap(),
+            Value::Bool(false)
+        );
     }
 }

@@ -29,7 +29,13 @@ fn scalar(v: &Value) -> Option<String> {
         Value::Int(i) | Value::Int64(i) => i.to_string(),
         Value::Uint64(u) => u.to_string(),
         Value::Float(f) if f.is_nan() => ".nan".into(),
-        Value::Float(f) if f.is_infinite() => if *f > 0.0 { ".inf".into() } else { "-.inf".into() },
+        Value::Float(f) if f.is_infinite() => {
+            if *f > 0.0 {
+                ".inf".into()
+            } else {
+                "-.inf".into()
+            }
+        }
         Value::Float(f) => crate::fmt::format_float_g(*f),
         Value::String(s) => string(s),
         Value::Bytes(b) => string(&crate::sprig::strval(&Value::Bytes(b.clone()))),
@@ -42,7 +48,28 @@ fn scalar(v: &Value) -> Option<String> {
 
 fn string(s: &str) -> String {
     let out = gitops_yaml::emit::to_string(&serde_json::Value::String(s.to_string()));
-    out.strip_suffix('\n').unwrap_or(&out).to_string()
+    let out = out.strip_suffix('\n').unwrap_or(&out);
+    if s.contains('\n') || !out.contains('\n') {
+        return out.to_string();
+    }
+    // v2 folded a long single-line scalar at column 80; Helm's v3 encoder does not fold:
+    // put the words back on one line.
+    let mut joined = String::new();
+    for (i, line) in out.split('\n').enumerate() {
+        let line = if i == 0 {
+            line
+        } else {
+            line.trim_start_matches(' ')
+        };
+        if i > 0 {
+            match joined.strip_suffix('\\') {
+                Some(rest) => joined = rest.to_string(),
+                None => joined.push(' '),
+            }
+        }
+        joined.push_str(line);
+    }
+    joined
 }
 
 fn push_indented(out: &mut String, text: &str, indent: usize) {
@@ -68,7 +95,11 @@ fn node(out: &mut String, v: &Value, indent: usize, pos: Position) {
     }
     match v {
         Value::Map(m, _) => {
-            let entries: Vec<(String, Value)> = m.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let entries: Vec<(String, Value)> = m
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             for (i, (k, x)) in entries.iter().enumerate() {
                 if i > 0 || pos == Position::Value {
                     if pos == Position::Value && i == 0 {
@@ -108,7 +139,11 @@ mod tests {
 
     #[test]
     fn sequences_are_indented_under_keys() {
-        let v = Value::from_json(&serde_json::json!({"a": [1, {"b": 2, "c": [3]}], "d": {"e": "x"}}));
-        assert_eq!(to_yaml_pretty(&v).unwrap(), "a:\n  - 1\n  - b: 2\n    c:\n      - 3\nd:\n  e: x");
+        let v =
+            Value::from_json(&serde_json::json!({"a": [1, {"b": 2, "c": [3]}], "d": {"e": "x"}}));
+        assert_eq!(
+            to_yaml_pretty(&v).unwrap(),
+            "a:\n  - 1\n  - b: 2\n    c:\n      - 3\nd:\n  e: x"
+        );
     }
 }

@@ -46,7 +46,8 @@ pub fn adler32(data: &[u8]) -> u32 {
 /// x/crypto's `bcrypt.GenerateFromPassword(input, 10)`, or Sprig's failure text.
 pub fn bcrypt_hash(input: &str) -> String {
     if input.len() > 72 {
-        return "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes".into();
+        return "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes"
+            .into();
     }
     match bcrypt::hash_with_result(input, 10) {
         Ok(h) => h.format_for_version(bcrypt::Version::TwoA),
@@ -182,16 +183,23 @@ pub fn decrypt_aes(password: &str, crypt64: &str) -> Result<String, String> {
     let key = aes_key(password);
     let crypt = super::encoding::b64_decode(crypt64.as_bytes())?;
     if crypt.len() < 16 {
-        return Err(format!("runtime error: slice bounds out of range [:16] with capacity {}", crypt.len()));
+        return Err(format!(
+            "runtime error: slice bounds out of range [:16] with capacity {}",
+            crypt.len()
+        ));
     }
     let (iv, body) = crypt.split_at(16);
     if body.len() % 16 != 0 {
         return Err("crypto/cipher: input not full blocks".into());
     }
     let mut buf = body.to_vec();
-    let iv: [u8; 16] = iv.try_into().map_err(|_| "crypto/cipher: bad IV length".to_string())?;
+    let iv: [u8; 16] = iv
+        .try_into()
+        .map_err(|_| "crypto/cipher: bad IV length".to_string())?;
     let dec = Dec::new(&key.into(), &iv.into());
-    let plain = dec.decrypt_padded_mut::<NoPadding>(&mut buf).map_err(|_| "crypto/cipher: input not full blocks".to_string())?;
+    let plain = dec
+        .decrypt_padded_mut::<NoPadding>(&mut buf)
+        .map_err(|_| "crypto/cipher: input not full blocks".to_string())?;
     let Some(&last) = plain.last() else {
         return Err("runtime error: index out of range [-1]".into());
     };
@@ -209,7 +217,14 @@ pub fn uuid_v4() -> String {
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     let h = hex(&b);
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 /// goutils' `CryptoRandom(count, …)` over `chars`; `""` for a negative count (goutils'
@@ -219,7 +234,9 @@ fn random_string(count: i64, chars: &[u8]) -> String {
         return String::new();
     }
     let mut rng = rand::rngs::OsRng;
-    (0..count).map(|_| char::from(chars[rng.gen_range(0..chars.len())])).collect()
+    (0..count)
+        .map(|_| char::from(chars[rng.gen_range(0..chars.len())]))
+        .collect()
 }
 
 const ALPHA: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -252,13 +269,10 @@ pub fn gen_private_key(kind: &str) -> String {
             },
             Err(e) => format!("failed to generate private key: {e}"),
         },
-        "ecdsa" => {
-            let k = p256::SecretKey::random(&mut rand::rngs::OsRng);
-            match k.to_sec1_der() {
-                Ok(der) => pem_encode("EC PRIVATE KEY", &der),
-                Err(e) => format!("failed to generate private key: {e}"),
-            }
-        }
+        "ecdsa" => pem_encode(
+            "EC PRIVATE KEY",
+            &ec_sec1_der(&p256::SecretKey::random(&mut rand::rngs::OsRng)),
+        ),
         "ed25519" => pem_encode("PRIVATE KEY", &ed25519_pkcs8(&random_seed())),
         "dsa" => "failed to generate dsa params: DSA keys are not supported".into(),
         other => format!("Unknown type {other}"),
@@ -271,9 +285,26 @@ fn random_seed() -> [u8; 32] {
     seed
 }
 
+/// The SEC 1 DER Go's `x509.MarshalECPrivateKey` writes for a P-256 key: version 1, the
+/// 32-byte secret, the curve OID and the uncompressed public point.
+pub fn ec_sec1_der(k: &p256::SecretKey) -> Vec<u8> {
+    use p256::elliptic_curve::sec1::ToEncodedPoint as _;
+    let mut der = vec![0x30, 0x77, 0x02, 0x01, 0x01, 0x04, 0x20];
+    der.extend_from_slice(&k.to_bytes());
+    der.extend_from_slice(&[
+        0xa0, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+    ]);
+    der.extend_from_slice(&[0xa1, 0x44, 0x03, 0x42, 0x00]);
+    der.extend_from_slice(k.public_key().to_encoded_point(false).as_bytes());
+    der
+}
+
 /// The PKCS#8 DER Go writes for an Ed25519 private key `seed`.
 pub fn ed25519_pkcs8(seed: &[u8; 32]) -> Vec<u8> {
-    let mut der = vec![0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20];
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
     der.extend_from_slice(seed);
     der
 }
@@ -282,21 +313,32 @@ pub fn ed25519_pkcs8(seed: &[u8; 32]) -> Vec<u8> {
 pub(super) fn register(f: &mut Funcs) {
     f.insert(
         "sha1sum",
-        Func::new(&[Ty::String], |a| Ok(Value::str(hex(&sha1::Sha1::digest(s(&a[0]).as_bytes()))))),
+        Func::new(&[Ty::String], |a| {
+            Ok(Value::str(hex(&sha1::Sha1::digest(s(&a[0]).as_bytes()))))
+        }),
     );
     f.insert(
         "sha256sum",
-        Func::new(&[Ty::String], |a| Ok(Value::str(hex(&sha2::Sha256::digest(s(&a[0]).as_bytes()))))),
+        Func::new(&[Ty::String], |a| {
+            Ok(Value::str(hex(&sha2::Sha256::digest(s(&a[0]).as_bytes()))))
+        }),
     );
     f.insert(
         "sha512sum",
-        Func::new(&[Ty::String], |a| Ok(Value::str(hex(&sha2::Sha512::digest(s(&a[0]).as_bytes()))))),
+        Func::new(&[Ty::String], |a| {
+            Ok(Value::str(hex(&sha2::Sha512::digest(s(&a[0]).as_bytes()))))
+        }),
     );
     f.insert(
         "adler32sum",
-        Func::new(&[Ty::String], |a| Ok(Value::str(adler32(s(&a[0]).as_bytes()).to_string()))),
+        Func::new(&[Ty::String], |a| {
+            Ok(Value::str(adler32(s(&a[0]).as_bytes()).to_string()))
+        }),
     );
-    f.insert("bcrypt", Func::new(&[Ty::String], |a| Ok(Value::str(bcrypt_hash(s(&a[0]))))));
+    f.insert(
+        "bcrypt",
+        Func::new(&[Ty::String], |a| Ok(Value::str(bcrypt_hash(s(&a[0]))))),
+    );
     f.insert(
         "htpasswd",
         Func::new(&[Ty::String, Ty::String], |a| {
@@ -309,22 +351,40 @@ pub(super) fn register(f: &mut Funcs) {
     );
     f.insert(
         "derivePassword",
-        Func::new(&[Ty::Any, Ty::String, Ty::String, Ty::String, Ty::String], |a| {
-            let counter = match &a[0] {
-                Value::Int(i) | Value::Int64(i) if u32::try_from(*i).is_ok() => *i as u32,
-                Value::Uint64(u) if u32::try_from(*u).is_ok() => *u as u32,
-                other => return Err(format!("wrong type for value; expected uint32; got {}", other.type_name())),
-            };
-            Ok(Value::str(derive_password(counter, s(&a[1]), s(&a[2]), s(&a[3]), s(&a[4]))))
-        }),
+        Func::new(
+            &[Ty::Any, Ty::String, Ty::String, Ty::String, Ty::String],
+            |a| {
+                let counter = match &a[0] {
+                    Value::Int(i) | Value::Int64(i) if u32::try_from(*i).is_ok() => *i as u32,
+                    Value::Uint64(u) if u32::try_from(*u).is_ok() => *u as u32,
+                    other => {
+                        return Err(format!(
+                            "wrong type for value; expected uint32; got {}",
+                            other.type_name()
+                        ));
+                    }
+                };
+                Ok(Value::str(derive_password(
+                    counter,
+                    s(&a[1]),
+                    s(&a[2]),
+                    s(&a[3]),
+                    s(&a[4]),
+                )))
+            },
+        ),
     );
     f.insert(
         "encryptAES",
-        Func::new(&[Ty::String, Ty::String], |a| Ok(Value::str(encrypt_aes(s(&a[0]), s(&a[1]))))),
+        Func::new(&[Ty::String, Ty::String], |a| {
+            Ok(Value::str(encrypt_aes(s(&a[0]), s(&a[1]))))
+        }),
     );
     f.insert(
         "decryptAES",
-        Func::new(&[Ty::String, Ty::String], |a| decrypt_aes(s(&a[0]), s(&a[1])).map(Value::str)),
+        Func::new(&[Ty::String, Ty::String], |a| {
+            decrypt_aes(s(&a[0]), s(&a[1])).map(Value::str)
+        }),
     );
     f.insert(
         "randBytes",
@@ -335,14 +395,34 @@ pub(super) fn register(f: &mut Funcs) {
             }
             let mut b = vec![0u8; n as usize];
             rand::rngs::OsRng.fill_bytes(&mut b);
-            Ok(Value::str(base64::engine::general_purpose::STANDARD.encode(b)))
+            Ok(Value::str(
+                base64::engine::general_purpose::STANDARD.encode(b),
+            ))
         }),
     );
-    f.insert("genPrivateKey", Func::new(&[Ty::String], |a| Ok(Value::str(gen_private_key(s(&a[0]))))));
+    f.insert(
+        "genPrivateKey",
+        Func::new(&[Ty::String], |a| Ok(Value::str(gen_private_key(s(&a[0]))))),
+    );
     f.insert("uuidv4", Func::new(&[], |_| Ok(Value::str(uuid_v4()))));
-    f.insert("randAlphaNum", Func::new(&[Ty::Int], |a| Ok(Value::str(random_string(int(&a[0]), ALNUM)))));
-    f.insert("randAlpha", Func::new(&[Ty::Int], |a| Ok(Value::str(random_string(int(&a[0]), ALPHA)))));
-    f.insert("randNumeric", Func::new(&[Ty::Int], |a| Ok(Value::str(random_string(int(&a[0]), DIGITS)))));
+    f.insert(
+        "randAlphaNum",
+        Func::new(&[Ty::Int], |a| {
+            Ok(Value::str(random_string(int(&a[0]), ALNUM)))
+        }),
+    );
+    f.insert(
+        "randAlpha",
+        Func::new(&[Ty::Int], |a| {
+            Ok(Value::str(random_string(int(&a[0]), ALPHA)))
+        }),
+    );
+    f.insert(
+        "randNumeric",
+        Func::new(&[Ty::Int], |a| {
+            Ok(Value::str(random_string(int(&a[0]), DIGITS)))
+        }),
+    );
     f.insert(
         "randAscii",
         Func::new(&[Ty::Int], |a| {
@@ -378,14 +458,23 @@ mod tests {
     #[test]
     fn hashes_match_known_digests() {
         assert_eq!(adler32(b"Wikipedia"), 300_286_872);
-        assert_eq!(hex(&sha2::Sha256::digest(b"abc"))[..16], *"ba7816bf8f01cfea");
+        assert_eq!(
+            hex(&sha2::Sha256::digest(b"abc"))[..16],
+            *"ba7816bf8f01cfea"
+        );
     }
 
     #[test]
     fn aes_round_trips_and_fails_like_go() {
         let c = encrypt_aes("secret", "hello world, this is longer than a block");
-        assert_eq!(decrypt_aes("secret", &c).unwrap(), "hello world, this is longer than a block");
-        assert_eq!(decrypt_aes("k", "YWJj").unwrap_err(), "runtime error: slice bounds out of range [:16] with capacity 3");
+        assert_eq!(
+            decrypt_aes("secret", &c).unwrap(),
+            "hello world, this is longer than a block"
+        );
+        assert_eq!(
+            decrypt_aes("k", "YWJj").unwrap_err(),
+            "runtime error: slice bounds out of range [:16] with capacity 3"
+        );
     }
 
     #[test]

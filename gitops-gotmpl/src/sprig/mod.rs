@@ -14,10 +14,16 @@
 //! errors. Sprig's loose conversions (`toInt64`, `toFloat64` through spf13/cast, `strval`)
 //! are in this module.
 //!
-//! Not here: random strings, crypto, dates, semver, YAML/JSON, `env` (other modules).
+//! Also here: crypto and random values, certificates, dates, semver, `env`/`expandenv`
+//! and `getHostByName` (Helm deletes the first two and disables the last: see
+//! `crate::helm::all_funcs`).
 
+mod certs;
 mod conv;
 mod crypto;
+mod dates;
+pub(crate) mod gotime;
+mod json;
 mod decimal;
 mod defaults;
 mod dicts;
@@ -26,6 +32,7 @@ mod lists;
 mod math;
 mod paths;
 mod reflect;
+mod semver;
 mod regex;
 mod strings;
 mod url;
@@ -49,7 +56,11 @@ pub fn funcs() -> Funcs {
     paths::register(&mut f);
     url::register(&mut f);
     crypto::register(&mut f);
+    certs::register(&mut f);
+    dates::register(&mut f);
+    semver::register(&mut f);
     f.extend(crate::json::funcs());
+    json::register(&mut f);
     f.insert(
         "hello",
         crate::func::Func::new(&[], |_| Ok(crate::value::Value::str("Hello!"))),
