@@ -28,6 +28,8 @@ use std::time::Duration;
 
 use gitops_core::api::source::bucket::{BucketProvider, BucketSpec};
 
+use crate::transport::Transport;
+
 mod digest;
 mod s3;
 
@@ -60,6 +62,9 @@ pub struct BucketOptions {
     pub ignore: Option<String>,
     /// Timeout of the whole listing and of each download; 60 s when unset.
     pub timeout: Option<Duration>,
+    /// `certSecretRef` (custom CA, client certificate; unused with `insecure`, as in
+    /// Flux) and `proxySecretRef`.
+    pub transport: Transport,
 }
 
 impl fmt::Debug for BucketOptions {
@@ -72,6 +77,7 @@ impl fmt::Debug for BucketOptions {
             .field("prefix", &self.prefix)
             .field("insecure", &self.insecure)
             .field("access_key", &self.access_key)
+            .field("transport", &self.transport)
             .field(
                 "secret_key",
                 &self.secret_key.as_ref().map(|_| "<redacted>"),
@@ -93,6 +99,12 @@ impl BucketOptions {
     /// Sets `insecure`.
     pub fn insecure(mut self, insecure: bool) -> Self {
         self.insecure = insecure;
+        self
+    }
+
+    /// Sets the TLS and proxy settings.
+    pub fn transport(mut self, transport: Transport) -> Self {
+        self.transport = transport;
         self
     }
 

@@ -27,3 +27,4 @@ pub mod oci;
 pub use gitops_semver as semver;
 pub mod store;
 pub mod tls;
+pub mod transport;

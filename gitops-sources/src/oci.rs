@@ -8,8 +8,13 @@
 //!   `<tag>@sha256:<manifest digest>`, or the bare digest when pinned by digest.
 //! - `layerSelector` picks the first layer of a media type (default: the first layer);
 //!   `extract` unpacks it (symlinks dropped, no size cap), `copy` keeps the tarball.
-//! - Registries are reached over HTTPS, or plain HTTP when `insecure` is set and (as
-//!   go-containerregistry does) for `localhost:<port>`, loopback and private addresses.
+//! - Registries are reached over HTTPS first; as go-containerregistry's ping, plain HTTP
+//!   is tried next when `insecure` is set or the registry is `localhost:<port>`, a
+//!   loopback or a private address (not after a refused server certificate: that error
+//!   is reported). `insecure` without a CA also skips server certificate verification.
+//!   [`asynchronous::fetch_with_transport`] adds `certSecretRef` CAs and the
+//!   `proxySecretRef` proxy ([`crate::transport`]); client certificates are refused, as
+//!   oci-client cannot present one.
 //!
 //! **Blocking and async.** The functions here block: each runs its own current-thread
 //! tokio runtime (on a helper thread when called from inside a runtime, so they never

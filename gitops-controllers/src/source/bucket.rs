@@ -1,5 +1,6 @@
 //! The Bucket reconciler (Flux `bucket_controller.go`): options and credentials from the
-//! spec and `secretRef` (`accesskey`/`secretkey`), the objects fetched and indexed, the
+//! spec and `secretRef` (`accesskey`/`secretkey`), TLS from `certSecretRef` (CA, client
+//! certificate) and the proxy from `proxySecretRef`, the objects fetched and indexed, the
 //! revision `sha256:<index digest>`, and the artifact `<hex>.tar.gz` stored when the
 //! revision (or the ignore rules) changed.
 
@@ -9,6 +10,7 @@ use gitops_core::api::source::Bucket;
 use gitops_core::conditions::reason;
 use gitops_sources::bucket::{self, BucketOptions};
 use gitops_sources::store::ArtifactRef;
+use gitops_sources::transport::Transport;
 use kube::runtime::controller::Action;
 use serde_json::{Map, Value};
 
@@ -55,6 +57,26 @@ fn observed(obj: &Bucket, url: &str) -> Map<String, Value> {
     m
 }
 
+/// The TLS and proxy settings (Flux's `setupCredentials`): `proxySecretRef`, then
+/// `certSecretRef`.
+async fn transport(obj: &Bucket, ctx: &SourceContext, ns: &str) -> Result<Transport, SourceError> {
+    let auth = |e: String| SourceError::fetch(reason::AUTHENTICATION_FAILED, e);
+    let mut transport = Transport::default();
+    if let Some(r) = &obj.spec.proxy_secret_ref {
+        let proxy = common::read_proxy(&ctx.client, ns, &r.name)
+            .await
+            .map_err(|e| auth(format!("failed to get proxy URL: {e}")))?;
+        transport.proxy = Some(proxy);
+    }
+    if let Some(r) = &obj.spec.cert_secret_ref {
+        let tls = common::read_tls(&ctx.client, ns, &r.name)
+            .await
+            .map_err(|e| auth(format!("failed to get TLS config: {e}")))?;
+        transport.tls = Some(tls);
+    }
+    Ok(transport)
+}
+
 async fn fetch(
     obj: &Bucket,
     ctx: &SourceContext,
@@ -67,13 +89,15 @@ async fn fetch(
         Some(s) => Some(read_secret(&ctx.client, &ns, s).await?),
         None => None,
     };
+    let transport = transport(obj, ctx, &ns).await?;
     let opts = BucketOptions::from_spec(&obj.spec, secret_name.as_deref(), secret.as_ref())
         .map_err(|e| match e {
             bucket::Error::UnsupportedProvider { .. } => {
                 SourceError::fetch("InvalidProviderConfiguration", e.to_string()).stalling()
             }
             e => SourceError::fetch(reason::AUTHENTICATION_FAILED, e.to_string()),
-        })?;
+        })?
+        .transport(transport);
     let packed = bucket::fetch_bucket_artifact(&opts, work)
         .await
         .map_err(|e| SourceError::fetch(reason::BUCKET_OPERATION_FAILED, e.to_string()))?;

@@ -201,19 +201,14 @@ pub struct Fetched {
     pub verified: Option<String>,
 }
 
-/// The data of Secret `namespace`/`name`, for a fetch step.
-pub async fn read_secret(
+/// The data of Secret `namespace`/`name` (`data` merged with `stringData`).
+async fn get_secret_data(
     client: &kube::Client,
     namespace: &str,
     name: &str,
-) -> Result<BTreeMap<String, Vec<u8>>, SourceError> {
+) -> Result<BTreeMap<String, Vec<u8>>, kube::Error> {
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    let secret = api.get(name).await.map_err(|e| {
-        SourceError::fetch(
-            reason::AUTHENTICATION_FAILED,
-            format!("failed to get secret '{namespace}/{name}': {e}"),
-        )
-    })?;
+    let secret = api.get(name).await?;
     let mut data: BTreeMap<String, Vec<u8>> = secret
         .data
         .unwrap_or_default()
@@ -224,6 +219,61 @@ pub async fn read_secret(
         data.insert(k, v.into_bytes());
     }
     Ok(data)
+}
+
+/// The data of Secret `namespace`/`name`, for a fetch step.
+pub async fn read_secret(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<BTreeMap<String, Vec<u8>>, SourceError> {
+    get_secret_data(client, namespace, name).await.map_err(|e| {
+        SourceError::fetch(
+            reason::AUTHENTICATION_FAILED,
+            format!("failed to get secret '{namespace}/{name}': {e}"),
+        )
+    })
+}
+
+/// The data of Secret `namespace`/`name`, with fluxcd/pkg's messages on failure
+/// (`secret '<ns>/<name>' not found`); the callers add Flux's per-kind prefix.
+async fn secret_data(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    get_secret_data(client, namespace, name)
+        .await
+        .map_err(|e| match e {
+            kube::Error::Api(s) if s.code == 404 => {
+                format!("secret '{namespace}/{name}' not found")
+            }
+            e => format!("failed to get secret '{namespace}/{name}': {e}"),
+        })
+}
+
+/// The proxy of a `proxySecretRef` (`address`, optional `username`/`password`); the
+/// error names the secret and key (OCIRepository and Bucket prefix it with Flux's words).
+pub async fn read_proxy(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<gitops_sources::git::Proxy, String> {
+    let data = secret_data(client, namespace, name).await?;
+    gitops_sources::git::Proxy::from_secret(&data)
+        .map_err(|e| format!("secret '{namespace}/{name}': {e}"))
+}
+
+/// The TLS material of a `certSecretRef` (`ca.crt`, `tls.crt`/`tls.key`, or the legacy
+/// `caFile`/`certFile`/`keyFile`), validated as fluxcd/pkg does.
+pub async fn read_tls(
+    client: &kube::Client,
+    namespace: &str,
+    name: &str,
+) -> Result<gitops_sources::transport::ClientTls, String> {
+    let data = secret_data(client, namespace, name).await?;
+    gitops_sources::transport::ClientTls::from_secret(&format!("{namespace}/{name}"), &data)
+        .map_err(|e| e.to_string())
 }
 
 /// The annotations of source events.

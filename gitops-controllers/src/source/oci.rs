@@ -1,5 +1,7 @@
 //! The OCIRepository reconciler (Flux `ocirepository_controller.go`): registry
 //! credentials from `secretRef` (a `.dockerconfigjson` or `username`/`password`), the
+//! transport from `proxySecretRef`, `certSecretRef` (CA; client certificates are
+//! refused) and `insecure` (plain HTTP allowed, server certificate unchecked), the
 //! revision resolved first (no pull when the stored artifact has it and the ignore rules
 //! and layer selector are unchanged), then the selected layer extracted and archived with
 //! the ignore rules, or copied as it is; manifest annotations go to
@@ -12,6 +14,7 @@ use gitops_core::conditions::reason;
 use gitops_sources::artifact::{IgnoreRules, SourceKind};
 use gitops_sources::oci::{self, Content, Credentials, asynchronous};
 use gitops_sources::store::ArtifactRef;
+use gitops_sources::transport::Transport;
 use kube::runtime::controller::Action;
 use serde_json::{Map, Value};
 
@@ -81,6 +84,55 @@ async fn credentials(
     }
 }
 
+/// The TLS and proxy settings (Flux's `transport`): `proxySecretRef`, then
+/// `certSecretRef`, or, without one, no server verification when `insecure`.
+async fn transport(
+    obj: &OCIRepository,
+    ctx: &SourceContext,
+    ns: &str,
+) -> Result<Transport, SourceError> {
+    let mut transport = Transport::default();
+    if let Some(r) = &obj.spec.proxy_secret_ref {
+        let proxy = common::read_proxy(&ctx.client, ns, &r.name)
+            .await
+            .map_err(|e| {
+                SourceError::fetch(
+                    reason::AUTHENTICATION_FAILED,
+                    format!("failed to get proxy address: {e}"),
+                )
+            })?;
+        transport.proxy = Some(proxy);
+    }
+    let failed = |e: String| {
+        SourceError::fetch(
+            reason::AUTHENTICATION_FAILED,
+            format!("failed to generate transport for '{}': {e}", obj.spec.url),
+        )
+    };
+    match obj
+        .spec
+        .cert_secret_ref
+        .as_ref()
+        .filter(|r| !r.name.is_empty())
+    {
+        Some(r) => {
+            let tls = common::read_tls(&ctx.client, ns, &r.name)
+                .await
+                .map_err(failed)?;
+            if tls.has_client_certificate() {
+                return Err(failed(format!(
+                    "secret '{ns}/{}': client certificate authentication ('tls.crt'/'tls.key') with OCI registries is not supported by this implementation",
+                    r.name
+                ))
+                .stalling());
+            }
+            transport.tls = Some(tls);
+        }
+        None => transport.insecure_skip_verify = obj.spec.insecure.unwrap_or(false),
+    }
+    Ok(transport)
+}
+
 fn observed(obj: &OCIRepository, url: &str) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("url".into(), Value::from(url));
@@ -117,8 +169,9 @@ async fn fetch(
         .stalling());
     }
     let creds = credentials(obj, ctx, &ns).await?;
+    let transport = transport(obj, ctx, &ns).await?;
     let url = obj.spec.url.clone();
-    let resolved = asynchronous::resolve(&obj.spec, &creds)
+    let resolved = asynchronous::resolve_with_transport(&obj.spec, &creds, &transport)
         .await
         .map_err(|e| match e {
             oci::Error::InvalidUrl { .. } => SourceError::fetch(
@@ -152,7 +205,7 @@ async fn fetch(
         });
     }
     progress.new_revision(&resolved.revision).await;
-    let outcome = asynchronous::fetch(&obj.spec, &creds, work)
+    let outcome = asynchronous::fetch_with_transport(&obj.spec, &creds, work, &transport)
         .await
         .map_err(|e| {
             SourceError::fetch(

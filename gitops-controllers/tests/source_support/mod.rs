@@ -8,6 +8,7 @@ pub mod moto;
 #[path = "../../../gitops-sources/tests/git_support/repo.rs"]
 pub mod repo;
 pub mod servers;
+pub mod tls;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -208,6 +208,16 @@ impl Drop for Registry {
 impl Registry {
     /// Starts an open registry on a free loopback port.
     pub fn start() -> Registry {
+        Registry::start_with(None)
+    }
+
+    /// Starts an open registry serving HTTPS with the certificate `cert` and key `key`
+    /// (PEM files).
+    pub fn start_tls(cert: &Path, key: &Path) -> Registry {
+        Registry::start_with(Some((cert, key)))
+    }
+
+    fn start_with(tls: Option<(&Path, &Path)>) -> Registry {
         let bin = "/usr/bin/docker-registry";
         assert!(
             Path::new(bin).exists(),
@@ -219,10 +229,17 @@ impl Registry {
             .map(|a| a.port())
             .expect("port");
         let host = format!("127.0.0.1:{port}");
-        let config = format!(
+        let mut config = format!(
             "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {host}\n",
             dir.path().join("data").display()
         );
+        if let Some((cert, key)) = tls {
+            config.push_str(&format!(
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
+            ));
+        }
         let config_path = dir.path().join("config.yml");
         std::fs::write(&config_path, config).expect("write registry config");
         let child = Command::new(bin)

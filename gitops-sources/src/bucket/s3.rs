@@ -9,6 +9,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use gitops_core::api::source::bucket::BucketProvider;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
+use object_store::client::{HttpClient, HttpConnector};
 use object_store::list::{PaginatedListOptions, PaginatedListStore};
 use object_store::path::Path as ObjectPath;
 use object_store::{ClientOptions, ObjectStoreExt, RetryConfig};
@@ -104,12 +105,48 @@ fn build_store(opts: &BucketOptions, timeout: Duration) -> Result<AmazonS3, Erro
             retry_timeout: Duration::from_secs(10),
             ..RetryConfig::default()
         });
+    if opts.transport.proxy.is_some() || (opts.transport.tls.is_some() && !opts.insecure) {
+        b = b.with_http_connector(ConfiguredClient(configured_client(opts, timeout)?));
+    }
     match (&opts.access_key, &opts.secret_key) {
         (Some(a), Some(s)) => b = b.with_access_key_id(a).with_secret_access_key(s),
         _ if opts.provider == BucketProvider::Generic => b = b.with_skip_signature(true),
         _ => {}
     }
     b.build().map_err(|e| config_err(e.to_string()))
+}
+
+/// An HTTP client with the bucket's TLS and proxy settings, replacing object_store's
+/// own (which has no client certificates): the same timeouts, HTTPS only unless
+/// `insecure`, and the CA and client certificate only over HTTPS (as minio-go in Flux).
+fn configured_client(opts: &BucketOptions, timeout: Duration) -> Result<reqwest::Client, Error> {
+    let config_err = |reason: String| Error::Config {
+        bucket: opts.bucket_name.clone(),
+        endpoint: opts.endpoint.clone(),
+        reason: opts.transport.redact(&reason),
+    };
+    let mut transport = opts.transport.clone();
+    if opts.insecure {
+        transport.tls = None;
+    }
+    transport
+        .client_builder()
+        .map_err(|e| config_err(e.to_string()))?
+        .timeout(timeout)
+        .connect_timeout(Duration::from_secs(15))
+        .https_only(!opts.insecure)
+        .build()
+        .map_err(|e| config_err(e.to_string()))
+}
+
+/// Hands object_store a client built by [`configured_client`].
+#[derive(Debug)]
+struct ConfiguredClient(reqwest::Client);
+
+impl HttpConnector for ConfiguredClient {
+    fn connect(&self, _: &ClientOptions) -> object_store::Result<HttpClient> {
+        Ok(HttpClient::new(self.0.clone()))
+    }
 }
 
 /// Confirms the bucket exists, fetches `.sourceignore`, lists the filtered index.
@@ -130,7 +167,7 @@ async fn list_index(
         } else {
             Error::List {
                 bucket: bucket.clone(),
-                reason: text,
+                reason: opts.transport.redact(&error_chain(&e)),
             }
         }
     };
@@ -212,7 +249,7 @@ async fn download(
     let result = match store.get(&location).await {
         Ok(r) => r,
         Err(object_store::Error::NotFound { .. }) => return Ok(None),
-        Err(e) => return Err(get_err(e.to_string())),
+        Err(e) => return Err(get_err(opts.transport.redact(&error_chain(&e)))),
     };
     let etag = result
         .meta
@@ -237,6 +274,22 @@ async fn download(
         source: e.error,
     })?;
     Ok(Some(etag))
+}
+
+/// `err` and its sources, each once (object_store's message alone hides the cause,
+/// e.g. the TLS error).
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = s.source();
+    }
+    message
 }
 
 #[cfg(test)]

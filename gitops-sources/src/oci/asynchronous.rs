@@ -16,6 +16,7 @@ use super::remote::Session;
 use super::url::{self, OciUrl};
 use super::{Content, Credentials, Error, ListOptions, Outcome, Pushed, RegistryOptions, Resolved};
 use crate::artifact::{self, IgnoreRules, SourceKind};
+use crate::transport::Transport;
 
 /// `flux push artifact`: packs `dir`, pushes it to `url` (`oci://host/repo[:tag]`, tag
 /// `latest` by default) with Flux's media types and annotations, and returns the digest.
@@ -61,7 +62,7 @@ pub async fn push(
         .tag
         .clone()
         .unwrap_or_else(|| gitops_core::api::source::oci::DEFAULT_TAG.to_string());
-    let session = Session::new(target, creds, opts)?;
+    let session = Session::connect(target, creds, opts, &Transport::default()).await?;
     let reference = session.url.with_tag(&tag);
     let layer_digest = manifest::sha256_digest(&layer);
     session.push_blob(&reference, layer, &layer_digest).await?;
@@ -95,7 +96,7 @@ pub async fn pull(
 ) -> Result<Metadata, Error> {
     let target = OciUrl::parse(url)?;
     let reference = target.reference();
-    let session = Session::new(target, creds, opts)?;
+    let session = Session::connect(target, creds, opts, &Transport::default()).await?;
     let (manifest, digest) = session.manifest(&reference).await?;
     let layer = manifest.layers.first().ok_or_else(|| Error::NoLayers {
         reference: reference.whole(),
@@ -146,7 +147,7 @@ pub async fn list(
         Some(re) => Some(url::compile_filter(re)?),
         None => None,
     };
-    let session = Session::new(target, creds, opts)?;
+    let session = Session::connect(target, creds, opts, &Transport::default()).await?;
     let mut tags = session.tags().await?;
     url::sort_for_listing(&mut tags);
     let mut out = Vec::new();
@@ -175,11 +176,21 @@ pub async fn list(
 /// Resolves what an OCIRepository points at now (no download): the tag (by `semver` when
 /// set), the manifest digest and the revision. Lets a reconciler skip an unchanged pull.
 pub async fn resolve(spec: &OCIRepositorySpec, creds: &Credentials) -> Result<Resolved, Error> {
-    let (session, _) = open(spec, creds)?;
-    resolve_with(&session, spec).await
+    resolve_with_transport(spec, creds, &Transport::default()).await
 }
 
-async fn resolve_with(session: &Session, spec: &OCIRepositorySpec) -> Result<Resolved, Error> {
+/// [`resolve`] through `transport` (the OCIRepository's `certSecretRef` CA and
+/// `proxySecretRef` proxy).
+pub async fn resolve_with_transport(
+    spec: &OCIRepositorySpec,
+    creds: &Credentials,
+    transport: &Transport,
+) -> Result<Resolved, Error> {
+    let (session, _) = open(spec, creds, transport).await?;
+    resolve_in(&session, spec).await
+}
+
+async fn resolve_in(session: &Session, spec: &OCIRepositorySpec) -> Result<Resolved, Error> {
     let tag = match spec.pull() {
         OciReference::Digest(digest) => {
             if digest.parse::<gitops_core::revision::Digest>().is_err() {
@@ -253,9 +264,10 @@ async fn select_semver(
 }
 
 /// Opens a session for a spec, refusing what this implementation cannot honour.
-fn open(
+async fn open(
     spec: &OCIRepositorySpec,
     creds: &Credentials,
+    transport: &Transport,
 ) -> Result<(Session, RegistryOptions), Error> {
     let unsupported = |what: String| Error::Unsupported {
         url: spec.url.clone(),
@@ -285,7 +297,10 @@ fn open(
         timeout,
     };
     let target = OciUrl::parse_repository(&spec.url)?;
-    Ok((Session::new(target, creds, &opts)?, opts))
+    Ok((
+        Session::connect(target, creds, &opts, transport).await?,
+        opts,
+    ))
 }
 
 /// Pulls the OCIRepository's artifact into `dir` (created if missing, must be empty):
@@ -297,8 +312,19 @@ pub async fn fetch(
     creds: &Credentials,
     dir: &Path,
 ) -> Result<Outcome, Error> {
-    let (session, _) = open(spec, creds)?;
-    let resolved = resolve_with(&session, spec).await?;
+    fetch_with_transport(spec, creds, dir, &Transport::default()).await
+}
+
+/// [`fetch`] through `transport` (the OCIRepository's `certSecretRef` CA and
+/// `proxySecretRef` proxy).
+pub async fn fetch_with_transport(
+    spec: &OCIRepositorySpec,
+    creds: &Credentials,
+    dir: &Path,
+    transport: &Transport,
+) -> Result<Outcome, Error> {
+    let (session, _) = open(spec, creds, transport).await?;
+    let resolved = resolve_in(&session, spec).await?;
     let by_digest = session.url.with_digest(&resolved.digest);
     let (manifest, _) = session.manifest(&by_digest).await?;
     let layer = select_layer(&manifest.layers, spec, &by_digest)?.clone();

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
-use oci_client::client::{ClientConfig, ClientProtocol};
+use oci_client::client::{Certificate, CertificateEncoding, ClientConfig, ClientProtocol};
 use oci_client::errors::OciDistributionError;
 use oci_client::manifest::{
     IMAGE_MANIFEST_MEDIA_TYPE, OCI_IMAGE_MEDIA_TYPE, OciDescriptor, OciImageManifest,
@@ -15,6 +15,7 @@ use oci_client::{Client, Reference};
 
 use super::url::{OciUrl, plain_http};
 use super::{Credentials, Error, RegistryOptions};
+use crate::transport::{Transport, is_certificate_error};
 
 /// Tags asked for per page of the tag list.
 const TAGS_PAGE: usize = 1000;
@@ -31,36 +32,77 @@ pub(crate) struct Session {
 }
 
 impl Session {
-    pub(crate) fn new(
+    /// Opens a session: picks the scheme the registry answers on (HTTPS, then plain HTTP
+    /// when allowed, see [`choose_protocol`]) and builds the client with `transport`'s
+    /// CA certificates and proxy. With `opts.insecure` and no CA given, the server
+    /// certificate is not verified (Flux's OCIRepository and `flux` CLI behaviour).
+    pub(crate) async fn connect(
         url: OciUrl,
         creds: &Credentials,
         opts: &RegistryOptions,
+        transport: &Transport,
     ) -> Result<Self, Error> {
         crate::tls::ensure_provider();
         let auth = creds.for_registry(&url.registry)?;
-        let protocol = if plain_http(&url.registry, opts.insecure) {
-            ClientProtocol::Http
-        } else {
-            ClientProtocol::Https
+        let transport = Transport {
+            insecure_skip_verify: transport.insecure_skip_verify
+                || (opts.insecure && transport.tls.is_none()),
+            ..transport.clone()
         };
+        let fail = |operation: &'static str, message: String| Error::Registry {
+            reference: url.repository_name(),
+            operation,
+            message: transport.redact(&message),
+        };
+        if transport
+            .tls
+            .as_ref()
+            .is_some_and(|t| t.has_client_certificate())
+        {
+            return Err(Error::Unsupported {
+                url: format!("{}{}", super::OCI_PREFIX, url.repository_name()),
+                what: "client certificate authentication ('tls.crt'/'tls.key' in the TLS secret) with OCI registries".into(),
+            });
+        }
+        let proxy = transport
+            .proxy_url()
+            .map_err(|e| fail("configuring the proxy", e.to_string()))?;
+        let protocol = choose_protocol(&url, opts, &transport).await?;
         let config = ClientConfig {
             protocol,
+            accept_invalid_certificates: transport.insecure_skip_verify,
+            extra_root_certificates: transport
+                .tls
+                .iter()
+                .flat_map(|t| t.ca.iter())
+                .map(|der| Certificate {
+                    encoding: CertificateEncoding::Der,
+                    data: der.clone(),
+                })
+                .collect(),
+            https_proxy: proxy.clone(),
+            http_proxy: proxy,
             connect_timeout: Some(opts.timeout.min(Duration::from_secs(30))),
             read_timeout: Some(opts.timeout),
             user_agent: concat!("gitops-sources/", env!("CARGO_PKG_VERSION")),
             use_monolithic_push: true,
             ..ClientConfig::default()
         };
-        let client = Client::try_from(config).map_err(|e| Error::Registry {
-            reference: url.repository_name(),
-            operation: "creating the client",
-            message: e.to_string(),
-        })?;
+        let client =
+            Client::try_from(config).map_err(|e| fail("creating the client", error_chain(&e)))?;
+        let mut secrets = creds.secrets();
+        secrets.extend(
+            transport
+                .proxy
+                .as_ref()
+                .and_then(|p| p.password.clone())
+                .filter(|p| !p.is_empty()),
+        );
         Ok(Session {
             client,
             auth,
             url,
-            secrets: creds.secrets(),
+            secrets,
             timeout: opts.timeout,
         })
     }
@@ -289,4 +331,70 @@ impl Session {
 
 fn http_header(value: &'static str) -> reqwest::header::HeaderValue {
     reqwest::header::HeaderValue::from_static(value)
+}
+
+/// The scheme a registry is reached with, as go-containerregistry's ping decides it:
+/// `GET /v2/` over HTTPS; on failure, plain HTTP when allowed (`insecure`, or a
+/// loopback, `localhost` or private address, see [`plain_http`]). Any HTTP answer counts.
+/// Unlike go-containerregistry, a refused server certificate ends the probe: the server
+/// speaks TLS, so the certificate error is the one worth reporting.
+async fn choose_protocol(
+    url: &OciUrl,
+    opts: &RegistryOptions,
+    transport: &Transport,
+) -> Result<ClientProtocol, Error> {
+    let fail = |message: String| Error::Registry {
+        reference: url.repository_name(),
+        operation: "connecting to the registry",
+        message: transport.redact(&message),
+    };
+    let client = transport
+        .client_builder()
+        .map_err(|e| fail(e.to_string()))?
+        .connect_timeout(opts.timeout.min(Duration::from_secs(30)))
+        .timeout(opts.timeout)
+        .build()
+        .map_err(|e| fail(error_chain(&e)))?;
+    let registry = &url.registry;
+    let https = match client.get(format!("https://{registry}/v2/")).send().await {
+        Ok(_) => return Ok(ClientProtocol::Https),
+        Err(e) => e,
+    };
+    if !plain_http(registry, opts.insecure) || is_certificate_error(&https) {
+        return Err(fail(error_chain(&https)));
+    }
+    match client.get(format!("http://{registry}/v2/")).send().await {
+        Ok(r) if r.status() == reqwest::StatusCode::PROXY_AUTHENTICATION_REQUIRED => {
+            Err(fail(format!(
+                "the proxy '{}' refused the request: {}",
+                transport
+                    .proxy
+                    .as_ref()
+                    .map(|p| p.address.as_str())
+                    .unwrap_or_default(),
+                r.status()
+            )))
+        }
+        Ok(_) => Ok(ClientProtocol::Http),
+        Err(http) => Err(fail(format!(
+            "{}; over plain HTTP: {}",
+            error_chain(&https),
+            error_chain(&http)
+        ))),
+    }
+}
+
+/// `err` and its sources, each once.
+fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = err.to_string();
+    let mut source = err.source();
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = s.source();
+    }
+    message
 }
