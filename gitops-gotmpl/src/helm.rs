@@ -1,8 +1,11 @@
 //! Helm's template functions: the engine-bound `include` and `tpl`, and the ones Helm's
 //! `funcMap()` adds over Sprig (`toYaml`, `fromYaml`, `toJson`, `toToml`, `required`,
-//! `lookup`, …; see [`convert`]).
+//! `lookup`, …): [`funcs`], and the whole map `helm template` uses: [`all_funcs`].
 //!
-//! Both need the running template set, so they are written with
+//! Versions: this is Helm 4.1's map. Helm 3.19 has the same functions except
+//! `mustToYaml` (and its `mustToJson` is Sprig's, which behaves the same).
+//!
+//! `include` and `tpl` need the running template set, so they are written with
 //! [`Func::with_engine`]. `include NAME DATA` executes a named template into a string
 //! (at most 1000 nested includes of one name, with Helm's message); `tpl TEXT DATA`
 //! parses TEXT as a new template in a copy of the running set, executes it, and removes
@@ -49,9 +52,12 @@ pub fn tpl() -> Func {
     })
 }
 
-/// Every function Helm's engine adds over Sprig: `include`, `tpl`, the conversions of
-/// [`convert`], `required`, `fail` (wrapped as Helm does), `lookup` (template mode: an
-/// empty map) and `getHostByName` (DNS disabled, Helm's default: an empty string).
+/// Every function Helm's engine adds over Sprig: `include`, `tpl`, the conversions
+/// (`toYaml`, `mustToYaml`, `toYamlPretty`, `fromYaml`, `fromYamlArray`, `toJson`,
+/// `mustToJson`, `fromJson`, `fromJsonArray`, `toToml`, `fromToml`), `required`, `fail`
+/// (wrapped as Helm does), `lookup` (template mode: an empty map; replace it to reach a
+/// cluster) and `getHostByName` (DNS disabled, Helm's default: an empty string; Sprig's
+/// resolving one is in [`crate::sprig::funcs`], as `--enable-dns` would use).
 pub fn funcs() -> Funcs {
     let mut f = Funcs::new();
     convert::register(&mut f);

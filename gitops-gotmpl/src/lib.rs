@@ -3,8 +3,9 @@
 //! Helm charts, Flagger metric templates and image-automation commit messages are Go
 //! templates; this crate is the engine that renders them the way Go does.
 //!
-//! **May depend on:** nothing in the workspace. It is useful on its own, so it only uses
-//! general-purpose crates.
+//! **May depend on:** nothing in the workspace but the two leaf crates `gitops-yaml`
+//! (Helm's `toYaml`/`fromYaml` print and read YAML as go-yaml does) and `gitops-semver`
+//! (Sprig's `semver`/`semverCompare`). It is useful on its own.
 //!
 //! - [`value`]: Go values with their dynamic types (`int` vs `int64` vs `float64`,
 //!   `[]string` vs `[]interface {}`, named maps, objects with fields and methods).
@@ -14,7 +15,6 @@
 //! - [`parse`]: the lexer and parser (Go's grammar and parse errors).
 //! - [`Templates`]: a template set: parse, execute (Go's execution errors), clone.
 //! - [`helm`]: Helm's `include` and `tpl`.
-//! - [`json`]: Go's `encoding/json` output (`toJson`, `toPrettyJson`, `toRawJson`).
 //! - [`sprig`]: Sprig v3's functions with Sprig's Go signatures and result types.
 //!
 //! ```
@@ -31,7 +31,6 @@ pub mod fmt;
 pub mod func;
 mod gojson;
 pub mod helm;
-pub mod json;
 pub mod parse;
 pub mod sprig;
 mod template;

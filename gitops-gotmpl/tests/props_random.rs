@@ -264,3 +264,74 @@ fn sprig_get_host_by_name_resolves_but_helm_disables_it() {
     assert!(ip == "127.0.0.1" || ip == "::1", "{ip}");
     assert_eq!(render(r#"{{ getHostByName "localhost" | quote }}"#), "\"\"");
 }
+
+#[test]
+fn ed25519_keys_sign_certificates() {
+    let out = render(
+        r#"{{ $k := genPrivateKey "ed25519" }}{{ $ca := genCAWithKey "ed-ca" 7 $k }}{{ $c := genSignedCert "leaf" nil (list "x.example") 1 $ca }}{{ $ca.Cert }}|{{ $c.Cert }}|{{ eq $ca.Key $k }}"#,
+    );
+    let parts: Vec<&str> = out.split('|').collect();
+    assert_eq!(parts[2], "true");
+    let ca_der = pem_der(parts[0]);
+    let (_, ca) = X509Certificate::from_der(&ca_der).unwrap();
+    assert_eq!(
+        ca.signature_algorithm.algorithm.to_id_string(),
+        "1.3.101.112"
+    );
+    ca.verify_signature(None).unwrap();
+    let leaf_der = pem_der(parts[1]);
+    let (_, leaf) = X509Certificate::from_der(&leaf_der).unwrap();
+    leaf.verify_signature(Some(ca.public_key())).unwrap();
+    assert_eq!(leaf.issuer().to_string(), "CN=ed-ca");
+}
+
+/// The INTEGERs of a DER SEQUENCE of INTEGERs.
+fn der_integers(der: &[u8]) -> Vec<Vec<u8>> {
+    fn len(b: &[u8], i: &mut usize) -> usize {
+        let first = b[*i];
+        *i += 1;
+        if first < 0x80 {
+            return usize::from(first);
+        }
+        let mut n = 0;
+        for _ in 0..first & 0x7f {
+            n = n << 8 | usize::from(b[*i]);
+            *i += 1;
+        }
+        n
+    }
+    assert_eq!(der[0], 0x30);
+    let mut i = 1;
+    let total = len(der, &mut i);
+    assert_eq!(i + total, der.len());
+    let mut out = Vec::new();
+    while i < der.len() {
+        assert_eq!(der[i], 0x02);
+        i += 1;
+        let n = len(der, &mut i);
+        out.push(der[i..i + n].to_vec());
+        i += n;
+    }
+    out
+}
+
+#[test]
+fn dsa_keys_are_sprigs_format_and_sign() {
+    use dsa::signature::{Signer as _, Verifier as _};
+    let pem = render(r#"{{ genPrivateKey "dsa" }}"#);
+    assert!(
+        pem.starts_with("-----BEGIN DSA PRIVATE KEY-----\n"),
+        "{pem}"
+    );
+    let ints = der_integers(&pem_der(&pem));
+    assert_eq!(ints.len(), 6);
+    assert_eq!(ints[0], [0]);
+    let n = |i: usize| dsa::BigUint::from_bytes_be(&ints[i]);
+    assert_eq!(n(1).bits(), 2048);
+    assert_eq!(n(2).bits(), 256);
+    let components = dsa::Components::from_components(n(1), n(2), n(3)).unwrap();
+    let public = dsa::VerifyingKey::from_components(components, n(4)).unwrap();
+    let key = dsa::SigningKey::from_components(public.clone(), n(5)).unwrap();
+    let sig: dsa::Signature = key.sign(b"message");
+    public.verify(b"message", &sig).unwrap();
+}

@@ -7,8 +7,9 @@
 //! for `days × 24h`, key usage digital signature + key encipherment (+ cert sign for CAs),
 //! extended key usage server + client auth, basic constraints (CA true for `genCA`), DNS
 //! names and IP addresses as subject alternative names. RSA keys sign with SHA-256 with
-//! RSA, P-256 keys with ECDSA-SHA256. `…WithKey` accept RSA (PKCS#1 or PKCS#8) and P-256
-//! EC (SEC 1 or PKCS#8) keys; Ed25519, DSA and other curves are refused with an error.
+//! RSA, P-256 keys with ECDSA-SHA256, Ed25519 keys with Ed25519. `…WithKey` accept RSA
+//! (PKCS#1 or PKCS#8), P-256 EC (SEC 1 or PKCS#8) and Ed25519 (PKCS#8) keys; DSA keys
+//! parse but fail as Go's x509 fails with them; other curves are refused with an error.
 
 use std::rc::Rc;
 use std::str::FromStr as _;
@@ -62,6 +63,43 @@ impl Object for Certificate {
 enum Key {
     Rsa(Box<rsa::RsaPrivateKey>),
     Ec(p256::SecretKey),
+    Ed(ed25519_dalek::SigningKey),
+    /// A DSA key (its DER): Sprig parses it, Go's x509 cannot use it.
+    Dsa(Vec<u8>),
+}
+
+/// An Ed25519 signer for the certificate builder (ed25519-dalek's signature type has no
+/// BIT STRING encoding of its own).
+struct EdSigner(ed25519_dalek::SigningKey);
+
+/// An Ed25519 signature, encoded as the 64 signature bytes.
+struct EdSignature(ed25519_dalek::Signature);
+
+impl rsa::signature::Keypair for EdSigner {
+    type VerifyingKey = ed25519_dalek::VerifyingKey;
+    fn verifying_key(&self) -> Self::VerifyingKey {
+        self.0.verifying_key()
+    }
+}
+
+impl x509_cert::spki::DynSignatureAlgorithmIdentifier for EdSigner {
+    fn signature_algorithm_identifier(
+        &self,
+    ) -> x509_cert::spki::Result<x509_cert::spki::AlgorithmIdentifierOwned> {
+        self.0.signature_algorithm_identifier()
+    }
+}
+
+impl rsa::signature::Signer<EdSignature> for EdSigner {
+    fn try_sign(&self, msg: &[u8]) -> Result<EdSignature, rsa::signature::Error> {
+        Ok(EdSignature(self.0.sign(msg)))
+    }
+}
+
+impl x509_cert::spki::SignatureBitStringEncoding for EdSignature {
+    fn to_bitstring(&self) -> der::Result<der::asn1::BitString> {
+        der::asn1::BitString::from_bytes(&self.0.to_bytes())
+    }
 }
 
 impl Key {
@@ -69,6 +107,13 @@ impl Key {
         let der = match self {
             Key::Rsa(k) => k.to_public_key().to_public_key_der(),
             Key::Ec(k) => k.public_key().to_public_key_der(),
+            Key::Ed(k) => k.verifying_key().to_public_key_der(),
+            Key::Dsa(_) => {
+                return Err(
+                    "error creating certificate: x509: unsupported public key type: *dsa.PublicKey"
+                        .into(),
+                );
+            }
         }
         .map_err(|e| format!("error retrieving public key from signee key: {e}"))?;
         SubjectPublicKeyInfoOwned::from_der(der.as_bytes()).map_err(|e| e.to_string())
@@ -81,6 +126,11 @@ impl Key {
                 .map(|d| pem_encode("RSA PRIVATE KEY", d.as_bytes()))
                 .map_err(|e| format!("error pem-encoding key: {e}")),
             Key::Ec(k) => Ok(pem_encode("EC PRIVATE KEY", &super::crypto::ec_sec1_der(k))),
+            Key::Ed(k) => Ok(pem_encode(
+                "PRIVATE KEY",
+                &super::crypto::ed25519_pkcs8(&k.to_bytes()),
+            )),
+            Key::Dsa(der) => Ok(pem_encode("DSA PRIVATE KEY", der)),
         }
     }
 }
@@ -113,6 +163,9 @@ fn parse_key(pem: &str) -> Result<Key, String> {
         if let Ok(k) = p256::SecretKey::from_pkcs8_der(&der) {
             return Ok(Key::Ec(k));
         }
+        if let Ok(k) = ed25519_dalek::SigningKey::from_pkcs8_der(&der) {
+            return Ok(Key::Ed(k));
+        }
         return Err("decoding PEM as PKCS#8: unsupported private key type".into());
     }
     let Some(kind) = label.strip_suffix(" PRIVATE KEY") else {
@@ -125,7 +178,10 @@ fn parse_key(pem: &str) -> Result<Key, String> {
         "EC" => p256::SecretKey::from_sec1_der(&der)
             .map(Key::Ec)
             .map_err(|e| format!("parsing EC private key from PEM: {e}")),
-        "DSA" => Err("parsing DSA private key from PEM: DSA keys are not supported".into()),
+        "DSA" if der.first() == Some(&0x30) => Ok(Key::Dsa(der)),
+        "DSA" => {
+            Err("parsing DSA private key from PEM: asn1: structure error: tags don't match".into())
+        }
         _ => Err(format!("invalid private key type {label}")),
     }
 }
@@ -288,6 +344,10 @@ fn cert_and_key(
         Key::Ec(k) => {
             let s = p256::ecdsa::SigningKey::from(k.clone());
             build_with::<_, p256::ecdsa::DerSignature>(t, subject_key, issuer, &s)?
+        }
+        Key::Ed(k) => build_with::<_, EdSignature>(t, subject_key, issuer, &EdSigner(k.clone()))?,
+        Key::Dsa(_) => {
+            return Err("error creating certificate: x509: certificate private key does not implement crypto.Signer".into());
         }
     };
     Ok(Certificate {

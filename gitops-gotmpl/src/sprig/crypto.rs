@@ -257,8 +257,8 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
 
 /// Sprig's `genPrivateKey`: `rsa` (4096 bits, PKCS#1 `RSA PRIVATE KEY`), `ecdsa` (P-256,
 /// SEC 1 `EC PRIVATE KEY`), `ed25519` (PKCS#8 `PRIVATE KEY` without the public key, as
-/// Go's `MarshalPKCS8PrivateKey`). DSA is not supported (Sprig generates L2048N256 DSA
-/// keys; the result here is a failure text).
+/// Go's `MarshalPKCS8PrivateKey`), `dsa` (L2048N256, `DSA PRIVATE KEY` in Sprig's
+/// `DSAKeyFormat`: `SEQUENCE { 0, P, Q, G, Y, X }`; generating the parameters takes seconds).
 pub fn gen_private_key(kind: &str) -> String {
     use rsa::pkcs1::EncodeRsaPrivateKey as _;
     match kind {
@@ -274,7 +274,12 @@ pub fn gen_private_key(kind: &str) -> String {
             &ec_sec1_der(&p256::SecretKey::random(&mut rand::rngs::OsRng)),
         ),
         "ed25519" => pem_encode("PRIVATE KEY", &ed25519_pkcs8(&random_seed())),
-        "dsa" => "failed to generate dsa params: DSA keys are not supported".into(),
+        "dsa" => {
+            let params =
+                dsa::Components::generate(&mut rand::rngs::OsRng, dsa::KeySize::DSA_2048_256);
+            let key = dsa::SigningKey::generate(&mut rand::rngs::OsRng, params);
+            pem_encode("DSA PRIVATE KEY", &dsa_der(&key))
+        }
         other => format!("Unknown type {other}"),
     }
 }
@@ -296,6 +301,49 @@ pub fn ec_sec1_der(k: &p256::SecretKey) -> Vec<u8> {
     ]);
     der.extend_from_slice(&[0xa1, 0x44, 0x03, 0x42, 0x00]);
     der.extend_from_slice(k.public_key().to_encoded_point(false).as_bytes());
+    der
+}
+
+/// A DER length.
+fn der_len(n: usize, out: &mut Vec<u8>) {
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend(bytes);
+    }
+}
+
+/// A DER INTEGER of a non-negative big-endian magnitude.
+fn der_uint(be: &[u8], out: &mut Vec<u8>) {
+    let be: Vec<u8> = be.iter().copied().skip_while(|b| *b == 0).collect();
+    let mut body = Vec::with_capacity(be.len() + 1);
+    if be.first().is_none_or(|b| b & 0x80 != 0) {
+        body.push(0);
+    }
+    body.extend(be);
+    out.push(0x02);
+    der_len(body.len(), out);
+    out.extend(body);
+}
+
+/// Sprig's `DSAKeyFormat` DER of a DSA key.
+pub fn dsa_der(k: &dsa::SigningKey) -> Vec<u8> {
+    let c = k.verifying_key().components();
+    let mut body = Vec::new();
+    der_uint(&[0], &mut body);
+    for n in [c.p(), c.q(), c.g(), k.verifying_key().y(), k.x()] {
+        der_uint(&n.to_bytes_be(), &mut body);
+    }
+    let mut der = vec![0x30];
+    der_len(body.len(), &mut der);
+    der.extend(body);
     der
 }
 

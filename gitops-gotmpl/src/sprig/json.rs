@@ -1,7 +1,8 @@
-//! Sprig's JSON functions not in `crate::json`: `fromJson`, `mustFromJson` (Go's
-//! `json.Unmarshal` into `interface{}`, see `crate::gojson`), and `toRawJson`, which
-//! panics in Sprig on values `encoding/json` refuses (NaN), so it fails the template.
-//! Helm replaces `toJson`, `fromJson` and `mustToJson` with its own (`crate::helm`).
+//! Sprig's JSON functions over Go's `encoding/json` (`crate::gojson`): `toJson` and
+//! `toPrettyJson` give "" on values `encoding/json` refuses (NaN), `toRawJson` (no HTML
+//! escaping) panics in Sprig on them so it fails the template, the `must` variants fail;
+//! `fromJson`/`mustFromJson` decode into `interface{}`. Helm replaces `toJson`,
+//! `fromJson` and `mustToJson` with its own (`crate::helm`).
 
 use crate::func::{Func, Funcs, Ty};
 use crate::gojson::{self, Style, Target};
@@ -12,9 +13,28 @@ const RAW: Style = Style {
     indent: None,
 };
 
+const PRETTY: Style = Style {
+    escape_html: true,
+    indent: Some("  "),
+};
+
 /// Registers the functions of this module.
 pub(super) fn register(f: &mut Funcs) {
     let text = |a: &[Value]| a[0].as_str().unwrap_or_default().to_string();
+    for (name, style) in [("Json", gojson::MARSHAL), ("PrettyJson", PRETTY)] {
+        f.insert(
+            &format!("to{name}"),
+            Func::new(&[Ty::Any], move |a| {
+                Ok(Value::str(gojson::marshal(&a[0], style).unwrap_or_default()))
+            }),
+        );
+    }
+    for (name, style) in [("Json", gojson::MARSHAL), ("PrettyJson", PRETTY), ("RawJson", RAW)] {
+        f.insert(
+            &format!("mustTo{name}"),
+            Func::new(&[Ty::Any], move |a| gojson::marshal(&a[0], style).map(Value::str)),
+        );
+    }
     f.insert(
         "toRawJson",
         Func::new(&[Ty::Any], |a| gojson::marshal(&a[0], RAW).map(Value::str)),

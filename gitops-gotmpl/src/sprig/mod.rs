@@ -59,7 +59,6 @@ pub fn funcs() -> Funcs {
     certs::register(&mut f);
     dates::register(&mut f);
     semver::register(&mut f);
-    f.extend(crate::json::funcs());
     json::register(&mut f);
     f.insert(
         "hello",
