@@ -37,6 +37,10 @@ pub enum Ty {
     Map,
     /// `[]byte`.
     Bytes,
+    /// A named struct type, e.g. `time.Time` or `sprig.certificate`: only an
+    /// [`Object`](crate::Object) whose type name is this one is accepted; a constant gets
+    /// Go's `can't handle "x" for arg of type time.Time`.
+    Named(&'static str),
 }
 
 impl Ty {
@@ -53,6 +57,7 @@ impl Ty {
             Ty::List => "[]interface {}",
             Ty::Map => "map[string]interface {}",
             Ty::Bytes => "[]uint8",
+            Ty::Named(name) => name,
         }
     }
 
@@ -76,6 +81,9 @@ impl Ty {
     /// Whether a (non-constant) value of this dynamic type may be passed, by Go's
     /// assignability rules.
     pub fn accepts(self, v: &Value) -> bool {
+        if let (Ty::Named(name), Value::Object(o)) = (self, v) {
+            return o.type_name() == name;
+        }
         matches!(
             (self, v),
             (Ty::Any, _)

@@ -462,7 +462,7 @@ pub(super) fn register(f: &mut Funcs) {
     );
     f.insert(
         "genSignedCert",
-        Func::new(&[Ty::String, Ty::List, Ty::List, Ty::Int, Ty::Any], |a| {
+        Func::new(&[Ty::String, Ty::List, Ty::List, Ty::Int, Ty::Named("sprig.certificate")], |a| {
             let ca = ca_arg(&a[4])?;
             let key = new_rsa_key()?;
             signed(&template(s(&a[0]), &a[1], &a[2], int(&a[3]))?, &ca, &key).map(cert_value)
@@ -471,7 +471,7 @@ pub(super) fn register(f: &mut Funcs) {
     f.insert(
         "genSignedCertWithKey",
         Func::new(
-            &[Ty::String, Ty::List, Ty::List, Ty::Int, Ty::Any, Ty::String],
+            &[Ty::String, Ty::List, Ty::List, Ty::Int, Ty::Named("sprig.certificate"), Ty::String],
             |a| {
                 let ca = ca_arg(&a[4])?;
                 let key = with_key(&a[5])?;

@@ -56,6 +56,9 @@ pub fn as_time(v: &Value) -> Option<Time> {
     })
 }
 
+/// Go's `time.Time` as a parameter type.
+const TIME: Ty = Ty::Named("time.Time");
+
 fn time_arg(v: &Value) -> Result<Time, String> {
     as_time(v).ok_or_else(|| {
         format!(
@@ -125,7 +128,7 @@ pub(super) fn register(f: &mut Funcs) {
             Ok(Value::str(date_in_zone("2006-01-02", &a[0], s(&a[1]))))
         }),
     );
-    let modify = Func::new(&[Ty::String, Ty::Any], |a| {
+    let modify = Func::new(&[Ty::String, TIME], |a| {
         let t = time_arg(&a[1])?;
         Ok(time_value(match parse_duration(s(&a[0])) {
             Ok(d) => t.add(d),
@@ -134,7 +137,7 @@ pub(super) fn register(f: &mut Funcs) {
     });
     f.insert("dateModify", modify.clone());
     f.insert("date_modify", modify);
-    let must_modify = Func::new(&[Ty::String, Ty::Any], |a| {
+    let must_modify = Func::new(&[Ty::String, TIME], |a| {
         let t = time_arg(&a[1])?;
         parse_duration(s(&a[0])).map(|d| time_value(t.add(d)))
     });
@@ -196,7 +199,7 @@ pub(super) fn register(f: &mut Funcs) {
     );
     f.insert(
         "unixEpoch",
-        Func::new(&[Ty::Any], |a| {
+        Func::new(&[TIME], |a| {
             Ok(Value::str(time_arg(&a[0])?.secs.to_string()))
         }),
     );
