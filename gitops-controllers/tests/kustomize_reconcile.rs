@@ -439,13 +439,16 @@ async fn api_failures_are_retried_and_remote_clusters_are_reached() {
     ])
     .await;
     let client = env.client.clone();
-    env.cluster.faults().add(Fault {
-        verbs: vec!["patch".into()],
-        resource: Some("deployments".into()),
-        effect: Effect::Status { code: 500 },
-        times: Some(2),
-        ..Fault::default()
-    });
+    // An internal error, a conflict and a server timeout, one after the other.
+    for code in [500, 409, 504] {
+        env.cluster.faults().add(Fault {
+            verbs: vec!["patch".into()],
+            resource: Some("deployments".into()),
+            effect: Effect::Status { code },
+            times: Some(1),
+            ..Fault::default()
+        });
+    }
     env.git_repository().await;
     create::<Kustomization>(
         &client,
@@ -458,7 +461,7 @@ async fn api_failures_are_retried_and_remote_clusters_are_reached() {
     .await;
     assert!(
         env.cluster.faults().list().is_empty(),
-        "both injected failures were hit"
+        "every injected failure was hit"
     );
     let evs = events(&client, "app").await;
     assert!(

@@ -191,11 +191,22 @@ async fn requested_at_triggers_a_reconcile_and_is_echoed() {
     create::<GitRepository>(&env.client, git_repository("app", &server.url("app"), "1h")).await;
     let revision = format!("master@sha1:{}", fx.master);
     wait_for::<GitRepository>(&env.client, "app", "Ready", |o| ready_at(o, &revision)).await;
+    // Let the reconciliations the creation queued (finalizer, status) finish first: the
+    // object is quiet once its resourceVersion holds for a second.
+    let api: Api<GitRepository> = Api::namespaced(env.client.clone(), "default");
+    let mut last = String::new();
+    for _ in 0..30 {
+        let rv = api.get("app").await.unwrap().metadata.resource_version.unwrap_or_default();
+        if rv == last {
+            break;
+        }
+        last = rv;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
 
     let next = commit_on_master(&fx, "more.txt");
     let revision2 = format!("master@sha1:{next}");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let api: Api<GitRepository> = Api::namespaced(env.client.clone(), "default");
     assert_eq!(
         api.get("app")
             .await
