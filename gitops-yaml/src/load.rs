@@ -11,13 +11,13 @@
 //! - Errors carry the 1-based document number and line.
 //!
 //! ```
-//! use gitops_core::yaml::{load_documents, LoadOptions};
+//! use gitops_yaml::{load_documents, LoadOptions};
 //!
 //! let docs = load_documents("a: yes\nb: 0755\n---\nc: &x [1]\nd: *x\n", &LoadOptions::default())?;
 //! assert_eq!(docs[0].value, serde_json::json!({"a": "yes", "b": 493}));
 //! assert_eq!(docs[1].value, serde_json::json!({"c": [1], "d": [1]}));
 //! assert_eq!(docs[1].line, 4);
-//! # Ok::<(), gitops_core::yaml::load::Error>(())
+//! # Ok::<(), gitops_yaml::load::Error>(())
 //! ```
 
 use std::borrow::Cow;
