@@ -5,37 +5,13 @@
 //! and SIGINT stops it cleanly.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
+mod up_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn write(dir: &Path, rel: &str, content: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-}
+use up_support::{Running, collect, git, interrupt, kubectl, wait_until, write};
 
 const INFRASTRUCTURE: &str = "apiVersion: kustomize.toolkit.fluxcd.io/v1
 kind: Kustomization
@@ -241,57 +217,6 @@ fn up_once_fails_with_the_build_error_of_a_broken_manifest() {
 }
 
 /// A child process killed if the test ends before it exits.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// Collects a child's stderr lines as they come.
-fn collect(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let stderr = child.stderr.take().unwrap();
-    let sink = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
-    lines
-}
-
-fn wait_until(
-    what: &str,
-    timeout: Duration,
-    lines: &Arc<Mutex<Vec<String>>>,
-    mut check: impl FnMut() -> bool,
-) {
-    let start = Instant::now();
-    while !check() {
-        assert!(
-            start.elapsed() < timeout,
-            "{what} not within {timeout:?}; output:\n{}",
-            lines.lock().unwrap().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
-    let out = Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("run kubectl");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[test]
 fn up_applies_a_new_commit_within_the_interval_and_stops_on_sigint() {
     let (tmp, repo) = fleet(false);
@@ -373,24 +298,7 @@ fn up_applies_a_new_commit_within_the_interval_and_stops_on_sigint() {
     );
 
     // Ctrl-C: a clean shutdown, exit 0.
-    let status = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let start = Instant::now();
-    let exit = loop {
-        if let Some(exit) = child.0.try_wait().unwrap() {
-            break exit;
-        }
-        if start.elapsed() > Duration::from_secs(30) {
-            panic!(
-                "gitops up did not stop on SIGINT:\n{}",
-                lines.lock().unwrap().join("\n")
-            );
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let exit = interrupt(&mut child, &lines);
     std::thread::sleep(Duration::from_millis(200));
     assert!(
         exit.success(),

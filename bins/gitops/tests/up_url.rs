@@ -6,39 +6,15 @@
 //! not in the repository fail with the condition that kept the objects from Ready.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
+mod up_support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use up_support::{Running, collect, git, interrupt, kubectl, wait_until, write};
 
 use gitops_sources::git::serve::{GitServer, serve};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("HOME", dir)
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.com")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.com")
-        .args(args)
-        .output()
-        .expect("run git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn write(dir: &Path, rel: &str, content: &str) {
-    let path = dir.join(rel);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, content).unwrap();
-}
 
 fn web(replicas: u32) -> String {
     format!(
@@ -211,44 +187,6 @@ fn up_once_follows_a_url_to_ready_and_prints_get_all() {
 }
 
 /// A child process killed if the test ends before it exits.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        if self.0.try_wait().ok().flatten().is_none() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-fn wait_until(
-    what: &str,
-    timeout: Duration,
-    lines: &Arc<Mutex<Vec<String>>>,
-    mut check: impl FnMut() -> bool,
-) {
-    let start = Instant::now();
-    while !check() {
-        assert!(
-            start.elapsed() < timeout,
-            "{what} not within {timeout:?}; output:\n{}",
-            lines.lock().unwrap().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-fn kubectl(kubeconfig: &Path, args: &[&str]) -> String {
-    let out = Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(kubeconfig)
-        .args(args)
-        .output()
-        .expect("run kubectl");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 #[test]
 fn up_url_puts_the_objects_in_the_cluster_and_follows_new_commits() {
     let (tmp, repo) = repository();
@@ -262,14 +200,7 @@ fn up_url_puts_the_objects_in_the_cluster_and_follows_new_commits() {
             .spawn()
             .unwrap(),
     );
-    let lines = Arc::new(Mutex::new(Vec::new()));
-    let stderr = child.0.stderr.take().unwrap();
-    let sink = lines.clone();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            sink.lock().unwrap().push(line);
-        }
-    });
+    let lines = collect(&mut child.0);
     let has = |text: &str| lines.lock().unwrap().iter().any(|l| l.contains(text));
     wait_until("Ready", Duration::from_secs(120), &lines, || {
         has("✔ all Kustomizations are Ready")
@@ -337,23 +268,7 @@ fn up_url_puts_the_objects_in_the_cluster_and_follows_new_commits() {
         },
     );
 
-    let status = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let start = Instant::now();
-    let exit = loop {
-        if let Some(exit) = child.0.try_wait().unwrap() {
-            break exit;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "gitops up did not stop on SIGINT:\n{}",
-            lines.lock().unwrap().join("\n")
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
+    let exit = interrupt(&mut child, &lines);
     assert!(
         exit.success(),
         "exit {exit:?}:\n{}",
