@@ -8,6 +8,8 @@
 //! `gitops-sources` or `gitops-canary`). It does no network I/O.
 
 pub mod flux;
+/// Helm chart rendering: the values layer (`--set` parsers, coalescing).
+pub mod helm;
 pub mod kustomize;
 pub mod postbuild;
 pub mod sops;
