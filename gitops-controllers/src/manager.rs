@@ -387,7 +387,10 @@ pub async fn run(
     };
     signal.abort();
     if let Some(task) = served {
+        // Wait for the cancelled task to be dropped, so the listener is closed when
+        // `run` returns.
         task.abort();
+        let _ = task.await;
     }
     result
 }

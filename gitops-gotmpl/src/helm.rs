@@ -42,7 +42,7 @@ pub fn include() -> Func {
 
 /// Helm's `tpl`.
 pub fn tpl() -> Func {
-    Func::with_engine(&[Ty::String, Ty::Map], |e, a| {
+    Func::with_engine(&[Ty::String, Ty::Any], |e, a| {
         let text = a[0].as_str().unwrap_or_default().to_string();
         match e.execute_text(&text, &a[1]) {
             Ok(s) => Ok(Value::from(s.replace("<no value>", ""))),
