@@ -62,7 +62,15 @@ fn newline(out: &mut String, style: Style, depth: usize) {
     }
 }
 
+/// How deep `encoding/json` follows maps and slices before it reports a cycle (its
+/// `startDetectingCyclesAfter`); deeper values are refused rather than overflowing the
+/// stack (a map can hold itself: `set $d "self" $d`).
+const MAX_DEPTH: usize = 1000;
+
 fn write(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("json: unsupported value: encountered a cycle via {}", v.type_name()));
+    }
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),

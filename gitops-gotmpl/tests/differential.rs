@@ -29,7 +29,7 @@ use gitops_gotmpl::{Map, MapType, MissingKey, Object, Templates, Value};
 use serde_json::Value as Json;
 
 /// The committed floor: raise it as functions land.
-const MIN_PASSING: usize = 3_637;
+const MIN_PASSING: usize = 3_639;
 
 /// Case files that must pass completely.
 const MUST_PASS: &[&str] = &["smoke.json"];

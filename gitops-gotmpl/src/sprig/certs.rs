@@ -255,7 +255,8 @@ where
     let serial = SerialNumber::new(&serial).map_err(|e| err(&e))?;
     let now = SystemTime::now();
     let span = Duration::from_secs(t.days.unsigned_abs().saturating_mul(86400));
-    let after = if t.days >= 0 { now + span } else { now - span };
+    let after = if t.days >= 0 { now.checked_add(span) } else { now.checked_sub(span) }
+        .ok_or_else(|| format!("error creating certificate: {} days is out of range", t.days))?;
     let validity = Validity {
         not_before: x509_cert::time::Time::try_from(now).map_err(|e| err(&e))?,
         not_after: x509_cert::time::Time::try_from(after).map_err(|e| err(&e))?,

@@ -73,9 +73,12 @@ fn deep_merge(dst: &mut Map, src: &Map, overwrite: bool) {
                     if Rc::ptr_eq(dm, sm) {
                         continue;
                     }
-                    let src = sm.borrow().clone();
-                    deep_merge(&mut dm.borrow_mut(), &src, overwrite);
-                    if !dm.borrow().is_empty() {
+                    // A map that is being merged into (a map holding itself) is already
+                    // borrowed: merging it again is the cycle mergo's visit set stops.
+                    let Ok(src) = sm.try_borrow().map(|m| m.clone()) else { continue };
+                    let Ok(mut target) = dm.try_borrow_mut() else { continue };
+                    deep_merge(&mut target, &src, overwrite);
+                    if !target.is_empty() {
                         continue;
                     }
                 }
