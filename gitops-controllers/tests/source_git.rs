@@ -196,7 +196,13 @@ async fn requested_at_triggers_a_reconcile_and_is_echoed() {
     let api: Api<GitRepository> = Api::namespaced(env.client.clone(), "default");
     let mut last = String::new();
     for _ in 0..30 {
-        let rv = api.get("app").await.unwrap().metadata.resource_version.unwrap_or_default();
+        let rv = api
+            .get("app")
+            .await
+            .unwrap()
+            .metadata
+            .resource_version
+            .unwrap_or_default();
         if rv == last {
             break;
         }

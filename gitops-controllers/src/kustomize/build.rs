@@ -109,18 +109,7 @@ async fn secret_data(
         .get_opt(name)
         .await
         .map_err(|e| BuildError::Build(format!("failed to get Secret '{ns}/{name}': {e}")))?;
-    Ok(secret.map(|s| {
-        let mut data: BTreeMap<String, Vec<u8>> = s
-            .data
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| (k, v.0))
-            .collect();
-        for (k, v) in s.string_data.unwrap_or_default() {
-            data.insert(k, v.into_bytes());
-        }
-        data
-    }))
+    Ok(secret.map(crate::runtime::secret_data))
 }
 
 async fn config_map_data(

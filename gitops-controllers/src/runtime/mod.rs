@@ -100,6 +100,23 @@ impl fmt::Display for ObjectKey {
     }
 }
 
+/// A Secret's `data` with its `stringData` merged over it (the API server folds
+/// `stringData` into `data` on write; a Secret read back may still carry both).
+pub fn secret_data(
+    secret: gitops_core::k8s::k8s_openapi::api::core::v1::Secret,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut data: std::collections::BTreeMap<String, Vec<u8>> = secret
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, v.0))
+        .collect();
+    for (k, v) in secret.string_data.unwrap_or_default() {
+        data.insert(k, v.into_bytes());
+    }
+    data
+}
+
 /// The value of `reconcile.fluxcd.io/requestedAt`, if set.
 pub fn requested_at(meta: &ObjectMeta) -> Option<&str> {
     meta.annotations

@@ -208,17 +208,7 @@ async fn get_secret_data(
     name: &str,
 ) -> Result<BTreeMap<String, Vec<u8>>, kube::Error> {
     let api: Api<Secret> = Api::namespaced(client.clone(), namespace);
-    let secret = api.get(name).await?;
-    let mut data: BTreeMap<String, Vec<u8>> = secret
-        .data
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k, v.0))
-        .collect();
-    for (k, v) in secret.string_data.unwrap_or_default() {
-        data.insert(k, v.into_bytes());
-    }
-    Ok(data)
+    Ok(crate::runtime::secret_data(api.get(name).await?))
 }
 
 /// The data of Secret `namespace`/`name`, for a fetch step.
