@@ -374,9 +374,14 @@ async fn online_boutique_deploys_rolls_out_an_image_and_prunes_a_removed_service
     )
     .await;
 
-    let obj = wait_ks(&client, "boutique", "Ready at the first revision", |o| {
-        applied(o, &rev1)
-    })
+    // A reconcile queued behind the first one (the source's watch event) keeps Ready=True
+    // while it re-runs the health checks, as Flux does: wait for the checks to finish.
+    let obj = wait_ks(
+        &client,
+        "boutique",
+        "Ready and healthy at the first revision",
+        |o| applied(o, &rev1) && has(o, "Healthy", "True", Some("Succeeded")),
+    )
     .await;
     assert_eq!(
         condition(&obj, "Ready").unwrap()["message"],
