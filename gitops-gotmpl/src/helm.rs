@@ -15,7 +15,7 @@ mod convert;
 mod pretty;
 mod toml;
 
-pub use convert::{from_yaml, to_yaml};
+pub use convert::{from_yaml, from_yaml_any, to_yaml};
 
 use crate::fmt::quote;
 use crate::func::{Func, Funcs, TextError, Ty};

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use crate::exec::{self, Limits};
 use crate::func::{Func, Funcs};
 use crate::parse::{self, Tree};
-use crate::value::Value;
+use crate::value::{MapMethods, Value};
 use crate::{Error, ErrorKind};
 
 /// What a field access does when a map has no such key (Go's `missingkey` option).
@@ -41,6 +41,7 @@ pub struct Templates {
     right: String,
     missing_key: MissingKey,
     limits: Limits,
+    map_methods: Rc<HashMap<&'static str, Rc<dyn MapMethods>>>,
 }
 
 impl std::fmt::Debug for Templates {
@@ -61,6 +62,7 @@ impl Templates {
             right: String::new(),
             missing_key: MissingKey::Default,
             limits: Limits::default(),
+            map_methods: Rc::new(HashMap::new()),
         }
     }
 
@@ -104,6 +106,16 @@ impl Templates {
     /// The execution limits in force.
     pub fn limits(&self) -> Limits {
         self.limits
+    }
+
+    /// Registers the methods of the named map type `type_name` (see [`MapMethods`]).
+    pub fn map_methods(&mut self, type_name: &'static str, methods: Rc<dyn MapMethods>) -> &mut Templates {
+        Rc::make_mut(&mut self.map_methods).insert(type_name, methods);
+        self
+    }
+
+    pub(crate) fn map_methods_of(&self, type_name: &str) -> Option<Rc<dyn MapMethods>> {
+        self.map_methods.get(type_name).cloned()
     }
 
     pub(crate) fn missing_key_option(&self) -> MissingKey {

@@ -105,6 +105,17 @@ pub trait Object {
     }
 }
 
+/// The methods of a named map type, as Go declares them on e.g. Helm's
+/// `type Values map[string]interface{}` (`.Values.AsMap`) or `type files map[string][]byte`
+/// (`.Files.Get`). Register them with [`crate::Templates::map_methods`]; a method wins
+/// over a map key of the same name, as in Go.
+pub trait MapMethods {
+    /// Whether the type has the method `name`.
+    fn has_method(&self, name: &str) -> bool;
+    /// Calls the method `name` on `map` (the receiver) with `args`.
+    fn call(&self, map: &Value, name: &str, args: &[Value]) -> Result<Value, String>;
+}
+
 impl Value {
     /// A `string`.
     pub fn str(s: impl Into<Rc<str>>) -> Value {

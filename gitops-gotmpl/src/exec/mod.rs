@@ -620,6 +620,24 @@ impl<'t> State<'t, '_> {
                 }
             }
             Value::Map(m, t) => {
+                if let MapType::Named(type_name) = t {
+                    if let Some(mm) = self.set.map_methods_of(type_name).filter(|mm| mm.has_method(name)) {
+                        let mut argv = Vec::new();
+                        for a in args.iter().skip(1) {
+                            argv.push(self.eval_arg(dot, Ty::Any, a)?);
+                        }
+                        if let Some(f) = fin {
+                            argv.push(f.value());
+                        }
+                        return match mm.call(&v, name, &argv) {
+                            Err(e) => {
+                                self.at(At::Arg(node));
+                                self.errorf(format!("error calling {name}: {e}"))
+                            }
+                            Ok(r) => Ok(if r.is_nil() { R::in_iface(r) } else { R::concrete(r) }),
+                        };
+                    }
+                }
                 if has_args {
                     return self.errorf(format!("{name} is not a method but has arguments"));
                 }

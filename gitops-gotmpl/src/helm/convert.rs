@@ -104,6 +104,12 @@ pub fn from_yaml(text: &str, target: Target) -> Result<Value, String> {
     Ok(value)
 }
 
+/// `sigs.k8s.io/yaml.Unmarshal(text, &v)` into an `interface{}`: the first document as a
+/// value (nil when empty), or sigs.k8s.io/yaml's error text.
+pub fn from_yaml_any(text: &str) -> Result<Value, String> {
+    from_yaml(text, Target::Any)
+}
+
 /// A map result carrying `Error` as Helm's `from…` functions return it.
 fn map_or_error(r: Result<Value, String>) -> Value {
     match r {

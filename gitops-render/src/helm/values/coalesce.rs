@@ -136,6 +136,25 @@ pub fn coalesce_values(chart: &ChartValues, user: &Value) -> Result<(Value, Vec<
     Ok((Value::Map(v, MapType::Interface), warnings))
 }
 
+/// Helm's `MergeValues` of a chart: like [`coalesce_values`], but a nil user value is
+/// kept rather than deleting the default (used for `import-values`).
+pub fn merge_chart_values(chart: &ChartValues, user: &Value) -> Result<Value, Error> {
+    let v = match table(&deep_copy(user)) {
+        Some(m) => m,
+        None => Rc::new(RefCell::new(Map::new())),
+    };
+    coalesce(chart, &v, "", true, &mut |_| {})?;
+    Ok(Value::Map(v, MapType::Interface))
+}
+
+/// Helm's `MergeTables(dst, src)`: `src` merged into `dst` where `dst` has no value; nils
+/// are kept.
+pub fn merge_tables(dst: &Value, src: &Value) {
+    if let (Some(d), Some(s)) = (table(dst), table(src)) {
+        coalesce_tables(&d, &s, "", true, &mut |_| {});
+    }
+}
+
 fn coalesce(
     chart: &ChartValues,
     dest: &Rc<RefCell<Map>>,
