@@ -63,6 +63,8 @@ pub enum Command {
     Create(CreateCmd),
     /// Build kustomizations, as `kubectl kustomize` does
     Kustomize(crate::kustomize_cmd::KustomizeCmd),
+    /// Render Helm charts, as `helm template` does
+    Helm(crate::helm_cmd::HelmCmd),
     /// Build a flux resource
     Build(crate::artifact_cmd::BuildCmd),
     /// Diff a flux resource

@@ -29,6 +29,9 @@ pub struct BuildArgs {
     /// Output order: `legacy` sorts by kind, `none` keeps input order
     #[arg(long, value_enum, default_value = "legacy")]
     pub reorder: Order,
+    /// Inflate `helmCharts` (with the built-in Helm engine; charts must be local)
+    #[arg(long)]
+    pub enable_helm: bool,
 }
 
 /// `--load-restrictor` values.
@@ -70,6 +73,7 @@ pub fn run(cmd: &KustomizeCmd) -> Result<String, String> {
             Order::None => Reorder::None,
         },
         generate_if_missing: false,
+        enable_helm: args.enable_helm,
     };
     let rel = dir.to_string_lossy().trim_start_matches('/').to_string();
     let set = kustomize::build(&fs, &rel, &options).map_err(|e| e.to_string())?;

@@ -12,6 +12,7 @@ mod flags;
 mod gostr;
 mod gourl;
 mod imageref;
+mod helm_cmd;
 mod kustomize_cmd;
 mod logger;
 mod source_cmd;
@@ -44,6 +45,14 @@ fn main() -> ExitCode {
         }
         Some(Command::Crds) => print(export::crds()),
         Some(Command::Kustomize(cmd)) => print(kustomize_cmd::run(cmd)),
+        Some(Command::Helm(cmd)) => match helm_cmd::run(cmd, cli.global.namespace.as_deref()) {
+            Ok(text) => write_out(&text, &[]),
+            Err(e) => {
+                // Helm's own error format, not flux's.
+                eprintln!("Error: {e}");
+                ExitCode::FAILURE
+            }
+        },
         Some(Command::Build(cmd)) => match &cmd.command {
             artifact_cmd::BuildCommand::Kustomization(args) => {
                 print(cluster::build::build(args, &cli.global, &namespace))

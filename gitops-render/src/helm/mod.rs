@@ -4,6 +4,7 @@
 //!   archive or a list of files; [`ignore`]: `.helmignore` rules.
 //! - [`values`]: Helm's `--set` parsers, value files and coalescing.
 //! - [`dependencies`]: conditions, tags, aliases and `import-values`.
+//! - [`schema`]: `values.schema.json` validation with Helm's messages.
 //! - [`objects`]: `.Values`, `.Files`, `.Capabilities`, `.Chart`, `.Release`.
 //! - [`engine`]: all templates parsed into one set, executed, Helm's error rewriting.
 //! - [`manifests`]: documents split, hooks set apart, install order.
@@ -29,6 +30,7 @@ pub mod engine;
 pub mod ignore;
 pub mod manifests;
 pub mod objects;
+pub mod schema;
 pub mod template;
 pub mod values;
 

@@ -12,7 +12,7 @@ use super::dependencies::{Node, is_compatible_range};
 use super::manifests::{self, Hook, Manifest};
 use super::objects::{self, Capabilities, KubeVersion, VALUES_TYPE};
 use super::values::coalesce;
-use super::engine;
+use super::{engine, schema};
 
 /// What a render needs besides the chart and values (the flags of `helm template`).
 #[derive(Clone, Debug)]
@@ -49,7 +49,8 @@ impl Default for RenderOptions {
 pub struct OutputOptions {
     /// `--include-crds`: the charts' `crds/` files first.
     pub include_crds: bool,
-    /// `--skip-crds`: never print CRDs (wins over `include_crds`).
+    /// `--skip-crds`: only stops installing CRDs; `helm template` talks to no cluster, so
+    /// this changes nothing in its output (`--include-crds --skip-crds` prints the CRDs).
     pub skip_crds: bool,
     /// `--no-hooks`.
     pub no_hooks: bool,
@@ -187,6 +188,9 @@ pub fn render(chart: &Chart, user: &Value, opts: &RenderOptions) -> Result<Rende
         .map_err(|e| Error::Values(format!("chart dependencies processing failed: {e}")))?;
     let (values, warnings) = coalesce::coalesce_values(&root.chart_values(), user)
         .map_err(|e| Error::Values(e.to_string()))?;
+    if !opts.skip_schema_validation {
+        schema::validate_chart(&schema_tree(&root), &values.to_json()).map_err(Error::Schema)?;
+    }
     let values = match values {
         Value::Map(m, _) => Value::Map(m, MapType::Named(VALUES_TYPE)),
         other => other,
@@ -220,6 +224,14 @@ pub fn render(chart: &Chart, user: &Value, opts: &RenderOptions) -> Result<Rende
         notes,
         warnings,
     })
+}
+
+fn schema_tree(node: &Node<'_>) -> schema::SchemaTree {
+    schema::SchemaTree {
+        name: node.name().to_string(),
+        schema: node.chart.schema.clone(),
+        dependencies: node.dependencies.iter().map(schema_tree).collect(),
+    }
 }
 
 /// The CRDs of the enabled charts, with the paths Helm prints.
@@ -265,7 +277,7 @@ impl Rendered {
     /// Exactly what `helm template` prints to stdout.
     pub fn template_output(&self, o: &OutputOptions) -> Result<String, Error> {
         let mut out = String::new();
-        out.push_str(self.manifest(o.include_crds && !o.skip_crds).trim());
+        out.push_str(self.manifest(o.include_crds).trim());
         out.push('\n');
         if !o.no_hooks {
             for h in &self.hooks {

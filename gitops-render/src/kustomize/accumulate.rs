@@ -179,6 +179,9 @@ fn accumulate_loaded(
     accumulate_resources(dir, &resources, acc, stack, origin)?;
     let configured = TransformerConfig::load(dir, &k)?;
     acc.config.merge(configured);
+    // Generators read where they are configured (origins of inflated Helm charts).
+    acc.origin = origin.map(str::to_string);
+    acc.kust_file.clone_from(&kust_file);
     match build_metadata::generator_view(&k, dir, origin, &kust_file)? {
         Some(view) => generate::run(&view, dir, acc)?,
         None => generate::run(&k, dir, acc)?,

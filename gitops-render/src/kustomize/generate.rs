@@ -19,12 +19,18 @@
 //! key that never exists). Generated resources carry their origin for `buildMetadata:
 //! [originAnnotations]` (see `build_metadata`).
 //!
+//! `helmCharts` (and the deprecated `helmChartInflationGenerator`) are inflated by this
+//! crate's Helm engine after the Secrets (see `helm`), when [`Options::enable_helm`] is
+//! set; otherwise they fail before any generator runs, as kubectl's do without
+//! `--enable-helm`.
+//!
 //! Limits: other generator plugins (exec, container, Go, or built-in kinds other than the
-//! two above) are errors naming the config file, and `helmCharts` (or
-//! `helmChartInflationGenerator`) fail before any generator runs, as kubectl's do without
-//! `--enable-helm`, because this engine has no Helm support yet.
+//! three above) are errors naming the config file.
+//!
+//! [`Options::enable_helm`]: crate::kustomize::Options::enable_helm
 
 mod hash;
+mod helm;
 mod kv;
 mod plugins;
 #[cfg(test)]
@@ -37,6 +43,7 @@ use gitops_core::Object;
 use serde_json::{Map, Value};
 
 use super::accumulate::Accumulator;
+use super::build_metadata::{self, ConfiguredBy, Origin};
 use super::kustomization::{GeneratorArgs, GeneratorOptions, Kustomization};
 use super::loader::Dir;
 use super::resource::{Behavior, ResId, ResMap, Resource};
@@ -110,16 +117,26 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
-    /// `helmCharts` (or the deprecated `helmChartInflationGenerator`): kubectl needs
-    /// `--enable-helm` for them, and this engine cannot inflate charts at all yet.
+    /// `helmCharts` (or the deprecated `helmChartInflationGenerator`) without
+    /// `--enable-helm` ([`Options::enable_helm`](crate::kustomize::Options::enable_helm)).
     #[error(
-        "{dir}: trouble configuring builtin HelmChartInflationGenerator for chart '{chart}': helmCharts need Helm support, which this engine does not have yet (kubectl kustomize without --enable-helm says: must specify --enable-helm)"
+        "{dir}: trouble configuring builtin HelmChartInflationGenerator with config: `\n{config}`: must specify --enable-helm"
     )]
     Helm {
         /// The kustomization directory.
         dir: String,
-        /// The first chart's name.
+        /// The chart's config (with `helmGlobals`) as YAML, as kubectl prints it.
+        config: String,
+    },
+    /// A chart that could not be configured, found, loaded or rendered.
+    #[error("{dir}: HelmChartInflationGenerator: chart '{chart}': {message}")]
+    HelmChart {
+        /// The kustomization directory.
+        dir: String,
+        /// The chart's name.
         chart: String,
+        /// What failed (Helm's message for rendering errors).
+        message: String,
     },
     /// `merge` or `replace` matching several resources.
     #[error("{dir}: found multiple objects that could accept merge of {id}")]
@@ -132,26 +149,12 @@ pub enum Error {
 }
 
 /// Runs the kustomization's generators into `acc` (behaviours create/merge/replace):
-/// ConfigMaps first, then Secrets, each in file order, then the `generators:` entries
-/// (built-in generator configs only; `generatorOptions` do not apply to them).
+/// ConfigMaps first, then Secrets, each in file order, then the Helm charts, then the
+/// `generators:` entries (built-in generator configs only; `generatorOptions` do not
+/// apply to them).
 pub fn run(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(), Error> {
     // kustomize configures every generator before running any, so a chart fails first.
-    let charts = k
-        .helm_charts
-        .iter()
-        .flatten()
-        .chain(k.helm_chart_inflation_generator.iter().flatten());
-    if let Some(chart) = charts.into_iter().next() {
-        let chart = chart
-            .get("name")
-            .or_else(|| chart.get("chartName"))
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        return Err(Error::Helm {
-            dir: dir.label(),
-            chart: chart.to_string(),
-        });
-    }
+    let charts = helm::configure(k, dir)?;
     let global = k.generator_options.as_ref();
     for args in k.config_map_generator.iter().flatten() {
         let resource = generate(args, global, dir, "ConfigMap")?;
@@ -160,6 +163,19 @@ pub fn run(k: &Kustomization, dir: Dir<'_>, acc: &mut Accumulator) -> Result<(),
     for args in k.secret_generator.iter().flatten() {
         let resource = generate(args, global, dir, "Secret")?;
         absorb(&mut acc.resmap, resource, dir)?;
+    }
+    let from = acc.resmap.len();
+    for chart in &charts {
+        for resource in helm::generate(chart, dir)? {
+            absorb(&mut acc.resmap, resource, dir)?;
+        }
+    }
+    if let Some(origin) = acc.origin.as_deref().filter(|_| !charts.is_empty()) {
+        let origin = Origin::configured(
+            build_metadata::join(origin, &acc.kust_file),
+            ConfiguredBy::builtin("HelmChartInflationGenerator"),
+        );
+        build_metadata::set_origin(&mut acc.resmap, from, &origin, false);
     }
     if let Some(entries) = k.generators.as_deref() {
         for (kind, args) in plugins::configs(entries, dir)? {

@@ -69,6 +69,9 @@ pub struct Options {
     /// Build directories without a kustomization file from all their YAML files,
     /// recursively (Flux's behaviour); otherwise such a directory is an error.
     pub generate_if_missing: bool,
+    /// Inflate `helmCharts` with this crate's Helm engine (`kubectl kustomize
+    /// --enable-helm`); without it they are an error, as in kubectl and Flux.
+    pub enable_helm: bool,
 }
 
 impl Options {
@@ -79,6 +82,7 @@ impl Options {
             load_restrictor: LoadRestrictor::None,
             reorder: Reorder::None,
             generate_if_missing: true,
+            enable_helm: false,
         }
     }
 }

@@ -376,10 +376,9 @@ fn root_errors_name_the_kustomization_file() {
     );
 }
 
-/// Charts fail before any generator runs; the message says both what kubectl says without
-/// `--enable-helm` and that this engine has no Helm support.
+/// Without `--enable-helm`, charts fail before any generator runs, with kubectl's message.
 #[test]
-fn helm_charts_are_refused_honestly() {
+fn helm_charts_need_enable_helm() {
     let mut fs = MemFs::new();
     fs.add(
         "app/kustomization.yaml",
@@ -388,6 +387,6 @@ fn helm_charts_are_refused_honestly() {
     let err = build(&fs, "app").expect_err("no Helm");
     assert_eq!(
         err,
-        "app: trouble configuring builtin HelmChartInflationGenerator for chart 'podinfo': helmCharts need Helm support, which this engine does not have yet (kubectl kustomize without --enable-helm says: must specify --enable-helm)"
+        "app: trouble configuring builtin HelmChartInflationGenerator with config: `\nname: podinfo\nrepo: https://stefanprodan.github.io/podinfo\nversion: 6.7.0\n`: must specify --enable-helm"
     );
 }

@@ -1,0 +1,139 @@
+//! `gitops helm template [NAME] CHART`: prints what `helm template` (Helm 4.1) prints.
+
+use std::path::Path;
+
+use clap::{Args, Subcommand};
+use gitops_render::helm::values::coalesce::{Options, merge_values};
+use gitops_render::helm::{Chart, OutputOptions, RenderOptions, template};
+
+/// `helm` and its sub-commands.
+#[derive(Args, Debug)]
+pub struct HelmCmd {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: HelmCommand,
+}
+
+/// The `helm` sub-commands.
+#[derive(Subcommand, Debug)]
+pub enum HelmCommand {
+    /// Locally render a chart's templates, as `helm template` does
+    Template(TemplateArgs),
+}
+
+/// Flags of `helm template`, named as Helm names them.
+#[derive(Args, Debug)]
+pub struct TemplateArgs {
+    /// `[NAME] CHART`: the release name (default `release-name`) and the chart directory
+    /// or `.tgz` archive
+    #[arg(num_args = 1..=2, required = true)]
+    pub args: Vec<String>,
+    /// Values files, in order (comma-separated lists allowed)
+    #[arg(short = 'f', long = "values", value_delimiter = ',')]
+    pub values: Vec<String>,
+    /// Values on the command line (key1=val1,key2=val2)
+    #[arg(long = "set")]
+    pub set: Vec<String>,
+    /// String values on the command line
+    #[arg(long = "set-string")]
+    pub set_string: Vec<String>,
+    /// Values read from files (key=path)
+    #[arg(long = "set-file")]
+    pub set_file: Vec<String>,
+    /// JSON values on the command line (key=jsonval)
+    #[arg(long = "set-json")]
+    pub set_json: Vec<String>,
+    /// A literal string value (key=value, no parsing)
+    #[arg(long = "set-literal")]
+    pub set_literal: Vec<String>,
+    /// Print the charts' crds/ files too
+    #[arg(long)]
+    pub include_crds: bool,
+    /// Never print CRDs
+    #[arg(long)]
+    pub skip_crds: bool,
+    /// Kubernetes version for .Capabilities.KubeVersion
+    #[arg(long)]
+    pub kube_version: Option<String>,
+    /// Kubernetes API versions for .Capabilities.APIVersions
+    #[arg(short = 'a', long = "api-versions", value_delimiter = ',')]
+    pub api_versions: Vec<String>,
+    /// Leave hooks out
+    #[arg(long)]
+    pub no_hooks: bool,
+    /// Leave test hooks out
+    #[arg(long)]
+    pub skip_tests: bool,
+    /// Only print the templates matching these paths (e.g. templates/deployment.yaml)
+    #[arg(short = 's', long = "show-only")]
+    pub show_only: Vec<String>,
+    /// Set .Release.IsUpgrade instead of .Release.IsInstall
+    #[arg(long)]
+    pub is_upgrade: bool,
+    /// Do not validate values against values.schema.json
+    #[arg(long)]
+    pub skip_schema_validation: bool,
+}
+
+/// Go's text for a failed file open.
+fn open_error(path: &str, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => format!("open {path}: no such file or directory"),
+        std::io::ErrorKind::PermissionDenied => format!("open {path}: permission denied"),
+        _ => format!("open {path}: {e}"),
+    }
+}
+
+fn read(path: &str) -> Result<String, String> {
+    if path == "-" {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut s).map_err(|e| e.to_string())?;
+        return Ok(s);
+    }
+    std::fs::read_to_string(path).map_err(|e| open_error(path, &e))
+}
+
+/// Runs the command: the rendered text, or the message Helm prints after `Error: `.
+pub fn run(cmd: &HelmCmd, namespace: Option<&str>) -> Result<String, String> {
+    let HelmCommand::Template(a) = &cmd.command;
+    let (name, chart) = match a.args.as_slice() {
+        [chart] => ("release-name".to_string(), chart),
+        [name, chart] => (name.clone(), chart),
+        _ => return Err("expected [NAME] CHART".into()),
+    };
+    let mut values = Options::default();
+    for f in &a.values {
+        values.value_files.push((f.clone(), read(f)?));
+    }
+    values.values = a.set.clone();
+    values.string_values = a.set_string.clone();
+    values.file_values = a.set_file.clone();
+    values.json_values = a.set_json.clone();
+    values.literal_values = a.set_literal.clone();
+    let user = merge_values(&values, &mut |p| read(p)).map_err(|e| e.to_string())?;
+    let path = Path::new(chart);
+    if !path.exists() {
+        return Err(format!(
+            "non-absolute URLs should be in form of repo_name/path_to_chart, got: {chart}"
+        ));
+    }
+    // Helm locates the chart as an absolute path, which its messages then name.
+    let path = std::path::absolute(path).map_err(|e| e.to_string())?;
+    let chart = Chart::load(&path).map_err(|e| e.to_string())?;
+    let opts = RenderOptions {
+        release_name: name,
+        namespace: namespace.unwrap_or("default").to_string(),
+        kube_version: a.kube_version.clone(),
+        api_versions: a.api_versions.clone(),
+        is_upgrade: a.is_upgrade,
+        skip_schema_validation: a.skip_schema_validation,
+    };
+    let out = OutputOptions {
+        include_crds: a.include_crds,
+        skip_crds: a.skip_crds,
+        no_hooks: a.no_hooks,
+        skip_tests: a.skip_tests,
+        show_only: a.show_only.clone(),
+    };
+    template::template(&chart, &user, &opts, &out).map_err(|e| e.cli_message())
+}
