@@ -1,7 +1,5 @@
 //! `gitops helm template [NAME] CHART`: prints what `helm template` (Helm 4.1) prints.
 
-use std::path::Path;
-
 use clap::{Args, Subcommand};
 use gitops_render::helm::values::coalesce::{Options, merge_values};
 use gitops_render::helm::{Chart, OutputOptions, RenderOptions, template};
@@ -101,6 +99,15 @@ pub fn run(cmd: &HelmCmd, namespace: Option<&str>) -> Result<String, String> {
         [name, chart] => (name.clone(), chart),
         _ => return Err("expected [NAME] CHART".into()),
     };
+    // `--kube-version` is checked while the flags are read, before anything else.
+    if let Some(k) = &a.kube_version {
+        gitops_render::helm::objects::KubeVersion::parse(k)
+            .map_err(|e| format!("invalid kube version '{k}': {e}"))?;
+    }
+    // Helm locates the chart (an absolute path, which its messages then name) before
+    // reading any values.
+    let cwd = std::env::current_dir().map_err(|e| e.to_string())?;
+    let path = template::locate_chart(&cwd, chart)?;
     let mut values = Options::default();
     for f in &a.values {
         values.value_files.push((f.clone(), read(f)?));
@@ -111,14 +118,6 @@ pub fn run(cmd: &HelmCmd, namespace: Option<&str>) -> Result<String, String> {
     values.json_values = a.set_json.clone();
     values.literal_values = a.set_literal.clone();
     let user = merge_values(&values, &mut |p| read(p)).map_err(|e| e.to_string())?;
-    let path = Path::new(chart);
-    if !path.exists() {
-        return Err(format!(
-            "non-absolute URLs should be in form of repo_name/path_to_chart, got: {chart}"
-        ));
-    }
-    // Helm locates the chart as an absolute path, which its messages then name.
-    let path = std::path::absolute(path).map_err(|e| e.to_string())?;
     let chart = Chart::load(&path).map_err(|e| e.to_string())?;
     let opts = RenderOptions {
         release_name: name,

@@ -152,15 +152,147 @@ fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
     data
 }
 
+/// Scanner errors go-yaml reports without a line number when they are on the first line.
+const GO_YAML_FIRST_LINE_UNNUMBERED: &[&str] = &[
+    "mapping values are not allowed in this context",
+    "found character that cannot start any token",
+    "could not find expected ':'",
+    "found unexpected end of stream",
+    "block sequence entries are not allowed in this context",
+];
+
 /// Reads YAML as `sigs.k8s.io/yaml` does (YAML 1.1 scalars, to JSON).
 fn yaml_to_json(text: &str) -> Result<serde_json::Value, String> {
     let opts = gitops_yaml::LoadOptions::with_schema(gitops_yaml::Schema::GoYamlV2);
-    let docs = gitops_yaml::load_documents(text, &opts).map_err(|e| e.to_string())?;
+    let docs = gitops_yaml::load_documents(text, &opts).map_err(|e| match e {
+        // go-yaml's form: no column, and no line for scanner errors on the first line
+        gitops_yaml::load::Error::Syntax { line, message, .. } => {
+            if line == 1 && GO_YAML_FIRST_LINE_UNNUMBERED.contains(&message.as_str()) {
+                format!("yaml: {message}")
+            } else {
+                format!("yaml: line {line}: {message}")
+            }
+        }
+        other => format!("yaml: {other}"),
+    })?;
     Ok(docs
         .into_iter()
         .next()
         .map(|d| d.value)
         .unwrap_or(serde_json::Value::Null))
+}
+
+/// `sigs.k8s.io/yaml` converts a YAML scalar to a string when the Go field it goes to is a
+/// string: `version: 1.0` is `"1"`, `tags: [off]` is `["false"]`. These are the string
+/// fields of `Chart.yaml` (and of `requirements.yaml`'s dependencies); nulls leave them
+/// unset, as Go's JSON decoder does.
+fn stringify_string_fields(json: &mut serde_json::Value) {
+    const TOP: &[&str] = &[
+        "name",
+        "home",
+        "version",
+        "description",
+        "icon",
+        "apiVersion",
+        "condition",
+        "tags",
+        "appVersion",
+        "kubeVersion",
+        "type",
+    ];
+    const DEPENDENCY: &[&str] = &["name", "version", "repository", "condition", "alias"];
+    const MAINTAINER: &[&str] = &["name", "email", "url"];
+    fn fields(obj: &mut serde_json::Value, names: &[&str]) {
+        let Some(map) = obj.as_object_mut() else {
+            return;
+        };
+        for name in names {
+            if map.get(*name).is_some_and(serde_json::Value::is_null) {
+                map.remove(*name);
+            } else if let Some(v) = map.get_mut(*name) {
+                stringify(v);
+            }
+        }
+    }
+    fn list(obj: &mut serde_json::Value, name: &str, each: &dyn Fn(&mut serde_json::Value)) {
+        if let Some(serde_json::Value::Array(items)) = obj.get_mut(name) {
+            items.iter_mut().for_each(each);
+        }
+    }
+    fields(json, TOP);
+    list(json, "sources", &stringify);
+    list(json, "keywords", &stringify);
+    list(json, "maintainers", &|m| fields(m, MAINTAINER));
+    list(json, "dependencies", &|d| {
+        fields(d, DEPENDENCY);
+        list(d, "tags", &stringify);
+    });
+    if let Some(serde_json::Value::Object(annotations)) = json.get_mut("annotations") {
+        annotations.values_mut().for_each(stringify);
+    }
+}
+
+/// One scalar as `sigs.k8s.io/yaml` writes it into a string field (floats as Go's
+/// `FormatFloat(f, 'g', -1, 32)`).
+fn stringify(v: &mut serde_json::Value) {
+    let s = match v {
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => match (n.as_i64(), n.as_u64(), n.as_f64()) {
+            (Some(i), _, _) if !n.is_f64() => i.to_string(),
+            (_, Some(u), _) if !n.is_f64() => u.to_string(),
+            (_, _, Some(f)) => go_format_float32_g(f),
+            _ => return,
+        },
+        _ => return,
+    };
+    *v = serde_json::Value::String(s);
+}
+
+/// Go's `strconv.FormatFloat(f, 'g', -1, 32)`: the shortest float32 digits, in exponent
+/// form when the exponent is below -4 or at least 6 (Go's precision for shortest `'g'`).
+fn go_format_float32_g(f: f64) -> String {
+    let f = f as f32;
+    if f == 0.0 {
+        return if f.is_sign_negative() { "-0" } else { "0" }.into();
+    }
+    if !f.is_finite() {
+        return if f.is_nan() {
+            "NaN".into()
+        } else if f > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
+    }
+    // `{:e}` gives the shortest round-trip digits: `-1.2345e5`
+    let e = format!("{f:e}");
+    let (mantissa, exp) = e.split_once('e').unwrap_or((&e, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    if !(-4..6).contains(&exp) {
+        let (first, rest) = digits.split_at(1);
+        let frac = if rest.is_empty() {
+            String::new()
+        } else {
+            format!(".{rest}")
+        };
+        let esign = if exp < 0 { '-' } else { '+' };
+        return format!("{sign}{first}{frac}e{esign}{:02}", exp.abs());
+    }
+    let point = exp + 1;
+    let out = if point <= 0 {
+        format!("0.{}{digits}", "0".repeat((-point) as usize))
+    } else if point as usize >= digits.len() {
+        format!("{digits}{}", "0".repeat(point as usize - digits.len()))
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        format!("{a}.{b}")
+    };
+    format!("{sign}{out}")
 }
 
 /// Helm's `sanitizeString`: whitespace becomes a space, other unprintable runes go.
@@ -189,6 +321,8 @@ impl Metadata {
         if json.is_null() {
             return Ok(Metadata::default());
         }
+        let mut json = json;
+        stringify_string_fields(&mut json);
         serde_path_to_error::deserialize(&json).map_err(|e| {
             invalid(format!(
                 "cannot load {what}: error unmarshaling JSON: {} (at {})",
@@ -276,26 +410,54 @@ impl Metadata {
 /// Reads `values.yaml` as Helm's `LoadValues`: every document, merged in order.
 fn load_values(data: &[u8]) -> Result<serde_json::Value, Error> {
     let text = String::from_utf8_lossy(data);
-    let opts = gitops_yaml::LoadOptions::with_schema(gitops_yaml::Schema::GoYamlV2);
-    let docs = gitops_yaml::load_documents(&text, &opts).map_err(|e| {
+    let mut out = serde_json::Map::new();
+    for doc in yaml_documents(&text).map_err(|e| {
         invalid(format!(
             "cannot load values.yaml: error reading yaml document: {e}"
         ))
-    })?;
-    let mut out = serde_json::Map::new();
-    for d in docs {
-        match d.value {
+    })? {
+        let value = yaml_to_json(&doc).map_err(|e| {
+            invalid(format!(
+                "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: {e}"
+            ))
+        })?;
+        match value {
             serde_json::Value::Null => {}
             serde_json::Value::Object(m) => merge_json(&mut out, m),
             other => {
                 return Err(invalid(format!(
-                    "cannot load values.yaml: cannot unmarshal yaml document: error unmarshaling JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                    "cannot load values.yaml: cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
                     json_kind(&other)
                 )));
             }
         }
     }
     Ok(serde_json::Value::Object(out))
+}
+
+/// The documents of a YAML stream as Kubernetes' `YAMLReader` splits them: at lines
+/// starting with `---` followed by nothing but spaces or a comment; empty documents
+/// dropped.
+fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
+    let mut docs = Vec::new();
+    let mut buf = String::new();
+    for line in text.split_inclusive('\n') {
+        if let Some(rest) = line.strip_prefix("---") {
+            let rest = rest.trim();
+            if !rest.is_empty() && !rest.starts_with('#') {
+                return Err(format!("invalid Yaml document separator: {rest}"));
+            }
+            if !buf.is_empty() {
+                docs.push(std::mem::take(&mut buf));
+            }
+            continue;
+        }
+        buf.push_str(line);
+    }
+    if !buf.is_empty() {
+        docs.push(buf);
+    }
+    Ok(docs)
 }
 
 fn json_kind(v: &serde_json::Value) -> &'static str {
@@ -446,9 +608,22 @@ impl Chart {
         Chart::from_files(files)
     }
 
-    /// Loads a chart from a path: a directory or a `.tgz` archive.
+    /// Loads a chart from a path: a directory or a `.tgz` archive, with the checks and
+    /// messages of Helm's `loader.Load` (`Chart.yaml` present, a known `apiVersion`).
     pub fn load(path: &Path) -> Result<Chart, Error> {
         if path.is_dir() {
+            let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            let name = abs.join("Chart.yaml");
+            let data = std::fs::read(&name).map_err(|e| {
+                let n = name.display();
+                let why = match e.kind() {
+                    std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
+                    std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+                    _ => e.to_string(),
+                };
+                Error::Read(format!("unable to detect chart at {n}: open {n}: {why}"))
+            })?;
+            check_api_version(&data)?;
             return Chart::from_dir(path);
         }
         let bytes = std::fs::read(path).map_err(|e| {
@@ -466,10 +641,21 @@ impl Chart {
                 )));
             }
             return Err(Error::Read(format!(
-                "file '{n}' does not appear to be a gzipped archive"
+                "file '{n}' does not appear to be a gzipped archive; got '{}'",
+                sniff_content_type(&bytes)
             )));
         }
-        Chart::from_archive(&bytes)
+        // Helm's `loader.Load` drops the reason an archive cannot be read, and looks for
+        // `Chart.yaml` before loading.
+        let files = archive_files(&bytes)
+            .map_err(|_| Error::Read("unable to load chart archive".into()))?;
+        let Some(meta) = files.iter().find(|f| f.name == "Chart.yaml") else {
+            return Err(Error::Read(
+                "unable to detect chart version, no Chart.yaml found".into(),
+            ));
+        };
+        check_api_version(&meta.data)?;
+        Chart::from_files(files)
     }
 
     /// The chart's `crds/` files (`.yaml`, `.yml`, `.json`) and its subcharts', with the
@@ -554,6 +740,60 @@ fn walk(
         });
     }
     Ok(())
+}
+
+/// Helm's `loader.Load` reads only `apiVersion` from `Chart.yaml` to pick a loader: `v1`,
+/// `v2`, `v3` or none go on to be loaded; anything else is refused.
+fn check_api_version(data: &[u8]) -> Result<(), Error> {
+    let text = String::from_utf8_lossy(data);
+    let json = yaml_to_json(&text).map_err(|e| {
+        Error::Invalid(format!(
+            "cannot load Chart.yaml: error converting YAML to JSON: {e}"
+        ))
+    })?;
+    match json.get("apiVersion") {
+        None | Some(serde_json::Value::Null) => Ok(()),
+        // `v3` charts take their own loader in Helm; `from_files` says what it makes of them
+        Some(serde_json::Value::String(v)) if ["", "v1", "v2", "v3"].contains(&v.as_str()) => {
+            Ok(())
+        }
+        Some(serde_json::Value::String(_)) => {
+            Err(Error::Invalid("unsupported chart version".into()))
+        }
+        Some(other) => Err(Error::Invalid(format!(
+            "cannot load Chart.yaml: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go struct field chartBase.apiVersion of type string",
+            json_kind(other)
+        ))),
+    }
+}
+
+/// What Go's `http.DetectContentType` says of the 512-byte, zero-padded buffer Helm's
+/// `EnsureArchive` reads: the few signatures a mistaken chart file plausibly has, else
+/// binary (any control byte, which the padding of a short file always brings) or text.
+fn sniff_content_type(bytes: &[u8]) -> &'static str {
+    let mut buf = [0u8; 512];
+    let n = bytes.len().min(512);
+    buf[..n].copy_from_slice(&bytes[..n]);
+    let signatures: &[(&[u8], &str)] = &[
+        (b"%PDF-", "application/pdf"),
+        (b"PK\x03\x04", "application/zip"),
+        (b"\x89PNG\r\n\x1a\n", "image/png"),
+        (b"BZh", "application/x-bzip2"),
+        (b"\xfd7zXZ\x00", "application/x-xz"),
+    ];
+    for (sig, ty) in signatures {
+        if buf.starts_with(sig) {
+            return ty;
+        }
+    }
+    let binary = buf.iter().any(|&b| {
+        b <= 0x08 || b == 0x0b || (0x0e..=0x1a).contains(&b) || (0x1c..=0x1f).contains(&b)
+    });
+    if binary {
+        "application/octet-stream"
+    } else {
+        "text/plain; charset=utf-8"
+    }
 }
 
 /// Helm's `LoadArchiveFiles`: the files of a chart archive, the top directory stripped.
@@ -663,6 +903,25 @@ mod tests {
             name: name.into(),
             data: data.as_bytes().to_vec(),
         }
+    }
+
+    #[test]
+    fn string_fields_take_go_s_text_of_scalars() {
+        assert_eq!(go_format_float32_g(1.0), "1");
+        assert_eq!(go_format_float32_g(1.1), "1.1");
+        assert_eq!(go_format_float32_g(0.0001), "0.0001");
+        assert_eq!(go_format_float32_g(0.00001), "1e-05");
+        assert_eq!(go_format_float32_g(123456.0), "123456");
+        assert_eq!(go_format_float32_g(1e6), "1e+06");
+        assert_eq!(go_format_float32_g(-2.5e7), "-2.5e+07");
+        let md = Metadata::parse(
+            b"apiVersion: v2\nname: c\nversion: 1.0\nappVersion: 1.10\ndependencies:\n- name: d\n  tags: [off, 7]\n  alias: null\n",
+            "Chart.yaml",
+        )
+        .unwrap();
+        assert_eq!((md.version.as_str(), md.app_version.as_str()), ("1", "1.1"));
+        assert_eq!(md.dependencies[0].tags, ["false", "7"]);
+        assert_eq!(md.dependencies[0].alias, "");
     }
 
     #[test]

@@ -169,22 +169,26 @@ fn reformat_exec_error(filename: &str, msg: &str) -> Error {
             ));
         }
     }
-    // The chain: the whole message, then every wrapped error, each starting "template: ".
-    let mut levels = vec![msg];
-    let mut from = 0;
-    while let Some(i) = msg[from..].find(": template: ") {
-        let at = from + i + 2;
-        levels.push(&msg[at..]);
-        from = at;
-    }
+    // The chain of wrapped errors, as Go's `errors.Unwrap` walks it: a failed function
+    // call (`error calling NAME: ERR`) wraps ERR, which must itself be a template error
+    // (an `include`) for the chain to be reformatted; any other wrapped error (`tpl`'s
+    // "error during tpl function execution", a sprig error) leaves the message as it is.
     let mut trace: Vec<Traceable> = Vec::new();
-    for level in levels {
-        let Some(t) = parse_traceable(level) else {
+    let mut level = msg;
+    loop {
+        let Some((t, raw)) = parse_traceable(level) else {
             return Error(msg.to_string());
         };
         if trace.last() != Some(&t) {
             trace.push(t);
         }
+        let Some(wrapped) = raw.strip_prefix("error calling ").and_then(|r| {
+            let (name, rest) = r.split_once(": ")?;
+            (!name.contains(' ')).then_some(rest)
+        }) else {
+            break;
+        };
+        level = wrapped;
     }
     let mut s = String::new();
     for t in trace {
@@ -204,14 +208,18 @@ fn reformat_exec_error(filename: &str, msg: &str) -> Error {
     Error(s.trim().to_string())
 }
 
-fn parse_traceable(s: &str) -> Option<Traceable> {
+/// One level of the chain, and its message before Helm cuts it at ` template:`.
+fn parse_traceable(s: &str) -> Option<(Traceable, &str)> {
     let rest = s.strip_prefix("template: ")?;
     if rest.starts_with("no template ") {
-        return Some(Traceable {
-            location: String::new(),
-            message: s.to_string(),
-            function: String::new(),
-        });
+        return Some((
+            Traceable {
+                location: String::new(),
+                message: s.to_string(),
+                function: String::new(),
+            },
+            "",
+        ));
     }
     let cut = |m: &str| {
         m.find(" template:")
@@ -223,11 +231,14 @@ fn parse_traceable(s: &str) -> Option<Traceable> {
                 let function = &after[..end];
                 if let Some(at) = after[end + 1..].strip_prefix(" at <") {
                     if let Some((node, m)) = at.split_once(">: ") {
-                        return Some(Traceable {
-                            location: name.to_string(),
-                            message: cut(m),
-                            function: format!("executing \"{function}\" at <{node}>:"),
-                        });
+                        return Some((
+                            Traceable {
+                                location: name.to_string(),
+                                message: cut(m),
+                                function: format!("executing \"{function}\" at <{node}>:"),
+                            },
+                            m,
+                        ));
                     }
                 }
             }
@@ -235,11 +246,14 @@ fn parse_traceable(s: &str) -> Option<Traceable> {
         return None;
     }
     let sep = rest.rfind(": ")?;
-    Some(Traceable {
-        location: rest[..sep].to_string(),
-        message: cut(&rest[sep + 2..]),
-        function: String::new(),
-    })
+    Some((
+        Traceable {
+            location: rest[..sep].to_string(),
+            message: cut(&rest[sep + 2..]),
+            function: String::new(),
+        },
+        &rest[sep + 2..],
+    ))
 }
 
 #[cfg(test)]
@@ -261,6 +275,18 @@ mod tests {
             e.0,
             "c/templates/a.yaml:1:3\n  executing \"c/templates/a.yaml\" at <include \"x\" .>:\n    error calling include:\nc/templates/_h.tpl:2:4\n  executing \"x\" at <.Values.a.b>:\n    nil pointer evaluating interface {}.b"
         );
+    }
+
+    #[test]
+    fn errors_wrapping_a_non_template_error_stay_raw() {
+        // `tpl` wraps its template error in "error during tpl function execution", and a
+        // sprig error is no template error: Go's unwrap chain breaks, Helm prints as is.
+        for msg in [
+            "template: c/templates/a.yaml:7:10: executing \"c/templates/a.yaml\" at <tpl .Values.t .>: error calling tpl: error during tpl function execution for \"{{ .Values.a.b }}\": template: gotpl:1:10: executing \"gotpl\" at <.Values.a.b>: nil pointer evaluating interface {}.b",
+            "template: c/templates/a.yaml:2:6: executing \"c/templates/a.yaml\" at <index (list 1 2) 5>: error calling index: index out of range: 5",
+        ] {
+            assert_eq!(reformat_exec_error("c/templates/a.yaml", msg).0, msg);
+        }
     }
 
     #[test]

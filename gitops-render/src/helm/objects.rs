@@ -98,36 +98,49 @@ pub struct KubeVersion {
 }
 
 impl KubeVersion {
-    /// Helm 4's `ParseKubeVersion` (Kubernetes' generic version parsing: `v` optional,
-    /// at least major and minor, anything after the numbers kept in `Version` only).
+    /// Helm 4's `ParseKubeVersion`: Kubernetes' `ParseGeneric` (leading blanks and `v`
+    /// optional, at least major and minor, no zero-prefixed major, anything after the
+    /// numbers kept in `Version` only), with its messages.
     pub fn parse(text: &str) -> Result<KubeVersion, String> {
-        let bad = || format!("could not parse {text:?} as version");
-        let s = text.trim();
+        let s = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0c']);
         let s = s.strip_prefix('v').unwrap_or(s);
-        let end = s
-            .char_indices()
-            .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
-            .map_or(s.len(), |(i, _)| i);
-        let nums = &s[..end];
-        let parts: Vec<&str> = nums.split('.').collect();
-        if parts.len() < 2
-            || parts
-                .iter()
-                .any(|p| p.is_empty() || p.parse::<u32>().is_err())
-        {
-            return Err(bad());
+        // `[0-9]+(\.[0-9]+)*`: a dot counts only when digits follow it
+        let b = s.as_bytes();
+        let digits = |from: usize| b[from..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let mut end = digits(0);
+        if end == 0 {
+            return Err(format!("could not parse {text:?} as version"));
         }
-        let num = |p: &str| p.parse::<u32>().map(|n| n.to_string()).unwrap_or_default();
-        let normalized: Vec<String> = parts.iter().map(|p| num(p)).collect();
+        while end < b.len() && b[end] == b'.' && digits(end + 1) > 0 {
+            end += 1 + digits(end + 1);
+        }
+        let parts: Vec<&str> = s[..end].split('.').collect();
+        if parts.len() < 2 {
+            return Err(format!("illegal version string {text:?}"));
+        }
+        let mut numbers = Vec::with_capacity(parts.len());
+        for (i, p) in parts.iter().enumerate() {
+            if i == 0 && p.starts_with('0') && *p != "0" {
+                return Err(format!(
+                    "illegal zero-prefixed version component {p:?} in {text:?}"
+                ));
+            }
+            let n: u64 = p.parse().map_err(|_| {
+                format!(
+                    "illegal non-numeric version component {p:?} in {text:?}: strconv.ParseUint: parsing {p:?}: value out of range"
+                )
+            })?;
+            numbers.push(n.to_string());
+        }
         Ok(KubeVersion {
             version: if text.starts_with('v') {
                 text.to_string()
             } else {
                 format!("v{text}")
             },
-            normalized: format!("v{}", normalized.join(".")),
-            major: num(parts[0]),
-            minor: num(parts[1]),
+            normalized: format!("v{}", numbers.join(".")),
+            major: numbers[0].clone(),
+            minor: numbers[1].clone(),
         })
     }
 }
@@ -717,6 +730,19 @@ mod tests {
         );
         assert!(KubeVersion::parse("foo").is_err());
         assert!(KubeVersion::parse("1").is_err());
+        assert_eq!(
+            KubeVersion::parse("1").unwrap_err(),
+            "illegal version string \"1\""
+        );
+        assert_eq!(
+            KubeVersion::parse("01.2").unwrap_err(),
+            "illegal zero-prefixed version component \"01\" in \"01.2\""
+        );
+        let k = KubeVersion::parse("1.30.x").unwrap();
+        assert_eq!(
+            (k.normalized.as_str(), k.version.as_str()),
+            ("v1.30", "v1.30.x")
+        );
     }
 
     #[test]

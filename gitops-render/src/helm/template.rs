@@ -333,6 +333,29 @@ fn source_path(doc: &str) -> Option<&str> {
     None
 }
 
+/// Helm's `LocateChart` for local charts: `name` (relative to `base`, the working
+/// directory) as an absolute path when it exists; otherwise Helm's message for a missing
+/// path, or for a repository chart (`repo/chart`, no repository being configured here).
+pub fn locate_chart(base: &std::path::Path, name: &str) -> Result<std::path::PathBuf, String> {
+    let name = name.trim();
+    let path = base.join(name);
+    if path.exists() {
+        return std::path::absolute(&path).map_err(|e| e.to_string());
+    }
+    if std::path::Path::new(name).is_absolute() || name.starts_with('.') {
+        return Err(format!("path {name:?} not found"));
+    }
+    if name.contains("://") {
+        return Err(format!("only local charts can be rendered, got: {name}"));
+    }
+    match name.split_once('/') {
+        Some((repo, _)) => Err(format!("repo {repo} not found")),
+        None => Err(format!(
+            "non-absolute URLs should be in form of repo_name/path_to_chart, got: {name}"
+        )),
+    }
+}
+
 /// Renders and prints as `helm template` does.
 pub fn template(
     chart: &Chart,
