@@ -55,9 +55,9 @@ const SCANNER_ERRORS: &[&str] = &[
     "block sequence entries are not allowed in this context",
 ];
 
-/// `sigs.k8s.io/yaml.Unmarshal(text, &target)` for a map or slice target: YAML 1.1 as Helm
-/// reads values (first document only), numbers as `float64`.
-pub fn from_yaml(text: &str, target: Target) -> Result<Value, String> {
+/// The first YAML document of `text` as JSON, as `sigs.k8s.io/yaml` converts it (YAML 1.1,
+/// go-yaml v2's error texts prefixed `error converting YAML to JSON: `); `None` when empty.
+pub fn yaml_to_json(text: &str) -> Result<Option<serde_json::Value>, String> {
     let opts = gitops_yaml::load::LoadOptions::with_schema(gitops_yaml::load::Schema::GoYamlV2);
     let docs = gitops_yaml::load_documents(text, &opts).map_err(|e| {
         let msg = match &e {
@@ -78,11 +78,13 @@ pub fn from_yaml(text: &str, target: Target) -> Result<Value, String> {
         };
         format!("error converting YAML to JSON: {msg}")
     })?;
-    let value = docs
-        .into_iter()
-        .next()
-        .map(|d| Value::from_json(&d.value))
-        .unwrap_or(Value::Nil);
+    Ok(docs.into_iter().next().map(|d| d.value))
+}
+
+/// `sigs.k8s.io/yaml.Unmarshal(text, &target)` for a map or slice target: YAML 1.1 as Helm
+/// reads values (first document only), numbers as `float64`.
+pub fn from_yaml(text: &str, target: Target) -> Result<Value, String> {
+    let value = yaml_to_json(text)?.map_or(Value::Nil, |v| Value::from_json(&v));
     let kind = match &value {
         Value::Nil => return Ok(Value::Nil),
         Value::Map(..) => "object",
@@ -108,6 +110,39 @@ pub fn from_yaml(text: &str, target: Target) -> Result<Value, String> {
 /// value (nil when empty), or sigs.k8s.io/yaml's error text.
 pub fn from_yaml_any(text: &str) -> Result<Value, String> {
     from_yaml(text, Target::Any)
+}
+
+/// Texts up to this size are remembered by [`from_yaml_memo`].
+const MEMO_MAX_TEXT: usize = 64 * 1024;
+/// The remembered texts' total size; the memo starts over past it.
+const MEMO_MAX_TOTAL: usize = 4 * 1024 * 1024;
+
+thread_local! {
+    /// `fromYaml` results by text: charts parse the same `include` output over and over
+    /// (once per template and per item of a range). Parsing is pure, so a deep copy of the
+    /// earlier result is the same value the parse would give.
+    static FROM_YAML_MEMO: std::cell::RefCell<(usize, std::collections::HashMap<String, Value>)> =
+        std::cell::RefCell::new((0, std::collections::HashMap::new()));
+}
+
+/// `fromYaml`: [`from_yaml`] into a map, errors in the `Error` key, memoized by text.
+fn from_yaml_memo(text: &str) -> Value {
+    if text.len() > MEMO_MAX_TEXT {
+        return map_or_error(from_yaml(text, Target::Map));
+    }
+    if let Some(v) = FROM_YAML_MEMO.with(|m| m.borrow().1.get(text).map(crate::sprig::dicts::deep_copy)) {
+        return v;
+    }
+    let v = map_or_error(from_yaml(text, Target::Map));
+    FROM_YAML_MEMO.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.0 + text.len() > MEMO_MAX_TOTAL {
+            *m = (0, std::collections::HashMap::new());
+        }
+        m.0 += text.len();
+        m.1.insert(text.to_string(), crate::sprig::dicts::deep_copy(&v));
+    });
+    v
 }
 
 /// A map result carrying `Error` as Helm's `from…` functions return it.
@@ -155,7 +190,7 @@ pub(super) fn register(f: &mut Funcs) {
     f.insert(
         "fromYaml",
         Func::new(&[Ty::String], |a| {
-            Ok(map_or_error(from_yaml(str_arg(&a[0]), Target::Map)))
+            Ok(from_yaml_memo(str_arg(&a[0])))
         }),
     );
     f.insert(

@@ -146,7 +146,7 @@ fn dig(ps: &[Value]) -> Result<Value, String> {
 }
 
 /// A copy sharing nothing with the original (copystructure's `Copy`).
-fn deep_copy(v: &Value) -> Value {
+pub(crate) fn deep_copy(v: &Value) -> Value {
     match v {
         Value::List(items, t) => Value::List(Rc::new(items.iter().map(deep_copy).collect()), *t),
         Value::Map(m, t) => Value::typed_map(

@@ -26,7 +26,7 @@ pub(crate) mod gotime;
 mod json;
 mod decimal;
 mod defaults;
-mod dicts;
+pub(crate) mod dicts;
 mod encoding;
 mod lists;
 mod math;

@@ -26,6 +26,20 @@ struct Renderable {
 /// template by its path (`chart/templates/x.yaml`, `chart/charts/sub/templates/y.yaml`),
 /// partials (`_*`) left out.
 pub fn render(root: &Node<'_>, top: &Map) -> Result<BTreeMap<String, String>, Error> {
+    let mut out = BTreeMap::new();
+    render_each(root, top, &mut |name, text| {
+        out.insert(name, text);
+    })?;
+    Ok(out)
+}
+
+/// [`render`], handing each rendered template to `on_file` as soon as it is rendered (in
+/// Helm's execution order), so that callers can process files while others render.
+pub fn render_each(
+    root: &Node<'_>,
+    top: &Map,
+    on_file: &mut dyn FnMut(String, String),
+) -> Result<(), Error> {
     let mut tpls = BTreeMap::new();
     collect(root, top, true, "", &mut tpls);
     let mut keys: Vec<&String> = tpls.keys().collect();
@@ -43,7 +57,6 @@ pub fn render(root: &Node<'_>, top: &Map) -> Result<BTreeMap<String, String>, Er
         set.parse(name, &r.text)
             .map_err(|e| cleanup_parse_error(name, &e.message))?;
     }
-    let mut out = BTreeMap::new();
     for name in keys {
         if base(name).starts_with('_') {
             continue;
@@ -63,9 +76,14 @@ pub fn render(root: &Node<'_>, top: &Map) -> Result<BTreeMap<String, String>, Er
             ErrorKind::Exec => reformat_exec_error(name, &e.message),
             _ => Error(e.message),
         })?;
-        out.insert(name.clone(), text.replace("<no value>", ""));
+        let text = if text.contains("<no value>") {
+            text.replace("<no value>", "")
+        } else {
+            text
+        };
+        on_file(name.clone(), text);
     }
-    Ok(out)
+    Ok(())
 }
 
 fn base(path: &str) -> &str {

@@ -137,6 +137,7 @@ pub fn split_manifests(text: &str) -> Vec<&str> {
         .collect()
 }
 
+#[derive(Debug)]
 struct Head {
     kind: String,
     name: String,
@@ -171,8 +172,7 @@ fn json_kind(v: &serde_json::Value) -> &'static str {
 const HEAD_META_TYPE: &str = "struct { Name string \"json:\\\"name\\\"\"; Annotations map[string]string \"json:\\\"annotations\\\"\" }";
 
 fn read_head(doc: &str) -> Result<Head, String> {
-    let value = gitops_gotmpl::helm::from_yaml_any(doc)?;
-    let json = value.to_json();
+    let json = gitops_gotmpl::helm::yaml_to_json(doc)?.unwrap_or_default();
     let unmarshal = |kind: &str, field: &str, ty: &str| {
         format!(
             "error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {kind} into Go struct field {field} of type {ty}"
@@ -263,28 +263,59 @@ fn by_kind(a: &str, b: &str) -> std::cmp::Ordering {
     }
 }
 
+/// One document of a rendered file with its head, as [`parse_file`] reads it.
+#[derive(Debug)]
+pub struct ParsedDoc {
+    content: String,
+    head: Head,
+}
+
+/// Splits one rendered file into documents and reads each head (the expensive, parallel
+/// part of [`sort_manifests`]). Partials and blank files have no documents.
+pub fn parse_file(path: &str, content: &str) -> Result<Vec<ParsedDoc>, Error> {
+    if path.rsplit('/').next().unwrap_or(path).starts_with('_') || content.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    split_manifests(content)
+        .into_iter()
+        .map(|doc| {
+            let head = read_head(doc).map_err(|message| Error {
+                path: path.to_string(),
+                message,
+            })?;
+            Ok(ParsedDoc {
+                content: doc.to_string(),
+                head,
+            })
+        })
+        .collect()
+}
+
 /// Helm's `SortManifests`: the rendered files (by path) split into hooks and manifests,
 /// each list stably sorted by kind. Partials and blank files are skipped; documents with
-/// an unknown hook event are dropped, as Helm drops them.
+/// an unknown hook event are dropped, as Helm drops them. The first file (in path order)
+/// with an unreadable document is the error.
 pub fn sort_manifests(
     files: &BTreeMap<String, String>,
 ) -> Result<(Vec<Hook>, Vec<Manifest>), Error> {
+    let mut parsed = Vec::new();
+    for (path, content) in files {
+        parsed.push((path.clone(), parse_file(path, content)?));
+    }
+    Ok(sort_parsed(parsed))
+}
+
+/// The sorting half of [`sort_manifests`], over files already parsed (in path order).
+pub fn sort_parsed(files: Vec<(String, Vec<ParsedDoc>)>) -> (Vec<Hook>, Vec<Manifest>) {
     let mut hooks = Vec::new();
     let mut generic = Vec::new();
-    for (path, content) in files {
-        if path.rsplit('/').next().unwrap_or(path).starts_with('_') || content.trim().is_empty() {
-            continue;
-        }
-        for doc in split_manifests(content) {
-            let head = read_head(doc).map_err(|message| Error {
-                path: path.clone(),
-                message,
-            })?;
+    for (path, docs) in files {
+        for ParsedDoc { content, head } in docs {
             let manifest = Manifest {
                 path: path.clone(),
-                content: doc.to_string(),
-                kind: head.kind.clone(),
-                name: head.name.clone(),
+                content,
+                kind: head.kind,
+                name: head.name,
             };
             let Some(hook_types) = head.annotations.get("helm.sh/hook") else {
                 generic.push(manifest);
@@ -323,7 +354,7 @@ pub fn sort_manifests(
     }
     hooks.sort_by(|a, b| by_kind(&a.manifest.kind, &b.manifest.kind));
     generic.sort_by(|a, b| by_kind(&a.kind, &b.kind));
-    Ok((hooks, generic))
+    (hooks, generic)
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@
 //! release name, dependency processing (conditions, tags, aliases, import-values), value
 //! coalescing and schema validation, `kubeVersion`, rendering, manifest sorting.
 
+use std::collections::BTreeMap;
+
 use gitops_gotmpl::{Map, MapType, Value};
 
 use super::chart::Chart;
@@ -211,11 +213,9 @@ pub fn render(chart: &Chart, user: &Value, opts: &RenderOptions) -> Result<Rende
         ),
         ("Capabilities".to_string(), objects::capabilities(&caps)),
     ]);
-    let mut files = engine::render(&root, &top)?;
     let notes_path = format!("{}/templates/NOTES.txt", root.name());
-    let notes = files.get(&notes_path).cloned().unwrap_or_default();
-    files.retain(|k, _| !k.ends_with("NOTES.txt"));
-    let (hooks, manifests) = manifests::sort_manifests(&files)?;
+    let (notes, parsed) = render_and_parse(&root, &top, &notes_path)?;
+    let (hooks, manifests) = manifests::sort_parsed(parsed);
     let crds = crd_files(&root);
     Ok(Rendered {
         crds,
@@ -224,6 +224,64 @@ pub fn render(chart: &Chart, user: &Value, opts: &RenderOptions) -> Result<Rende
         notes,
         warnings,
     })
+}
+
+/// Renders the templates and reads their documents' heads at the same time: each rendered
+/// file goes to worker threads (one less than the CPUs, at least one) while the next
+/// template renders; the rendering thread joins them when it is done. Returns the top
+/// chart's notes and the parsed files in path order; the first unreadable file in path
+/// order is the error, as in Helm.
+fn render_and_parse(
+    root: &Node<'_>,
+    top: &Map,
+    notes_path: &str,
+) -> Result<(String, Vec<(String, Vec<manifests::ParsedDoc>)>), Error> {
+    type Parsed = Result<Vec<manifests::ParsedDoc>, manifests::Error>;
+    let workers =
+        std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1));
+    let (tx, rx) = std::sync::mpsc::channel::<(String, String)>();
+    let rx = std::sync::Mutex::new(rx);
+    let results: std::sync::Mutex<BTreeMap<String, Parsed>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let work = || {
+        loop {
+            let next = match rx.lock() {
+                Ok(r) => r.recv(),
+                Err(_) => return,
+            };
+            let Ok((path, text)) = next else { return };
+            let parsed = manifests::parse_file(&path, &text);
+            if let Ok(mut r) = results.lock() {
+                r.insert(path, parsed);
+            }
+        }
+    };
+    let mut notes = String::new();
+    let rendered = std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(work);
+        }
+        let r = engine::render_each(root, top, &mut |path, text| {
+            if path.ends_with("NOTES.txt") {
+                if path == notes_path {
+                    notes = text;
+                }
+                return;
+            }
+            // The workers only stop once the sender is gone.
+            let _ = tx.send((path, text));
+        });
+        drop(tx);
+        work();
+        r
+    });
+    rendered?;
+    let results = results.into_inner().unwrap_or_default();
+    let mut parsed = Vec::with_capacity(results.len());
+    for (path, docs) in results {
+        parsed.push((path, docs?));
+    }
+    Ok((notes, parsed))
 }
 
 fn schema_tree(node: &Node<'_>) -> schema::SchemaTree {
