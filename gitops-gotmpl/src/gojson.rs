@@ -131,7 +131,11 @@ fn write(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), 
                     .collect();
                 write_object(out, &entries, style, depth)?;
             }
-            _ => write_string(out, &o.format(), style.escape_html),
+            _ => match o.json() {
+                Some(crate::value::ObjectJson::Struct(fields)) => write_object(out, &fields, style, depth)?,
+                Some(crate::value::ObjectJson::Value(v)) => write(out, &v, style, depth)?,
+                None => write_string(out, &o.format(), style.escape_html),
+            },
         },
     }
     Ok(())

@@ -40,7 +40,7 @@ pub use exec::Limits;
 pub use func::{Engine, Func, Funcs, TextError, Ty};
 pub use helm::all_funcs;
 pub use template::{MissingKey, Templates};
-pub use value::{ListType, Map, MapMethods, MapType, Object, Value};
+pub use value::{ListType, Map, MapMethods, MapType, Object, ObjectJson, Value};
 
 /// What failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

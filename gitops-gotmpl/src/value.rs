@@ -103,6 +103,21 @@ pub trait Object {
     fn truthy(&self) -> bool {
         true
     }
+    /// How `encoding/json` (and so `toJson`/`toYaml`) marshals it; `None` marshals the
+    /// [`Object::format`] text as a string.
+    fn json(&self) -> Option<ObjectJson> {
+        None
+    }
+}
+
+/// What `encoding/json` makes of an [`Object`].
+#[derive(Clone)]
+pub enum ObjectJson {
+    /// A struct: its exported fields in declaration order, with their JSON names
+    /// (`omitempty` fields already left out when empty).
+    Struct(Vec<(String, Value)>),
+    /// Any other value (a named slice marshals as its items).
+    Value(Value),
 }
 
 /// The methods of a named map type, as Go declares them on e.g. Helm's

@@ -459,14 +459,6 @@ const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
         "values-yaml-bad-second-doc",
         "an unclosed `[` at the end: gitops-yaml says \"unclosed bracket '['\", go-yaml \"did not find expected node content\"",
     ),
-    (
-        "introspect-caps-json",
-        "toJson of .Capabilities.KubeVersion and .APIVersions: gitops-gotmpl marshals an Object as its String() text, Go marshals the struct fields / the []string",
-    ),
-    (
-        "values-not-a-map",
-        "helm::values reports \"values must be a map\" where Helm reports the JSON decoding error of a non-map values file",
-    ),
 ];
 
 fn fixtures() -> PathBuf {

@@ -152,34 +152,10 @@ fn strip_bom(mut data: Vec<u8>) -> Vec<u8> {
     data
 }
 
-/// Scanner errors go-yaml reports without a line number when they are on the first line.
-const GO_YAML_FIRST_LINE_UNNUMBERED: &[&str] = &[
-    "mapping values are not allowed in this context",
-    "found character that cannot start any token",
-    "could not find expected ':'",
-    "found unexpected end of stream",
-    "block sequence entries are not allowed in this context",
-];
-
-/// Reads YAML as `sigs.k8s.io/yaml` does (YAML 1.1 scalars, to JSON).
+/// Reads YAML as `sigs.k8s.io/yaml` does (YAML 1.1 scalars, to JSON; the first document,
+/// null when empty). Errors are go-yaml's, prefixed `error converting YAML to JSON: `.
 fn yaml_to_json(text: &str) -> Result<serde_json::Value, String> {
-    let opts = gitops_yaml::LoadOptions::with_schema(gitops_yaml::Schema::GoYamlV2);
-    let docs = gitops_yaml::load_documents(text, &opts).map_err(|e| match e {
-        // go-yaml's form: no column, and no line for scanner errors on the first line
-        gitops_yaml::load::Error::Syntax { line, message, .. } => {
-            if line == 1 && GO_YAML_FIRST_LINE_UNNUMBERED.contains(&message.as_str()) {
-                format!("yaml: {message}")
-            } else {
-                format!("yaml: line {line}: {message}")
-            }
-        }
-        other => format!("yaml: {other}"),
-    })?;
-    Ok(docs
-        .into_iter()
-        .next()
-        .map(|d| d.value)
-        .unwrap_or(serde_json::Value::Null))
+    gitops_gotmpl::helm::yaml_to_json(text).map(Option::unwrap_or_default)
 }
 
 /// `sigs.k8s.io/yaml` converts a YAML scalar to a string when the Go field it goes to is a
@@ -313,11 +289,7 @@ fn sanitize(s: &str) -> String {
 impl Metadata {
     fn parse(data: &[u8], what: &str) -> Result<Metadata, Error> {
         let text = String::from_utf8_lossy(data);
-        let json = yaml_to_json(&text).map_err(|e| {
-            invalid(format!(
-                "cannot load {what}: error converting YAML to JSON: {e}"
-            ))
-        })?;
+        let json = yaml_to_json(&text).map_err(|e| invalid(format!("cannot load {what}: {e}")))?;
         if json.is_null() {
             return Ok(Metadata::default());
         }
@@ -409,26 +381,26 @@ impl Metadata {
 
 /// Reads `values.yaml` as Helm's `LoadValues`: every document, merged in order.
 fn load_values(data: &[u8]) -> Result<serde_json::Value, Error> {
-    let text = String::from_utf8_lossy(data);
+    parse_values(&String::from_utf8_lossy(data))
+        .map_err(|e| invalid(format!("cannot load values.yaml: {e}")))
+}
+
+/// Helm's `LoadValues` of a values text (`values.yaml`, or a `-f` file): every YAML
+/// document, each a map or empty, merged in order. Errors are Helm's, without the
+/// caller's prefix (`cannot load values.yaml: `, `failed to parse FILE: `).
+pub fn parse_values(text: &str) -> Result<serde_json::Value, String> {
     let mut out = serde_json::Map::new();
-    for doc in yaml_documents(&text).map_err(|e| {
-        invalid(format!(
-            "cannot load values.yaml: error reading yaml document: {e}"
-        ))
-    })? {
-        let value = yaml_to_json(&doc).map_err(|e| {
-            invalid(format!(
-                "cannot load values.yaml: cannot unmarshal yaml document: error converting YAML to JSON: {e}"
-            ))
-        })?;
+    for doc in yaml_documents(text).map_err(|e| format!("error reading yaml document: {e}"))? {
+        let value =
+            yaml_to_json(&doc).map_err(|e| format!("cannot unmarshal yaml document: {e}"))?;
         match value {
             serde_json::Value::Null => {}
             serde_json::Value::Object(m) => merge_json(&mut out, m),
             other => {
-                return Err(invalid(format!(
-                    "cannot load values.yaml: cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                return Err(format!(
+                    "cannot unmarshal yaml document: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
                     json_kind(&other)
-                )));
+                ));
             }
         }
     }
@@ -746,11 +718,8 @@ fn walk(
 /// `v2`, `v3` or none go on to be loaded; anything else is refused.
 fn check_api_version(data: &[u8]) -> Result<(), Error> {
     let text = String::from_utf8_lossy(data);
-    let json = yaml_to_json(&text).map_err(|e| {
-        Error::Invalid(format!(
-            "cannot load Chart.yaml: error converting YAML to JSON: {e}"
-        ))
-    })?;
+    let json =
+        yaml_to_json(&text).map_err(|e| Error::Invalid(format!("cannot load Chart.yaml: {e}")))?;
     match json.get("apiVersion") {
         None | Some(serde_json::Value::Null) => Ok(()),
         // `v3` charts take their own loader in Helm; `from_files` says what it makes of them

@@ -6,7 +6,7 @@
 use std::rc::Rc;
 
 use base64::Engine as _;
-use gitops_gotmpl::{ListType, Map, MapMethods, MapType, Object, Templates, Value};
+use gitops_gotmpl::{ListType, Map, MapMethods, MapType, Object, ObjectJson, Templates, Value};
 
 use super::chart::{File, Metadata};
 
@@ -201,6 +201,14 @@ impl Object for KubeVersionObj {
     fn format(&self) -> String {
         self.0.normalized.clone()
     }
+    fn json(&self) -> Option<ObjectJson> {
+        let s = |k: &str, v: &str| (k.to_string(), Value::str(v));
+        Some(ObjectJson::Struct(vec![
+            s("Version", &self.0.version),
+            s("Major", &self.0.major),
+            s("Minor", &self.0.minor),
+        ]))
+    }
 }
 
 struct VersionSet(Vec<String>);
@@ -237,6 +245,11 @@ impl Object for VersionSet {
     fn format(&self) -> String {
         format!("[{}]", self.0.join(" "))
     }
+    fn json(&self) -> Option<ObjectJson> {
+        Some(ObjectJson::Value(Value::string_list(
+            self.0.iter().cloned(),
+        )))
+    }
 }
 
 struct HelmVersion;
@@ -255,6 +268,13 @@ impl Object for HelmVersion {
     }
     fn format(&self) -> String {
         format!("{{{HELM_VERSION}    v1.35}}")
+    }
+    fn json(&self) -> Option<ObjectJson> {
+        // `omitempty` drops the empty build fields.
+        Some(ObjectJson::Struct(vec![
+            ("version".into(), Value::str(HELM_VERSION)),
+            ("kube_client_version".into(), Value::str("v1.35")),
+        ]))
     }
 }
 
@@ -278,6 +298,13 @@ impl Object for CapabilitiesObj {
     }
     fn format(&self) -> String {
         self.text.clone()
+    }
+    fn json(&self) -> Option<ObjectJson> {
+        Some(ObjectJson::Struct(vec![
+            ("KubeVersion".into(), self.kube.clone()),
+            ("APIVersions".into(), self.apis.clone()),
+            ("HelmVersion".into(), Value::Object(Rc::new(HelmVersion))),
+        ]))
     }
 }
 

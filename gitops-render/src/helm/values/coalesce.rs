@@ -350,24 +350,12 @@ pub fn merge_maps(a: &Map, b: &Map) -> Map {
     out
 }
 
-/// Reads a values file as Helm does (`sigs.k8s.io/yaml`: YAML 1.1, numbers `float64`).
-/// An empty file is an empty map. `name` is used in errors.
+/// Reads a values file as Helm 4 does (`LoadValues`: every document merged, YAML 1.1,
+/// numbers `float64`). An empty file is an empty map. `name` is used in errors.
 pub fn read_values(name: &str, text: &str) -> Result<Value, Error> {
-    let opts = gitops_yaml::LoadOptions::with_schema(gitops_yaml::Schema::GoYamlV2);
-    let docs = gitops_yaml::load_documents(text, &opts)
-        .map_err(|e| Error(format!("failed to parse {name}: {e}")))?;
-    let first = docs
-        .into_iter()
-        .next()
-        .map(|d| d.value)
-        .unwrap_or(serde_json::Value::Null);
-    match first {
-        serde_json::Value::Null => Ok(Value::map(Map::new())),
-        v @ serde_json::Value::Object(_) => Ok(Value::from_json(&v)),
-        _ => Err(Error(format!(
-            "failed to parse {name}: values must be a map"
-        ))),
-    }
+    crate::helm::chart::parse_values(text)
+        .map(|v| Value::from_json(&v))
+        .map_err(|e| Error(format!("failed to parse {name}: {e}")))
 }
 
 /// The user's values flags, as `helm template` takes them.
