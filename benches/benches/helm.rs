@@ -27,11 +27,41 @@ use gitops_render::helm::{Chart, OutputOptions, RenderOptions, template};
 
 /// (label, case directory under the corpus, release name, namespace, values files)
 const CASES: &[(&str, &str, &str, &str, &[&str])] = &[
-    ("podinfo", "helm/podinfo", "podinfo", "test", &["values-default.yaml"]),
-    ("prometheus", "helm/prometheus", "prometheus", "monitoring", &["values-default.yaml"]),
-    ("grafana", "helm/grafana", "grafana", "grafana", &["values-default.yaml", "values-pin.yaml"]),
-    ("ingress-nginx", "helm/ingress-nginx", "ingress-nginx", "ingress-nginx", &["values-default.yaml"]),
-    ("helm-2k", "scale/helm-2k", "scale", "scale", &["values-default.yaml"]),
+    (
+        "podinfo",
+        "helm/podinfo",
+        "podinfo",
+        "test",
+        &["values-default.yaml"],
+    ),
+    (
+        "prometheus",
+        "helm/prometheus",
+        "prometheus",
+        "monitoring",
+        &["values-default.yaml"],
+    ),
+    (
+        "grafana",
+        "helm/grafana",
+        "grafana",
+        "grafana",
+        &["values-default.yaml", "values-pin.yaml"],
+    ),
+    (
+        "ingress-nginx",
+        "helm/ingress-nginx",
+        "ingress-nginx",
+        "ingress-nginx",
+        &["values-default.yaml"],
+    ),
+    (
+        "helm-2k",
+        "scale/helm-2k",
+        "scale",
+        "scale",
+        &["values-default.yaml"],
+    ),
 ];
 
 fn corpus() -> PathBuf {
@@ -105,7 +135,9 @@ fn bench(c: &mut Criterion) {
         eprintln!("helm: no reference helm ($HELM_BIN); helm_process skipped");
     }
     if gitops.is_none() {
-        eprintln!("helm: no gitops binary ($GITOPS_BIN, or cargo build --release -p gitops); gitops_process skipped");
+        eprintln!(
+            "helm: no gitops binary ($GITOPS_BIN, or cargo build --release -p gitops); gitops_process skipped"
+        );
     }
     let mut memory = Vec::new();
     for (label, case, name, ns, values) in CASES {
@@ -128,24 +160,38 @@ fn bench(c: &mut Criterion) {
         let out = OutputOptions::default();
         let chart = Chart::load(&dir.join("chart")).expect("chart loads");
         let mut group = c.benchmark_group(format!("helm/{label}"));
-        group.sample_size(10).measurement_time(Duration::from_secs(5));
+        group
+            .sample_size(10)
+            .measurement_time(Duration::from_secs(5));
         group.bench_function("render", |b| {
             b.iter(|| {
                 let user = merge_values(&opts, &mut |p| Err(p.to_string())).expect("values");
-                black_box(template::template(&chart, &user, &render_opts, &out).expect("renders").len())
+                black_box(
+                    template::template(&chart, &user, &render_opts, &out)
+                        .expect("renders")
+                        .len(),
+                )
             })
         });
         group.bench_function("load_render", |b| {
             b.iter(|| {
                 let chart = Chart::load(&dir.join("chart")).expect("chart loads");
                 let user = merge_values(&opts, &mut |p| Err(p.to_string())).expect("values");
-                black_box(template::template(&chart, &user, &render_opts, &out).expect("renders").len())
+                black_box(
+                    template::template(&chart, &user, &render_opts, &out)
+                        .expect("renders")
+                        .len(),
+                )
             })
         });
         let a = args(name, ns, values);
         if let Some(g) = &gitops {
             group.bench_function("gitops_process", |b| {
-                b.iter(|| black_box(run_process(Command::new(g).arg("helm").args(&a).current_dir(&dir))))
+                b.iter(|| {
+                    black_box(run_process(
+                        Command::new(g).arg("helm").args(&a).current_dir(&dir),
+                    ))
+                })
             });
         }
         if let Some(h) = &helm {
@@ -154,13 +200,23 @@ fn bench(c: &mut Criterion) {
             });
         }
         group.finish();
-        let ours = gitops.as_ref().and_then(|g| peak_kib(g, &["helm"], &a, &dir));
+        let ours = gitops
+            .as_ref()
+            .and_then(|g| peak_kib(g, &["helm"], &a, &dir));
         let theirs = helm.as_ref().and_then(|h| peak_kib(h, &[], &a, &dir));
         memory.push((label, ours, theirs));
     }
     for (label, ours, theirs) in memory {
-        let show = |k: Option<u64>| k.map_or("n/a".to_string(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
-        eprintln!("helm/{label}: peak resident memory gitops {} vs helm {}", show(ours), show(theirs));
+        let show = |k: Option<u64>| {
+            k.map_or("n/a".to_string(), |k| {
+                format!("{:.1} MiB", k as f64 / 1024.0)
+            })
+        };
+        eprintln!(
+            "helm/{label}: peak resident memory gitops {} vs helm {}",
+            show(ours),
+            show(theirs)
+        );
     }
 }
 
