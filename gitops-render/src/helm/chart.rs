@@ -864,6 +864,7 @@ pub(crate) fn clean_path(p: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -232,6 +232,7 @@ fn path_value(v: &Value, path: &str) -> Option<Value> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

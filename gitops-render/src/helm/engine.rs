@@ -275,6 +275,7 @@ fn parse_traceable(s: &str) -> Option<(Traceable, &str)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

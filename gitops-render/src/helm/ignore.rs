@@ -308,6 +308,7 @@ fn get_esc(chunk: &str) -> Option<(char, &str)> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -358,6 +358,7 @@ pub fn sort_parsed(files: Vec<(String, Vec<ParsedDoc>)>) -> (Vec<Hook>, Vec<Mani
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -740,6 +740,7 @@ fn match_toks(t: &[Tok], s: &[char]) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
