@@ -71,6 +71,11 @@ fn write(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), 
     if depth > MAX_DEPTH {
         return Err(format!("json: unsupported value: encountered a cycle via {}", v.type_name()));
     }
+    // A thousand levels do not fit every thread's stack (debug builds, 2 MiB test threads).
+    stacker::maybe_grow(64 * 1024, 1 << 20, || write_value(out, v, style, depth))
+}
+
+fn write_value(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), String> {
     match v {
         Value::Nil => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -131,14 +136,29 @@ fn write(out: &mut String, v: &Value, style: Style, depth: usize) -> Result<(), 
                     .collect();
                 write_object(out, &entries, style, depth)?;
             }
-            _ => match o.json() {
-                Some(crate::value::ObjectJson::Struct(fields)) => write_object(out, &fields, style, depth)?,
-                Some(crate::value::ObjectJson::Value(v)) => write(out, &v, style, depth)?,
-                None => write_string(out, &o.format(), style.escape_html),
-            },
+            _ => write_other_object(out, &**o, style, depth)?,
         },
     }
     Ok(())
+}
+
+/// An [`Object`](crate::value::Object) as `encoding/json` marshals it. Kept out of
+/// [`write`] so that its stack frame stays small for deeply nested values.
+#[inline(never)]
+fn write_other_object(
+    out: &mut String,
+    o: &dyn crate::value::Object,
+    style: Style,
+    depth: usize,
+) -> Result<(), String> {
+    match o.json() {
+        Some(crate::value::ObjectJson::Struct(fields)) => write_object(out, &fields, style, depth),
+        Some(crate::value::ObjectJson::Value(v)) => write(out, &v, style, depth),
+        None => {
+            write_string(out, &o.format(), style.escape_html);
+            Ok(())
+        }
+    }
 }
 
 fn write_object(

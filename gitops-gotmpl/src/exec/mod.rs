@@ -622,20 +622,7 @@ impl<'t> State<'t, '_> {
             Value::Map(m, t) => {
                 if let MapType::Named(type_name) = t {
                     if let Some(mm) = self.set.map_methods_of(type_name).filter(|mm| mm.has_method(name)) {
-                        let mut argv = Vec::new();
-                        for a in args.iter().skip(1) {
-                            argv.push(self.eval_arg(dot, Ty::Any, a)?);
-                        }
-                        if let Some(f) = fin {
-                            argv.push(f.value());
-                        }
-                        return match mm.call(&v, name, &argv) {
-                            Err(e) => {
-                                self.at(At::Arg(node));
-                                self.errorf(format!("error calling {name}: {e}"))
-                            }
-                            Ok(r) => Ok(if r.is_nil() { R::in_iface(r) } else { R::concrete(r) }),
-                        };
+                        return self.call_map_method(dot, &*mm, &v, name, node, args, fin);
                     }
                 }
                 if has_args {
@@ -659,6 +646,36 @@ impl<'t> State<'t, '_> {
             _ => {}
         }
         self.errorf(format!("can't evaluate field {name} in type {typ}"))
+    }
+
+    /// A method of a named map type (see [`crate::MapMethods`]); out of [`Self::eval_field`]
+    /// to keep that recursive frame small.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn call_map_method(
+        &mut self,
+        dot: &R,
+        mm: &dyn crate::value::MapMethods,
+        receiver: &Value,
+        name: &str,
+        node: &'t Arg,
+        args: &'t [Arg],
+        fin: Option<R>,
+    ) -> Res<R> {
+        let mut argv = Vec::new();
+        for a in args.iter().skip(1) {
+            argv.push(self.eval_arg(dot, Ty::Any, a)?);
+        }
+        if let Some(f) = fin {
+            argv.push(f.value());
+        }
+        match mm.call(receiver, name, &argv) {
+            Err(e) => {
+                self.at(At::Arg(node));
+                self.errorf(format!("error calling {name}: {e}"))
+            }
+            Ok(r) => Ok(if r.is_nil() { R::in_iface(r) } else { R::concrete(r) }),
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
