@@ -320,32 +320,41 @@ impl Rendered {
     /// The release manifest as Helm stores it (`rel.Manifest`): optionally the CRDs, then
     /// every manifest, each as `---\n# Source: PATH\nCONTENT\n`.
     pub fn manifest(&self, include_crds: bool) -> String {
-        let mut b = String::new();
-        if include_crds {
-            for (path, content) in &self.crds {
-                b.push_str(&format!("---\n# Source: {path}\n{content}\n"));
-            }
+        let crds: &[(String, String)] = if include_crds { &self.crds } else { &[] };
+        let size: usize = crds
+            .iter()
+            .map(|(p, c)| p.len() + c.len() + 16)
+            .sum::<usize>()
+            + self
+                .manifests
+                .iter()
+                .map(|m| m.path.len() + m.content.len() + 16)
+                .sum::<usize>();
+        let mut b = String::with_capacity(size + 1);
+        for (path, content) in crds {
+            push_source(&mut b, path, content);
         }
         for m in &self.manifests {
-            b.push_str(&format!("---\n# Source: {}\n{}\n", m.path, m.content));
+            push_source(&mut b, &m.path, &m.content);
         }
         b
     }
 
     /// Exactly what `helm template` prints to stdout.
     pub fn template_output(&self, o: &OutputOptions) -> Result<String, Error> {
-        let mut out = String::new();
-        out.push_str(self.manifest(o.include_crds).trim());
+        // `fmt.Fprintln(strings.TrimSpace(rel.Manifest))`, built in place.
+        let mut out = self.manifest(o.include_crds);
+        let end = out.trim_end().len();
+        out.truncate(end);
+        let start = out.len() - out.trim_start().len();
+        out.drain(..start);
         out.push('\n');
         if !o.no_hooks {
             for h in &self.hooks {
                 if o.skip_tests && h.is_test() {
                     continue;
                 }
-                out.push_str(&format!(
-                    "---\n# Source: {}\n{}\n",
-                    h.manifest.path, h.manifest.content
-                ));
+                push_source(&mut out, &h.manifest.path, &h.manifest.content);
             }
         }
         if o.show_only.is_empty() {
@@ -372,6 +381,15 @@ impl Rendered {
         }
         Ok(shown)
     }
+}
+
+/// Appends `---\n# Source: PATH\nCONTENT\n`.
+fn push_source(out: &mut String, path: &str, content: &str) {
+    out.push_str("---\n# Source: ");
+    out.push_str(path);
+    out.push('\n');
+    out.push_str(content);
+    out.push('\n');
 }
 
 /// The template path of a `# Source: chart/PATH` line, without the chart name (Helm's
