@@ -15,7 +15,7 @@ mod convert;
 mod pretty;
 mod toml;
 
-pub use convert::{from_yaml, from_yaml_any, to_yaml, yaml_to_json};
+pub use convert::{from_yaml, to_yaml, yaml_to_json};
 
 use crate::fmt::quote;
 use crate::func::{Func, Funcs, TextError, Ty};

@@ -106,12 +106,6 @@ pub fn from_yaml(text: &str, target: Target) -> Result<Value, String> {
     Ok(value)
 }
 
-/// `sigs.k8s.io/yaml.Unmarshal(text, &v)` into an `interface{}`: the first document as a
-/// value (nil when empty), or sigs.k8s.io/yaml's error text.
-pub fn from_yaml_any(text: &str) -> Result<Value, String> {
-    from_yaml(text, Target::Any)
-}
-
 /// Texts up to this size are remembered by [`from_yaml_memo`].
 const MEMO_MAX_TEXT: usize = 64 * 1024;
 /// The remembered texts' total size; the memo starts over past it.

@@ -13,6 +13,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::ignore::Rules;
+use super::manifests::json_kind;
 
 /// Helm's limit on a whole decompressed chart (100 MiB).
 pub const MAX_CHART_SIZE: u64 = 100 * 1024 * 1024;
@@ -430,16 +431,6 @@ fn yaml_documents(text: &str) -> Result<Vec<String>, String> {
         docs.push(buf);
     }
     Ok(docs)
-}
-
-fn json_kind(v: &serde_json::Value) -> &'static str {
-    match v {
-        serde_json::Value::Array(_) => "array",
-        serde_json::Value::String(_) => "string",
-        serde_json::Value::Number(_) => "number",
-        serde_json::Value::Bool(_) => "bool",
-        _ => "object",
-    }
 }
 
 fn merge_json(

@@ -5,7 +5,7 @@
 use gitops_gotmpl::{Map, Value};
 
 use super::chart::{Chart, Dependency, Metadata};
-use super::objects::values_table;
+use super::objects::{values_path_value as path_value, values_table};
 use super::values::coalesce::{self, ChartValues};
 
 /// A chart as one render sees it: metadata with dependency processing applied (aliases
@@ -216,19 +216,6 @@ fn process_conditions(reqs: &mut [Dependency], cvals: &Value, path: &str) {
             }
         }
     }
-}
-
-/// Helm's `Values.PathValue`: the non-table value at a dotted path.
-fn path_value(v: &Value, path: &str) -> Option<Value> {
-    let parts: Vec<&str> = path.split('.').collect();
-    let (last, tables) = parts.split_last()?;
-    let table = if tables.is_empty() {
-        v.clone()
-    } else {
-        values_table(v, &tables.join("."))?
-    };
-    let found = table.as_map()?.get(*last).cloned()?;
-    (!matches!(found, Value::Map(..))).then_some(found)
 }
 
 #[cfg(test)]

@@ -158,7 +158,8 @@ fn scalar_string(v: &serde_json::Value) -> Option<String> {
     })
 }
 
-fn json_kind(v: &serde_json::Value) -> &'static str {
+/// The JSON kind Go's `encoding/json` names in its unmarshal errors.
+pub(crate) fn json_kind(v: &serde_json::Value) -> &'static str {
     match v {
         serde_json::Value::Array(_) => "array",
         serde_json::Value::Object(_) => "object",

@@ -465,6 +465,19 @@ pub fn values_table(v: &Value, path: &str) -> Option<Value> {
     Some(cur)
 }
 
+/// Helm's `Values.PathValue`: the value (not a table) at a dotted path.
+pub fn values_path_value(v: &Value, path: &str) -> Option<Value> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let (last, tables) = parts.split_last()?;
+    let table = if tables.is_empty() {
+        v.clone()
+    } else {
+        values_table(v, &tables.join("."))?
+    };
+    let found = table.as_map()?.get(*last).cloned()?;
+    (!matches!(found, Value::Map(..))).then_some(found)
+}
+
 impl MapMethods for ValuesMethods {
     fn has_method(&self, name: &str) -> bool {
         matches!(name, "AsMap" | "Table" | "YAML" | "PathValue")
@@ -488,20 +501,7 @@ impl MapMethods for ValuesMethods {
             }
             "PathValue" => {
                 let path = one_string(name, args)?;
-                let parts: Vec<&str> = path.split('.').collect();
-                let (last, tables) = parts
-                    .split_last()
-                    .ok_or_else(|| format!("{path:?} is not a value"))?;
-                let table = if tables.is_empty() {
-                    Some(map.clone())
-                } else {
-                    values_table(map, &tables.join("."))
-                };
-                let found = table.and_then(|t| t.as_map().and_then(|m| m.get(*last).cloned()));
-                match found {
-                    Some(v) if !matches!(v, Value::Map(..)) => Ok(v),
-                    _ => Err(format!("{path:?} is not a value")),
-                }
+                values_path_value(map, path).ok_or_else(|| format!("{path:?} is not a value"))
             }
             _ => Err(format!("can't evaluate field {name} in type {VALUES_TYPE}")),
         }

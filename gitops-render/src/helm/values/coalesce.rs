@@ -260,6 +260,27 @@ fn go_t(v: &Value) -> String {
     }
 }
 
+/// The `global` table of one side of [`coalesce_globals`] (a new one when absent); `None`,
+/// with Helm's warning, when it is not a table.
+fn global_table(
+    values: &Rc<RefCell<Map>>,
+    side: &str,
+    warn: &mut dyn FnMut(String),
+) -> Option<Rc<RefCell<Map>>> {
+    match values.borrow().get(GLOBAL_KEY).cloned() {
+        None => Some(Rc::new(RefCell::new(Map::new()))),
+        Some(v) => {
+            let t = table(&v);
+            if t.is_none() {
+                warn(format!(
+                    "warning: skipping globals because {side} {GLOBAL_KEY} is not a table."
+                ));
+            }
+            t
+        }
+    }
+}
+
 /// Helm's `coalesceGlobals`: copies `src`'s `global` into `dest`'s (parent globals win
 /// inside maps; a subchart's own non-map global keeps a parent's table out).
 pub fn coalesce_globals(
@@ -269,29 +290,11 @@ pub fn coalesce_globals(
     merge: bool,
     warn: &mut dyn FnMut(String),
 ) {
-    let dg = match dest.borrow().get(GLOBAL_KEY).cloned() {
-        None => Rc::new(RefCell::new(Map::new())),
-        Some(v) => match table(&v) {
-            Some(m) => m,
-            None => {
-                warn(format!(
-                    "warning: skipping globals because destination {GLOBAL_KEY} is not a table."
-                ));
-                return;
-            }
-        },
+    let Some(dg) = global_table(dest, "destination", warn) else {
+        return;
     };
-    let sg = match src.borrow().get(GLOBAL_KEY).cloned() {
-        None => Rc::new(RefCell::new(Map::new())),
-        Some(v) => match table(&v) {
-            Some(m) => m,
-            None => {
-                warn(format!(
-                    "warning: skipping globals because source {GLOBAL_KEY} is not a table."
-                ));
-                return;
-            }
-        },
+    let Some(sg) = global_table(src, "source", warn) else {
+        return;
     };
     let entries: Vec<(String, Value)> = sg
         .borrow()
