@@ -29,6 +29,7 @@ command -v curl >/dev/null 2>&1 || need_apt+=(curl)
 command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 command -v unzip >/dev/null 2>&1 || need_apt+=(unzip)  # install-reference-tools.sh unpacks helm with it
+[ -x /usr/bin/prometheus ] || need_apt+=(prometheus)  # canary metric provider tests scrape a test exporter
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "installing: ${need_apt[*]}" >&2
   if command -v apt-get >/dev/null 2>&1; then

@@ -4,8 +4,13 @@
 //! metric providers and webhooks sit behind small traits.
 //!
 //! **May depend on:** `gitops-core` and `gitops-gotmpl` within the workspace (never on
-//! `gitops-sources` or `gitops-render`). Decision logic does no network I/O.
+//! `gitops-sources` or `gitops-render`). Decision logic does no network I/O: only the
+//! metric providers ([`metrics`]) and the webhook client ([`webhooks`]) talk to the
+//! network, and only when a controller calls them.
 //!
-//! **Status:** the engine arrives with the progressive delivery issue; the Canary API
-//! types live in [`gitops_core::api::flagger`].
+//! The Canary API types live in [`gitops_core::api::flagger`].
 pub use gitops_core as core;
+
+pub mod routes;
+
+pub use routes::Routes;
