@@ -19,6 +19,12 @@ pub struct Routes {
     pub mirror: bool,
 }
 
+impl Default for Routes {
+    fn default() -> Self {
+        Routes::PRIMARY
+    }
+}
+
 impl Routes {
     /// All traffic on the primary, nothing mirrored: the state outside an analysis.
     pub const PRIMARY: Routes = Routes {
