@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use gitops_core::api::flagger::{Canary, CanaryMetric, CanaryPhase, MeshProvider};
-use gitops_core::yaml::{LoadOptions, load_documents};
+use gitops_core::yaml::{LoadOptions, Schema, load_documents};
 use serde::{Deserialize, Serialize};
 
 use crate::machine::{
@@ -45,7 +45,9 @@ pub enum Error {
         source: gitops_core::api::ParseError,
     },
     /// A key of `at` is not a run number or range.
-    #[error("scenario {file}: at.{key}: expected a run number (3), a range (3-5) or an open range (3-)")]
+    #[error(
+        "scenario {file}: at.{key}: expected a run number (3), a range (3-5) or an open range (3-)"
+    )]
     RunKey {
         /// The scenario file.
         file: String,
@@ -103,10 +105,10 @@ pub struct RunOverride {
     /// Whether the primary workload is ready.
     #[serde(default)]
     pub primary_ready: Option<bool>,
-    /// `spec.suspend` from this run on.
+    /// `spec.suspend` from this run on (until another run sets it).
     #[serde(default)]
     pub suspend: Option<bool>,
-    /// Delete the Canary at this run.
+    /// Delete the Canary at this run (it stays deleted).
     #[serde(default)]
     pub delete: Option<bool>,
 }
@@ -114,7 +116,12 @@ pub struct RunOverride {
 impl Scenario {
     /// Reads a scenario from YAML; `file` names it in errors.
     pub fn from_yaml(text: &str, file: &str) -> Result<Scenario, Error> {
-        let docs = load_documents(text, &LoadOptions::default()).map_err(|source| Error::Yaml {
+        // YAML 1.1 through sigs.k8s.io/yaml: run numbers as keys (`3:`) become strings.
+        let options = LoadOptions {
+            schema: Schema::GoYamlV2,
+            ..LoadOptions::default()
+        };
+        let docs = load_documents(text, &options).map_err(|source| Error::Yaml {
             file: file.to_string(),
             source,
         })?;
@@ -124,10 +131,11 @@ impl Scenario {
             .map(|d| d.value)
             .filter(|v| !v.is_null())
             .unwrap_or_else(|| serde_json::json!({}));
-        let scenario: Scenario = gitops_core::api::parse(&value).map_err(|source| Error::Field {
-            file: file.to_string(),
-            source,
-        })?;
+        let scenario: Scenario =
+            gitops_core::api::parse(&value).map_err(|source| Error::Field {
+                file: file.to_string(),
+                source,
+            })?;
         for key in scenario.at.keys() {
             if parse_runs(key).is_none() {
                 return Err(Error::RunKey {
@@ -157,7 +165,11 @@ impl Scenario {
     /// Whether a revision change or an override starts after `run`.
     fn pending_after(&self, run: u32) -> bool {
         self.revision_changes.iter().any(|r| *r > run)
-            || self.at.keys().filter_map(|k| parse_runs(k)).any(|(from, _)| from > run)
+            || self
+                .at
+                .keys()
+                .filter_map(|k| parse_runs(k))
+                .any(|(from, _)| from > run)
     }
 }
 
@@ -212,7 +224,13 @@ pub fn simulate(
     default_provider: MeshProvider,
     scenario: &Scenario,
 ) -> Result<Vec<TimelineStep>, Error> {
-    if canary.metadata.name.as_deref().unwrap_or_default().is_empty() {
+    if canary
+        .metadata
+        .name
+        .as_deref()
+        .unwrap_or_default()
+        .is_empty()
+    {
         return Err(Error::Unnamed);
     }
     let provider = canary.spec.provider.unwrap_or(default_provider);
@@ -238,13 +256,13 @@ pub fn simulate(
     let mut canary_unready_since: Option<Duration> = None;
     let mut primary_unready_since: Option<Duration> = None;
     let mut timeline = Vec::new();
+    let mut deleting = false;
 
     for run in 1..=max_runs {
         let now = interval * (run - 1);
         if scenario.revision_changes.contains(&run) && run > 1 {
             revision += 1;
         }
-        let mut deleting = false;
         let mut canary_ready = true;
         let mut primary_ready = true;
         for o in scenario.overrides(run) {
@@ -264,8 +282,20 @@ pub fn simulate(
                 spec_hash: format!("revision-{revision}"),
                 configs: BTreeMap::new(),
             },
-            primary: readiness(primary_ready, &format!("{target}-primary"), now, deadline, &mut primary_unready_since),
-            canary_ready: readiness(canary_ready, target, now, deadline, &mut canary_unready_since),
+            primary: readiness(
+                primary_ready,
+                &format!("{target}-primary"),
+                now,
+                deadline,
+                &mut primary_unready_since,
+            ),
+            canary_ready: readiness(
+                canary_ready,
+                target,
+                now,
+                deadline,
+                &mut canary_unready_since,
+            ),
             routes: None,
             deleting,
             answer: None,
@@ -297,7 +327,10 @@ pub fn simulate(
 
         let settled = matches!(
             state.phase,
-            CanaryPhase::Succeeded | CanaryPhase::Failed | CanaryPhase::Terminated | CanaryPhase::Initialized
+            CanaryPhase::Succeeded
+                | CanaryPhase::Failed
+                | CanaryPhase::Terminated
+                | CanaryPhase::Initialized
         );
         if state.phase == CanaryPhase::Terminated || (settled && !scenario.pending_after(run)) {
             break;
@@ -331,7 +364,9 @@ fn readiness(
     }
     let from = *since.get_or_insert(now);
     if now.saturating_sub(from) > deadline {
-        Readiness::Failed(format!("deployment {name:?} exceeded its progress deadline"))
+        Readiness::Failed(format!(
+            "deployment {name:?} exceeded its progress deadline"
+        ))
     } else {
         Readiness::NotReady(format!(
             "{name} not ready: waiting for rollout to finish: 0 of 1 (readyThreshold 100%) updated replicas are available"
@@ -340,7 +375,12 @@ fn readiness(
 }
 
 /// The scenario's answer to a question.
-fn answer(question: &Command, canary: &Canary, scenario: &Scenario, run: u32) -> Result<Answer, Error> {
+fn answer(
+    question: &Command,
+    canary: &Canary,
+    scenario: &Scenario,
+    run: u32,
+) -> Result<Answer, Error> {
     match question {
         Command::CallWebhook(call) => {
             let mut value = scenario.webhooks.get(&call.name);
@@ -418,7 +458,16 @@ fn mirror_weight(canary: &Canary, routes: Routes) -> u32 {
 
 /// The timeline as a table: one row per run, its commands listed below each other.
 pub fn table(timeline: &[TimelineStep]) -> String {
-    let header = ["TIME", "PHASE", "PRIMARY", "CANARY", "MIRROR", "FAILED", "ITERATIONS", "COMMANDS"];
+    let header = [
+        "TIME",
+        "PHASE",
+        "PRIMARY",
+        "CANARY",
+        "MIRROR",
+        "FAILED",
+        "ITERATIONS",
+        "COMMANDS",
+    ];
     let rows: Vec<[String; 7]> = timeline
         .iter()
         .map(|s| {
@@ -435,7 +484,12 @@ pub fn table(timeline: &[TimelineStep]) -> String {
         .collect();
     let mut widths = [0usize; 7];
     for (i, w) in widths.iter_mut().enumerate() {
-        *w = rows.iter().map(|r| r[i].len()).chain([header[i].len()]).max().unwrap_or(0);
+        *w = rows
+            .iter()
+            .map(|r| r[i].len())
+            .chain([header[i].len()])
+            .max()
+            .unwrap_or(0);
     }
     let mut out = String::new();
     let pad = |out: &mut String, cells: &[&str]| {

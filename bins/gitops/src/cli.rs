@@ -65,6 +65,8 @@ pub enum Command {
     Kustomize(crate::kustomize_cmd::KustomizeCmd),
     /// Render Helm charts, as `helm template` does
     Helm(crate::helm_cmd::HelmCmd),
+    /// Simulate and render Flagger Canaries
+    Canary(crate::canary_cmd::CanaryCmd),
     /// Build a flux resource
     Build(crate::artifact_cmd::BuildCmd),
     /// Diff a flux resource

@@ -2,6 +2,7 @@
 //! kustomize builds so far).
 
 mod artifact_cmd;
+mod canary_cmd;
 mod cli;
 mod cluster;
 mod create;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(Command::Crds) => print(export::crds()),
+        Some(Command::Canary(cmd)) => print(canary_cmd::run(cmd)),
         Some(Command::Kustomize(cmd)) => print(kustomize_cmd::run(cmd)),
         Some(Command::Helm(cmd)) => match helm_cmd::run(cmd, cli.global.namespace.as_deref()) {
             Ok(text) => write_out(&text, &[]),

@@ -16,7 +16,12 @@ use super::command::MetricKind;
 /// - inline and template queries: `threshold` is the maximum.
 ///
 /// Range bounds are inclusive (a value equal to `min` or `max` passes).
-pub fn check(kind: MetricKind, metric: &CanaryMetric, value: f64, canary: &str) -> Result<(), String> {
+pub fn check(
+    kind: MetricKind,
+    metric: &CanaryMetric,
+    value: f64,
+    canary: &str,
+) -> Result<(), String> {
     let threshold = metric.threshold.unwrap_or(0.0);
     let range = metric.threshold_range.as_ref();
     let (min, max) = range.map_or((None, None), |r| (r.min, r.max));
@@ -40,10 +45,14 @@ pub fn check(kind: MetricKind, metric: &CanaryMetric, value: f64, canary: &str) 
             }
         }
         MetricKind::RequestDuration => {
-            let ms = |v: f64| GoDuration::from_std(std::time::Duration::from_millis(v.max(0.0) as u64));
+            let ms =
+                |v: f64| GoDuration::from_std(std::time::Duration::from_millis(v.max(0.0) as u64));
             let actual = ms(value);
             let shown = |bound: f64, op: &str| {
-                format!("Halt {canary} advancement request duration {actual} {op} {}", ms(bound))
+                format!(
+                    "Halt {canary} advancement request duration {actual} {op} {}",
+                    ms(bound)
+                )
             };
             let value = value.trunc();
             if range.is_some() {
@@ -97,7 +106,11 @@ mod tests {
     use super::*;
     use gitops_core::api::flagger::analysis::CanaryThresholdRange;
 
-    fn metric(name: &str, threshold: Option<f64>, range: Option<(Option<f64>, Option<f64>)>) -> CanaryMetric {
+    fn metric(
+        name: &str,
+        threshold: Option<f64>,
+        range: Option<(Option<f64>, Option<f64>)>,
+    ) -> CanaryMetric {
         CanaryMetric {
             name: name.into(),
             threshold,
@@ -109,7 +122,10 @@ mod tests {
     #[test]
     fn success_rate_threshold_is_a_minimum() {
         let m = metric("request-success-rate", Some(99.0), None);
-        assert_eq!(check(MetricKind::RequestSuccessRate, &m, 99.0, "podinfo.test"), Ok(()));
+        assert_eq!(
+            check(MetricKind::RequestSuccessRate, &m, 99.0, "podinfo.test"),
+            Ok(())
+        );
         assert_eq!(
             check(MetricKind::RequestSuccessRate, &m, 98.5, "podinfo.test"),
             Err("Halt podinfo.test advancement success rate 98.50% < 99%".into())
@@ -138,7 +154,10 @@ mod tests {
 
     #[test]
     fn kinds_follow_name_query_and_template() {
-        assert_eq!(kind_of(&metric("request-duration", None, None)), Some(MetricKind::RequestDuration));
+        assert_eq!(
+            kind_of(&metric("request-duration", None, None)),
+            Some(MetricKind::RequestDuration)
+        );
         let mut inline = metric("request-duration", None, None);
         inline.query = Some("sum(x)".into());
         assert_eq!(kind_of(&inline), Some(MetricKind::Inline));

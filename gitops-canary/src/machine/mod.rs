@@ -94,7 +94,12 @@ pub fn step(state: &CanaryState, observation: &Observation) -> (CanaryState, Vec
             };
             let mut answers = pending.answers.clone();
             answers.push(answer);
-            (&pending.start, &pending.observation, answers, pending.emitted)
+            (
+                &pending.start,
+                &pending.observation,
+                answers,
+                pending.emitted,
+            )
         }
         None => (state, observation, Vec::new(), 0),
     };

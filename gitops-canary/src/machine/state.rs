@@ -8,8 +8,8 @@ use gitops_core::api::flagger::{CanaryCondition, CanaryPhase, CanaryStatus};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use k8s_openapi::jiff::Timestamp;
 
-use super::observation::{Answer, Observation};
 use super::command::Command;
+use super::observation::{Answer, Observation};
 use crate::routes::Routes;
 
 /// The type of the condition Flagger keeps on a Canary.

@@ -82,7 +82,8 @@ impl Settings {
             warnings.push("A/B testing is not supported when using the kubernetes provider");
         }
         if self.iterations < 1 {
-            warnings.push("Progressive traffic is not supported when using the kubernetes provider");
+            warnings
+                .push("Progressive traffic is not supported when using the kubernetes provider");
             warnings.push("Setting canaryAnalysis.iterations: 10");
             self.iterations = 10;
         }

@@ -76,7 +76,10 @@ impl<'a> Tick<'a> {
             return Some(());
         }
 
-        if matches!(self.st.phase, CanaryPhase::Unset | CanaryPhase::Initializing) {
+        if matches!(
+            self.st.phase,
+            CanaryPhase::Unset | CanaryPhase::Initializing
+        ) {
             if !self.initialize() {
                 return Some(());
             }
@@ -96,7 +99,10 @@ impl<'a> Tick<'a> {
                 }
                 Readiness::Failed(msg) => {
                     self.warn(msg.clone());
-                    if matches!(self.st.phase, CanaryPhase::Promoting | CanaryPhase::Finalising) {
+                    if matches!(
+                        self.st.phase,
+                        CanaryPhase::Promoting | CanaryPhase::Finalising
+                    ) {
                         self.failed_promotion(&msg);
                     } else {
                         self.rollback();
@@ -119,10 +125,15 @@ impl<'a> Tick<'a> {
             return self.start_analysis();
         }
 
-        if matches!(self.st.phase, CanaryPhase::Progressing | CanaryPhase::WaitingPromotion)
-            && (self.target_changed() || self.configs_changed())
+        if matches!(
+            self.st.phase,
+            CanaryPhase::Progressing | CanaryPhase::WaitingPromotion
+        ) && (self.target_changed() || self.configs_changed())
         {
-            self.info(format!("New revision detected! Restarting analysis for {}", self.target));
+            self.info(format!(
+                "New revision detected! Restarting analysis for {}",
+                self.target
+            ));
             self.set_routes(Routes::PRIMARY);
             self.sync_status(CanaryPhase::Progressing, 0, 0, 0);
             return Some(());
@@ -136,8 +147,15 @@ impl<'a> Tick<'a> {
                 return Some(());
             }
             Readiness::Failed(msg) => {
-                self.warn(format!("Rolling back {} progress deadline exceeded {msg}", self.id));
-                self.alert(format!("Progress deadline exceeded {msg}"), false, AlertSeverity::Error);
+                self.warn(format!(
+                    "Rolling back {} progress deadline exceeded {msg}",
+                    self.id
+                ));
+                self.alert(
+                    format!("Progress deadline exceeded {msg}"),
+                    false,
+                    AlertSeverity::Error,
+                );
                 self.rollback();
                 return Some(());
             }
@@ -154,7 +172,11 @@ impl<'a> Tick<'a> {
         ) && self.rollback_requested()?
         {
             self.warn(format!("Rolling back {} manual webhook invoked", self.id));
-            self.alert("Rolling back manual webhook invoked".into(), false, AlertSeverity::Warn);
+            self.alert(
+                "Rolling back manual webhook invoked".into(),
+                false,
+                AlertSeverity::Warn,
+            );
             self.rollback();
             return Some(());
         }
@@ -185,20 +207,24 @@ impl<'a> Tick<'a> {
             _ => {}
         }
 
-        if matches!(self.st.phase, CanaryPhase::Progressing | CanaryPhase::WaitingPromotion)
-            && self.st.failed_checks >= self.settings.threshold
+        if matches!(
+            self.st.phase,
+            CanaryPhase::Progressing | CanaryPhase::WaitingPromotion
+        ) && self.st.failed_checks >= self.settings.threshold
         {
             self.rollback();
             return Some(());
         }
 
         let mirrored = routes.mirror;
-        let passed = if routes.canary == 0 && self.st.iterations == 0 && !(self.settings.mirror && mirrored) {
-            self.info(format!("Starting canary analysis for {}", self.target));
-            self.pre_rollout()?
-        } else {
-            self.analysis()?
-        };
+        let passed =
+            if routes.canary == 0 && self.st.iterations == 0 && !(self.settings.mirror && mirrored)
+            {
+                self.info(format!("Starting canary analysis for {}", self.target));
+                self.pre_rollout()?
+            } else {
+                self.analysis()?
+            };
         if !passed {
             self.st.failed_checks += 1;
             self.touch();
@@ -220,13 +246,17 @@ impl<'a> Tick<'a> {
             Strategy::BlueGreen => self.run_blue_green(mirrored),
             Strategy::Canary => {
                 if self.settings.next_step_weight(routes.canary) == 0 {
-                    self.halt("no step weight: set analysis.stepWeight or analysis.stepWeights".into());
+                    self.halt(
+                        "no step weight: set analysis.stepWeight or analysis.stepWeights".into(),
+                    );
                     return Some(());
                 }
                 if !mirrored
                     && !matches!(
                         self.st.phase,
-                        CanaryPhase::Promoting | CanaryPhase::WaitingPromotion | CanaryPhase::Finalising
+                        CanaryPhase::Promoting
+                            | CanaryPhase::WaitingPromotion
+                            | CanaryPhase::Finalising
                     )
                     && !self.confirm_traffic_increase()?
                 {
@@ -257,7 +287,11 @@ impl<'a> Tick<'a> {
         self.sync_status(CanaryPhase::Initialized, 0, 0, 0);
         self.info(format!("Initialization done! {}", self.id));
         let kind = target_kind(self.canary);
-        self.alert(format!("New {kind} detected, initialization completed."), true, AlertSeverity::Info);
+        self.alert(
+            format!("New {kind} detected, initialization completed."),
+            true,
+            AlertSeverity::Info,
+        );
         true
     }
 
@@ -281,13 +315,20 @@ impl<'a> Tick<'a> {
         let phase = self.st.phase;
         for (index, hook) in self.hooks(HookType::ConfirmRollout) {
             let mute = self.muted(index);
-            if self.webhook(index, HookType::ConfirmRollout, phase)?.is_err() {
+            if self
+                .webhook(index, HookType::ConfirmRollout, phase)?
+                .is_err()
+            {
                 let msg = format!("Halt {} advancement waiting for approval {hook}", self.id);
                 if phase != CanaryPhase::Waiting {
                     self.set_phase(CanaryPhase::Waiting);
                     self.warn(msg.clone());
                     if !mute {
-                        self.alert("Canary is waiting for approval.".into(), false, AlertSeverity::Warn);
+                        self.alert(
+                            "Canary is waiting for approval.".into(),
+                            false,
+                            AlertSeverity::Warn,
+                        );
                     }
                 }
                 self.halt(msg);
@@ -325,7 +366,10 @@ impl<'a> Tick<'a> {
     fn pre_rollout(&mut self) -> Option<bool> {
         for (index, hook) in self.hooks(HookType::PreRollout) {
             if let Err(e) = self.webhook(index, HookType::PreRollout, CanaryPhase::Progressing)? {
-                let msg = format!("Halt {} advancement pre-rollout check {hook} failed {e}", self.id);
+                let msg = format!(
+                    "Halt {} advancement pre-rollout check {hook} failed {e}",
+                    self.id
+                );
                 self.warn(msg.clone());
                 self.halt(msg);
                 return Some(false);
@@ -339,7 +383,10 @@ impl<'a> Tick<'a> {
     fn analysis(&mut self) -> Option<bool> {
         for (index, hook) in self.hooks(HookType::Rollout) {
             if let Err(e) = self.webhook(index, HookType::Rollout, CanaryPhase::Progressing)? {
-                let msg = format!("Halt {} advancement external check {hook} failed {e}", self.id);
+                let msg = format!(
+                    "Halt {} advancement external check {hook} failed {e}",
+                    self.id
+                );
                 self.warn(msg.clone());
                 self.halt(msg);
                 return Some(false);
@@ -359,7 +406,11 @@ impl<'a> Tick<'a> {
         let ordered = kinds
             .iter()
             .filter(|(_, k)| k.is_some_and(|k| k != MetricKind::Template))
-            .chain(kinds.iter().filter(|(_, k)| k.is_none_or(|k| k == MetricKind::Template)));
+            .chain(
+                kinds
+                    .iter()
+                    .filter(|(_, k)| k.is_none_or(|k| k == MetricKind::Template)),
+            );
         for &(index, kind) in ordered {
             let metric = &analysis.metrics.as_deref().unwrap_or_default()[index];
             let Some(kind) = kind else {
@@ -374,15 +425,21 @@ impl<'a> Tick<'a> {
             };
             let result = self.metric(index, &metric.name, kind)?;
             let failure = match result {
-                MetricResult::Value(v) => checks::check(kind, metric, v, &self.id).err().map(|m| (m, true)),
+                MetricResult::Value(v) => checks::check(kind, metric, v, &self.id)
+                    .err()
+                    .map(|m| (m, true)),
                 MetricResult::NoValues => Some((self.no_values_message(kind, &metric.name), true)),
                 MetricResult::Error(e) => Some((
                     match kind {
                         MetricKind::RequestSuccessRate | MetricKind::RequestDuration => {
                             format!("Prometheus query failed: {e}")
                         }
-                        MetricKind::Inline => format!("Prometheus query failed for {}: {e}", metric.name),
-                        MetricKind::Template => format!("Metric query failed for {}: {e}", metric.name),
+                        MetricKind::Inline => {
+                            format!("Prometheus query failed for {}: {e}", metric.name)
+                        }
+                        MetricKind::Template => {
+                            format!("Metric query failed for {}: {e}", metric.name)
+                        }
                     },
                     false,
                 )),
@@ -408,7 +465,9 @@ impl<'a> Tick<'a> {
                 self.target
             ),
             MetricKind::Inline => format!("Halt advancement no values found for metric: {name}"),
-            MetricKind::Template => format!("Halt advancement no values found for custom metric: {name}"),
+            MetricKind::Template => {
+                format!("Halt advancement no values found for custom metric: {name}")
+            }
         }
     }
 
@@ -416,10 +475,17 @@ impl<'a> Tick<'a> {
         for (index, hook) in self.hooks(HookType::ConfirmTrafficIncrease) {
             let mute = self.muted(index);
             if self
-                .webhook(index, HookType::ConfirmTrafficIncrease, CanaryPhase::Progressing)?
+                .webhook(
+                    index,
+                    HookType::ConfirmTrafficIncrease,
+                    CanaryPhase::Progressing,
+                )?
                 .is_err()
             {
-                let msg = format!("Halt {} advancement waiting for traffic increase approval {hook}", self.id);
+                let msg = format!(
+                    "Halt {} advancement waiting for traffic increase approval {hook}",
+                    self.id
+                );
                 self.warn(msg.clone());
                 if !mute {
                     self.alert(
@@ -443,7 +509,10 @@ impl<'a> Tick<'a> {
                 .webhook(index, HookType::ConfirmPromotion, CanaryPhase::Progressing)?
                 .is_err()
             {
-                let msg = format!("Halt {} advancement waiting for promotion approval {hook}", self.id);
+                let msg = format!(
+                    "Halt {} advancement waiting for promotion approval {hook}",
+                    self.id
+                );
                 if self.st.phase != CanaryPhase::WaitingPromotion {
                     self.set_phase(CanaryPhase::WaitingPromotion);
                     self.warn(msg.clone());
@@ -501,7 +570,10 @@ impl<'a> Tick<'a> {
             self.set_routes(Routes::canary(TOTAL_WEIGHT));
             self.st.iterations += 1;
             self.touch();
-            self.info(format!("Advance {} canary iteration {}/{iterations}", self.id, self.st.iterations));
+            self.info(format!(
+                "Advance {} canary iteration {}/{iterations}",
+                self.id, self.st.iterations
+            ));
             return Some(());
         }
         if !self.confirm_promotion()? {
@@ -525,7 +597,10 @@ impl<'a> Tick<'a> {
             }
             self.st.iterations += 1;
             self.touch();
-            self.info(format!("Advance {} canary iteration {}/{iterations}", self.id, self.st.iterations));
+            self.info(format!(
+                "Advance {} canary iteration {}/{iterations}",
+                self.id, self.st.iterations
+            ));
             return Some(());
         }
         if !self.confirm_promotion()? {
@@ -553,8 +628,16 @@ impl<'a> Tick<'a> {
     /// Copies the canary to the primary and enters Promoting.
     fn promote(&mut self) {
         let target = &self.canary.spec.target_ref.name;
-        let ns = self.canary.metadata.namespace.as_deref().unwrap_or("default");
-        self.info(format!("Copying {} template spec to {target}-primary.{ns}", self.target));
+        let ns = self
+            .canary
+            .metadata
+            .namespace
+            .as_deref()
+            .unwrap_or("default");
+        self.info(format!(
+            "Copying {} template spec to {target}-primary.{ns}",
+            self.target
+        ));
         self.out.push(Command::Promote);
         self.set_phase(CanaryPhase::Promoting);
     }
@@ -576,7 +659,10 @@ impl<'a> Tick<'a> {
         }
         let next = Routes::canary(routes.canary.saturating_sub(step));
         self.set_routes(next);
-        self.info(format!("Advance {} primary weight {}", self.id, next.primary));
+        self.info(format!(
+            "Advance {} primary weight {}",
+            self.id, next.primary
+        ));
         if next.primary == TOTAL_WEIGHT {
             self.set_phase(CanaryPhase::Finalising);
         } else {
@@ -588,8 +674,16 @@ impl<'a> Tick<'a> {
     fn skip_analysis(&mut self) {
         self.set_routes(Routes::PRIMARY);
         let target = &self.canary.spec.target_ref.name;
-        let ns = self.canary.metadata.namespace.as_deref().unwrap_or("default");
-        self.info(format!("Copying {} template spec to {target}-primary.{ns}", self.target));
+        let ns = self
+            .canary
+            .metadata
+            .namespace
+            .as_deref()
+            .unwrap_or("default");
+        self.info(format!(
+            "Copying {} template spec to {target}-primary.{ns}",
+            self.target
+        ));
         self.out.push(Command::Promote);
         if self.settings.autoscaler {
             self.out.push(Command::ReconcilePrimaryScaler);
@@ -598,7 +692,10 @@ impl<'a> Tick<'a> {
         self.out.push(Command::ScaleToZero);
         self.set_phase(CanaryPhase::Succeeded);
         self.post_rollout(CanaryPhase::Succeeded);
-        self.info(format!("Promotion completed! Canary analysis was skipped for {}", self.target));
+        self.info(format!(
+            "Promotion completed! Canary analysis was skipped for {}",
+            self.target
+        ));
         self.alert(
             "Canary analysis was skipped, promotion finished.".into(),
             false,
@@ -610,8 +707,15 @@ impl<'a> Tick<'a> {
     fn rollback(&mut self) {
         if self.st.failed_checks >= self.settings.threshold {
             let n = self.st.failed_checks;
-            self.warn(format!("Rolling back {} failed checks threshold reached {n}", self.id));
-            self.alert(format!("Failed checks threshold reached {n}"), false, AlertSeverity::Error);
+            self.warn(format!(
+                "Rolling back {} failed checks threshold reached {n}",
+                self.id
+            ));
+            self.alert(
+                format!("Failed checks threshold reached {n}"),
+                false,
+                AlertSeverity::Error,
+            );
         }
         self.set_routes(Routes::PRIMARY);
         self.warn(format!("Canary failed! Scaling down {}", self.id));
@@ -629,8 +733,14 @@ impl<'a> Tick<'a> {
     /// traffic goes to it and the run fails.
     fn failed_promotion(&mut self, msg: &str) {
         let target = &self.target;
-        self.warn(format!("Promotion of {target} failed, primary not ready: {msg}"));
-        self.alert(format!("Promotion failed, primary not ready: {msg}"), false, AlertSeverity::Error);
+        self.warn(format!(
+            "Promotion of {target} failed, primary not ready: {msg}"
+        ));
+        self.alert(
+            format!("Promotion failed, primary not ready: {msg}"),
+            false,
+            AlertSeverity::Error,
+        );
         self.set_routes(Routes::canary(TOTAL_WEIGHT));
         self.sync_status(CanaryPhase::Failed, TOTAL_WEIGHT, 0, 0);
         self.post_rollout(CanaryPhase::Failed);
@@ -678,7 +788,12 @@ impl<'a> Tick<'a> {
     // --- questions -------------------------------------------------------------------
 
     /// The outcome of webhook `index`, or `None` after asking for it.
-    fn webhook(&mut self, index: usize, hook_type: HookType, phase: CanaryPhase) -> Option<Result<(), String>> {
+    fn webhook(
+        &mut self,
+        index: usize,
+        hook_type: HookType,
+        phase: CanaryPhase,
+    ) -> Option<Result<(), String>> {
         if let Some(answer) = self.answers.get(self.used) {
             self.used += 1;
             return Some(match answer {
@@ -704,7 +819,9 @@ impl<'a> Tick<'a> {
             self.used += 1;
             return Some(match answer {
                 Answer::Metric(r) => r.clone(),
-                Answer::Webhook(_) => MetricResult::Error("a webhook answer was given to a metric query".into()),
+                Answer::Webhook(_) => {
+                    MetricResult::Error("a webhook answer was given to a metric query".into())
+                }
             });
         }
         self.question = Some(Command::QueryMetric(MetricQuery {
@@ -788,7 +905,13 @@ impl<'a> Tick<'a> {
     }
 
     /// Flagger's `SyncStatus`: the run's counters and the applied revision.
-    fn sync_status(&mut self, phase: CanaryPhase, weight: u32, failed_checks: u32, iterations: u32) {
+    fn sync_status(
+        &mut self,
+        phase: CanaryPhase,
+        weight: u32,
+        failed_checks: u32,
+        iterations: u32,
+    ) {
         let hash = self.obs.target.spec_hash.clone();
         self.st.phase = phase;
         self.st.canary_weight = weight;
@@ -808,7 +931,9 @@ impl<'a> Tick<'a> {
         let kind = target_kind(self.canary);
         let (status, message) = match phase {
             CanaryPhase::Initialized => ("True", format!("{kind} initialization completed.")),
-            CanaryPhase::Waiting | CanaryPhase::WaitingPromotion => ("Unknown", "Waiting for approval.".into()),
+            CanaryPhase::Waiting | CanaryPhase::WaitingPromotion => {
+                ("Unknown", "Waiting for approval.".into())
+            }
             CanaryPhase::Progressing => (
                 "Unknown",
                 "New revision detected, progressing canary analysis.".into(),
@@ -825,8 +950,14 @@ impl<'a> Tick<'a> {
                 "True",
                 "Canary analysis completed successfully, promotion finished.".into(),
             ),
-            CanaryPhase::Failed => ("False", format!("Canary analysis failed, {kind} scaled to zero.")),
-            _ => ("Unknown", format!("New {kind} detected, starting initialization.")),
+            CanaryPhase::Failed => (
+                "False",
+                format!("Canary analysis failed, {kind} scaled to zero."),
+            ),
+            _ => (
+                "Unknown",
+                format!("New {kind} detected, starting initialization."),
+            ),
         };
         let now = self.obs.now;
         let since = match &self.st.condition {
@@ -871,7 +1002,12 @@ impl<'a> Tick<'a> {
 
     /// The webhooks of `hook_type`, with their index.
     fn hooks(&self, hook_type: HookType) -> Vec<(usize, String)> {
-        let hooks = self.canary.spec.analysis.as_ref().and_then(|a| a.webhooks.as_ref());
+        let hooks = self
+            .canary
+            .spec
+            .analysis
+            .as_ref()
+            .and_then(|a| a.webhooks.as_ref());
         hooks
             .into_iter()
             .flatten()
@@ -882,7 +1018,12 @@ impl<'a> Tick<'a> {
     }
 
     fn hook_name(&self, index: usize) -> String {
-        let hooks = self.canary.spec.analysis.as_ref().and_then(|a| a.webhooks.as_ref());
+        let hooks = self
+            .canary
+            .spec
+            .analysis
+            .as_ref()
+            .and_then(|a| a.webhooks.as_ref());
         hooks
             .and_then(|h| h.get(index))
             .map(|h| h.name.clone())
@@ -890,7 +1031,12 @@ impl<'a> Tick<'a> {
     }
 
     fn muted(&self, index: usize) -> bool {
-        let hooks = self.canary.spec.analysis.as_ref().and_then(|a| a.webhooks.as_ref());
+        let hooks = self
+            .canary
+            .spec
+            .analysis
+            .as_ref()
+            .and_then(|a| a.webhooks.as_ref());
         hooks
             .and_then(|h| h.get(index))
             .is_some_and(|h| h.mute_alert == Some(true))

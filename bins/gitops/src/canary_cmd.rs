@@ -1,0 +1,97 @@
+//! `gitops canary`: see how a Canary will behave before shipping it.
+//!
+//! - `simulate` runs Flagger's analysis ([`gitops_canary::machine`]) over a scenario and
+//!   prints the timeline;
+//! - `render` prints the objects the router and target handling create for a Canary.
+
+use clap::{Args, Subcommand, ValueEnum};
+use gitops_canary::core::api::flagger::{Canary, MeshProvider};
+use gitops_canary::core::yaml::{LoadOptions, load_documents};
+use gitops_canary::simulate::{self, Scenario};
+
+/// `canary` and its sub-commands.
+#[derive(Args, Debug)]
+pub struct CanaryCmd {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CanaryCommand,
+}
+
+/// The `canary` sub-commands.
+#[derive(Subcommand, Debug)]
+pub enum CanaryCommand {
+    /// Run the canary analysis over a scenario and print the timeline
+    Simulate(SimulateArgs),
+}
+
+/// Flags of `canary simulate`.
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// The Canary manifest (flagger.app/v1beta1)
+    #[arg(long)]
+    pub canary: String,
+    /// The scenario: metric values, webhook answers and overrides per run (default: all
+    /// metrics pass, all webhooks succeed, workloads are ready)
+    #[arg(long)]
+    pub scenario: Option<String>,
+    /// The mesh provider when the Canary sets none (Flagger's -mesh-provider)
+    #[arg(long, default_value = "istio")]
+    pub mesh_provider: String,
+    /// Output format
+    #[arg(short = 'o', long, value_enum, default_value = "table")]
+    pub output: Format,
+}
+
+/// Output formats of `canary simulate`.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Format {
+    /// One row per analysis run with the commands issued
+    Table,
+    /// A JSON array of steps
+    Json,
+}
+
+/// Runs a `canary` sub-command.
+pub fn run(cmd: &CanaryCmd) -> Result<String, String> {
+    match &cmd.command {
+        CanaryCommand::Simulate(args) => simulate_cmd(args),
+    }
+}
+
+fn simulate_cmd(args: &SimulateArgs) -> Result<String, String> {
+    let canary = read_canary(&args.canary)?;
+    let scenario = match &args.scenario {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+            Scenario::from_yaml(&text, path).map_err(|e| e.to_string())?
+        }
+        None => Scenario::default(),
+    };
+    let provider = mesh_provider(&args.mesh_provider)?;
+    let timeline = simulate::simulate(&canary, provider, &scenario).map_err(|e| e.to_string())?;
+    Ok(match args.output {
+        Format::Table => simulate::table(&timeline),
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&timeline).map_err(|e| e.to_string())?;
+            text.push('\n');
+            text
+        }
+    })
+}
+
+/// Reads the first Canary of a manifest file.
+pub fn read_canary(path: &str) -> Result<Canary, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+    let docs =
+        load_documents(&text, &LoadOptions::default()).map_err(|e| format!("{path}: {e}"))?;
+    let doc = docs
+        .into_iter()
+        .find(|d| d.value.get("kind").and_then(|k| k.as_str()) == Some("Canary"))
+        .ok_or_else(|| format!("{path}: no Canary (flagger.app/v1beta1) in the file"))?;
+    gitops_canary::core::api::parse(&doc.value).map_err(|e| format!("{path}: {e}"))
+}
+
+fn mesh_provider(name: &str) -> Result<MeshProvider, String> {
+    serde_json::from_value(serde_json::Value::String(name.to_string()))
+        .map_err(|_| format!("unknown mesh provider {name:?}"))
+}
