@@ -12,7 +12,11 @@
 pub use gitops_core as core;
 
 pub mod machine;
+pub mod render;
+pub mod router;
 pub mod routes;
 pub mod simulate;
+pub mod workload;
 
+pub use router::Router;
 pub use routes::Routes;
