@@ -5,8 +5,10 @@
 //! - `render` prints the objects the router and target handling create for a Canary.
 
 use clap::{Args, Subcommand, ValueEnum};
+use gitops_canary::core::Object;
 use gitops_canary::core::api::flagger::{Canary, MeshProvider};
 use gitops_canary::core::yaml::{LoadOptions, load_documents};
+use gitops_canary::render;
 use gitops_canary::simulate::{self, Scenario};
 
 /// `canary` and its sub-commands.
@@ -22,6 +24,26 @@ pub struct CanaryCmd {
 pub enum CanaryCommand {
     /// Run the canary analysis over a scenario and print the timeline
     Simulate(SimulateArgs),
+    /// Print the objects Flagger creates for a Canary (or its routing at a canary weight)
+    Render(RenderArgs),
+}
+
+/// Flags of `canary render`.
+#[derive(Args, Debug)]
+pub struct RenderArgs {
+    /// The Canary manifest (flagger.app/v1beta1)
+    #[arg(long)]
+    pub canary: String,
+    /// The target workload's manifest; ConfigMaps, Secrets and the HorizontalPodAutoscaler
+    /// in the same file are used as the cluster would provide them
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Print only the routing objects as they are at this canary weight (0-100)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub canary_weight: Option<u32>,
+    /// The mesh provider when the Canary sets none (Flagger's -mesh-provider)
+    #[arg(long, default_value = "istio")]
+    pub mesh_provider: String,
 }
 
 /// Flags of `canary simulate`.
@@ -55,6 +77,7 @@ pub enum Format {
 pub fn run(cmd: &CanaryCmd) -> Result<String, String> {
     match &cmd.command {
         CanaryCommand::Simulate(args) => simulate_cmd(args),
+        CanaryCommand::Render(args) => render_cmd(args),
     }
 }
 
@@ -77,6 +100,62 @@ fn simulate_cmd(args: &SimulateArgs) -> Result<String, String> {
             text
         }
     })
+}
+
+fn render_cmd(args: &RenderArgs) -> Result<String, String> {
+    let mut canary = read_canary(&args.canary)?;
+    if canary.spec.provider.is_none() {
+        canary.spec.provider = Some(mesh_provider(&args.mesh_provider)?);
+    }
+    let objects = match (args.canary_weight, &args.target) {
+        (Some(weight), _) => render::routing_at(&canary, weight).map_err(|e| e.to_string())?,
+        (None, Some(path)) => {
+            let objects = read_objects(path)?;
+            let target_ref = &canary.spec.target_ref;
+            let target_kind = serde_json::to_value(target_ref.kind).map_err(|e| e.to_string())?;
+            let target = objects
+                .iter()
+                .find(|o| Some(o.kind()) == target_kind.as_str() && o.name() == target_ref.name)
+                .ok_or_else(|| {
+                    format!(
+                        "{path}: no {} named {:?} (the Canary's targetRef)",
+                        target_kind.as_str().unwrap_or_default(),
+                        target_ref.name
+                    )
+                })?;
+            let configs: Vec<Object> = objects
+                .iter()
+                .filter(|o| matches!(o.kind(), "ConfigMap" | "Secret"))
+                .cloned()
+                .collect();
+            let autoscaler = canary.spec.autoscaler_ref.as_ref().and_then(|r| {
+                objects
+                    .iter()
+                    .find(|o| o.kind() == "HorizontalPodAutoscaler" && o.name() == r.name)
+            });
+            render::initial(&canary, target, &configs, autoscaler).map_err(|e| e.to_string())?
+        }
+        (None, None) => {
+            return Err("give --target FILE (the objects at initialization) or --canary-weight N (the routing at that weight)".into());
+        }
+    };
+    Ok(gitops_canary::core::yaml::emit::to_string_documents(
+        objects.iter().map(Object::as_value),
+    ))
+}
+
+/// Reads every object of a manifest file.
+fn read_objects(path: &str) -> Result<Vec<Object>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+    let docs =
+        load_documents(&text, &LoadOptions::default()).map_err(|e| format!("{path}: {e}"))?;
+    docs.into_iter()
+        .filter(|d| !d.value.is_null())
+        .map(|d| {
+            let line = d.line;
+            Object::from_value(d.value).map_err(|e| format!("{path}:{line}: {e}"))
+        })
+        .collect()
 }
 
 /// Reads the first Canary of a manifest file.
