@@ -61,6 +61,9 @@
 //! - A `Promoting` canary that already has no traffic finalises at once (Flagger would wait
 //!   forever for a weight to shift).
 //! - A canary strategy without any step weight halts with a reason instead of silently.
+//! - The canary weight stops at `maxWeight` when `stepWeight` does not divide it (Flagger
+//!   goes past it: 30 + 30 = 60 with `maxWeight: 50`), and at the last of `stepWeights`
+//!   when they are not increasing.
 //! - `status.iterations` in `WaitingPromotion` is `iterations - 1` but never negative.
 //! - `Terminated` is recorded once the revert is done (Flagger removes the finalizer
 //!   without writing it).

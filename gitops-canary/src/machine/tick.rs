@@ -541,7 +541,7 @@ impl<'a> Tick<'a> {
             let step = self.settings.next_step_weight(routes.canary);
             let next = if self.settings.mirror && routes.canary == 0 {
                 if routes.mirror {
-                    Routes::canary(step)
+                    Routes::canary(step.min(max_weight))
                 } else {
                     Routes {
                         mirror: true,
@@ -549,7 +549,8 @@ impl<'a> Tick<'a> {
                     }
                 }
             } else {
-                Routes::canary(routes.canary.saturating_add(step).min(TOTAL_WEIGHT))
+                // Capped at maxWeight (Flagger overshoots when stepWeight does not divide it).
+                Routes::canary(routes.canary.saturating_add(step).min(max_weight))
             };
             self.set_routes(next);
             self.st.canary_weight = next.canary;
