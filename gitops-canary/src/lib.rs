@@ -5,18 +5,20 @@
 //!
 //! **May depend on:** `gitops-core` and `gitops-gotmpl` within the workspace (never on
 //! `gitops-sources` or `gitops-render`). Decision logic does no network I/O: only the
-//! metric providers and the webhook client talk to the network, and only when a
-//! controller calls them.
+//! metric providers ([`metrics`]) and the webhook client ([`webhooks`]) talk to the
+//! network, and only when a controller calls them.
 //!
 //! The Canary API types live in [`gitops_core::api::flagger`].
 pub use gitops_core as core;
 
-pub mod machine;
+pub mod metrics;
 pub mod render;
 pub mod router;
 pub mod routes;
-pub mod simulate;
 pub mod workload;
+pub mod webhooks;
 
 pub use router::Router;
 pub use routes::Routes;
+pub mod machine;
+pub mod simulate;
