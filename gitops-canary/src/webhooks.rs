@@ -37,6 +37,7 @@ use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::prometheus::{ensure_crypto_provider, error_chain, go_duration};
+use crate::workload::hash::{fnv32a, safe_encode_string};
 
 /// Metadata key of an event webhook's message.
 pub const EVENT_MESSAGE: &str = "eventMessage";
@@ -202,23 +203,7 @@ pub fn canary_checksum(status: Option<&CanaryStatus>) -> String {
     text.push_str(" LastAppliedSpec:(string)");
     text.push_str(last_applied);
     text.push('}');
-    safe_encode(&fnv1a_32(text.as_bytes()).to_string())
-}
-
-/// FNV-1a, 32 bits.
-fn fnv1a_32(bytes: &[u8]) -> u32 {
-    bytes.iter().fold(0x811c_9dc5_u32, |h, b| {
-        (h ^ u32::from(*b)).wrapping_mul(0x0100_0193)
-    })
-}
-
-/// Kubernetes' `rand.SafeEncodeString`: each character mapped into an alphabet without
-/// vowels (the text here is decimal digits).
-fn safe_encode(text: &str) -> String {
-    const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    text.chars()
-        .map(|c| char::from(ALPHANUMS[(c as usize) % ALPHANUMS.len()]))
-        .collect()
+    safe_encode_string(&fnv32a(text.as_bytes()).to_string())
 }
 
 /// The payload of a webhook of `canary` in `phase` (Flagger's `CallWebhook`).

@@ -2,7 +2,7 @@
 //! `docs/gitbook/tutorials/gatewayapi-progressive-delivery.md`).
 
 use gitops_canary::Routes;
-use gitops_canary::router::{self, Router};
+use gitops_canary::router;
 use gitops_core::api::flagger::Canary;
 use serde_json::{Value, json};
 

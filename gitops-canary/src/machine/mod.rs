@@ -76,7 +76,7 @@ mod state;
 mod strategy;
 mod tick;
 
-pub use checks::{check as check_metric, kind_of as metric_kind};
+pub use checks::{judge as judge_metric, plan as metric_plan};
 pub use command::{Alert, Command, Event, MetricKind, MetricQuery, WebhookCall};
 pub use observation::{Answer, MetricResult, Observation, Readiness, TargetRevision};
 pub use state::{CanaryState, PROMOTED_CONDITION, PromotedCondition};

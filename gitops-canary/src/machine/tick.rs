@@ -33,6 +33,10 @@ pub(crate) struct Tick<'a> {
     pub st: CanaryState,
     /// `name.namespace` of the Canary.
     id: String,
+    /// The Canary's name.
+    name: &'a str,
+    /// The Canary's namespace.
+    namespace: &'a str,
     /// `targetName.namespace`.
     target: String,
 }
@@ -55,6 +59,8 @@ impl<'a> Tick<'a> {
             question: None,
             st,
             id: format!("{name}.{namespace}"),
+            name,
+            namespace,
             target: format!("{}.{namespace}", canary.spec.target_ref.name),
         }
     }
@@ -395,39 +401,24 @@ impl<'a> Tick<'a> {
         let Some(analysis) = self.canary.spec.analysis.as_ref() else {
             return Some(true);
         };
-        // Built-in and inline metrics first, MetricTemplates after, each in spec order.
-        let kinds: Vec<(usize, Option<MetricKind>)> = analysis
-            .metrics
-            .iter()
-            .flatten()
-            .map(checks::kind_of)
-            .enumerate()
-            .collect();
-        let ordered = kinds
-            .iter()
-            .filter(|(_, k)| k.is_some_and(|k| k != MetricKind::Template))
-            .chain(
-                kinds
-                    .iter()
-                    .filter(|(_, k)| k.is_none_or(|k| k == MetricKind::Template)),
-            );
-        for &(index, kind) in ordered {
-            let metric = &analysis.metrics.as_deref().unwrap_or_default()[index];
+        let metrics = analysis.metrics.as_deref().unwrap_or_default();
+        for (index, kind) in checks::plan(metrics) {
+            let metric = &metrics[index];
             let Some(kind) = kind else {
-                let msg = format!(
-                    "Metric query failed for {}: no usable metrics template and query were configured",
-                    metric.name
-                );
-                // Flagger's message names no metric; ours does.
+                let msg =
+                    "Metric query failed for no usable metrics template and query were configured"
+                        .to_string();
                 self.error(msg.clone());
                 self.halt(msg);
                 return Some(false);
             };
             let result = self.metric(index, &metric.name, kind)?;
             let failure = match result {
-                MetricResult::Value(v) => checks::check(kind, metric, v, &self.id)
-                    .err()
-                    .map(|m| (m, true)),
+                MetricResult::Value(v) => {
+                    checks::judge(kind, metric, v, &self.name, &self.namespace)
+                        .err()
+                        .map(|m| (m, true))
+                }
                 MetricResult::NoValues => Some((self.no_values_message(kind, &metric.name), true)),
                 MetricResult::Error(e) => Some((
                     match kind {

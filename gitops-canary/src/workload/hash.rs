@@ -13,7 +13,7 @@ pub fn safe_encode_string(s: &str) -> String {
 }
 
 /// FNV-1a, 32 bits.
-fn fnv32a(bytes: &[u8]) -> u32 {
+pub(crate) fn fnv32a(bytes: &[u8]) -> u32 {
     let mut h: u32 = 0x811c_9dc5;
     for b in bytes {
         h ^= u32::from(*b);

@@ -11,7 +11,7 @@
 //! (random ids, Go map order, the spew hash) the item's documentation says so.
 
 mod configs;
-mod hash;
+pub(crate) mod hash;
 mod hpa;
 mod primary;
 mod services;
