@@ -27,7 +27,9 @@ pub enum Command {
     ResumeTargetScaler,
     /// Update the primary autoscaler from the target's.
     ReconcilePrimaryScaler,
-    /// Route traffic with these weights.
+    /// Route traffic with these weights, with the session-affinity cookies of the
+    /// returned state ([`super::CanaryState::cookies`], written into the Canary's status
+    /// before the router computes its objects).
     SetRoutes(Routes),
     /// Copy the target's pod template, ConfigMaps and Secrets to the primary.
     Promote,

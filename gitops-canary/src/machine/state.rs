@@ -10,6 +10,7 @@ use k8s_openapi::jiff::Timestamp;
 
 use super::command::Command;
 use super::observation::{Answer, Observation};
+use crate::router::SessionCookies;
 use crate::routes::Routes;
 
 /// The type of the condition Flagger keeps on a Canary.
@@ -42,6 +43,9 @@ pub struct CanaryState {
     pub condition: Option<PromotedCondition>,
     /// The weights last routed.
     pub routes: Routes,
+    /// The session-affinity cookies (`status.sessionAffinityCookie`,
+    /// `primarySessionAffinityCookie`, `previousSessionAffinityCookie`) the routes use.
+    pub cookies: SessionCookies,
     /// Why the last tick did not advance the canary (a halt, a gate, a wait), or `None`
     /// when it advanced or there was nothing to do.
     pub reason: Option<String>,
@@ -111,6 +115,20 @@ impl CanaryState {
                 .map(|t| time_to_duration(Some(t))),
             condition,
             routes: Routes::canary(canary_weight),
+            cookies: SessionCookies {
+                canary: status
+                    .session_affinity_cookie
+                    .clone()
+                    .filter(|c| !c.is_empty()),
+                primary: status
+                    .primary_session_affinity_cookie
+                    .clone()
+                    .filter(|c| !c.is_empty()),
+                previous: status
+                    .previous_session_affinity_cookie
+                    .clone()
+                    .filter(|c| !c.is_empty()),
+            },
             reason: None,
             tick: None,
         }
@@ -137,7 +155,9 @@ impl CanaryState {
                     message: Some(c.message.clone()),
                 }]
             }),
-            ..CanaryStatus::default()
+            session_affinity_cookie: self.cookies.canary.clone(),
+            primary_session_affinity_cookie: self.cookies.primary.clone(),
+            previous_session_affinity_cookie: self.cookies.previous.clone(),
         }
     }
 

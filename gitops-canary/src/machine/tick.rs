@@ -867,7 +867,25 @@ impl<'a> Tick<'a> {
         self.st.reason = Some(reason);
     }
 
+    /// Routes traffic; with session affinity, the cookies follow as Flagger's routers keep
+    /// them (a new pair when traffic first reaches the canary, the canary's retired when
+    /// its weight returns to 0).
     fn set_routes(&mut self, routes: Routes) {
+        let affinity = self
+            .canary
+            .spec
+            .analysis
+            .as_ref()
+            .and_then(|a| a.session_affinity.as_ref());
+        if let Some(affinity) = affinity {
+            let seed = format!("{}/{}", self.id, self.obs.target.spec_hash);
+            self.st.cookies = self.st.cookies.next(
+                affinity,
+                routes.canary,
+                &session_token(&format!("{seed}/canary")),
+                &session_token(&format!("{seed}/primary")),
+            );
+        }
         self.st.routes = routes;
         self.out.push(Command::SetRoutes(routes));
     }
@@ -1051,4 +1069,15 @@ fn target_kind(canary: &Canary) -> &'static str {
         TargetKind::Deployment => "Deployment",
         TargetKind::Service => "Service",
     }
+}
+
+/// Ten letters standing for Flagger's random cookie value, derived from `seed` (the
+/// Canary and the revision under analysis) so that a step stays pure.
+fn session_token(seed: &str) -> String {
+    (0..10u8)
+        .map(|i| {
+            let h = crate::workload::hash::fnv32a(format!("{seed}/{i}").as_bytes());
+            char::from(b'a' + u8::try_from(h % 26).unwrap_or(0))
+        })
+        .collect()
 }
