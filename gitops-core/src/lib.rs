@@ -37,6 +37,7 @@
 pub mod api;
 pub mod conditions;
 pub mod duration;
+pub mod hash;
 pub mod health;
 pub mod k8s;
 pub mod merge;

@@ -29,7 +29,7 @@
 mod exec;
 pub mod fmt;
 pub mod func;
-mod gojson;
+pub mod gojson;
 pub mod helm;
 pub mod parse;
 pub mod sprig;

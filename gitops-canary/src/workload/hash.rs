@@ -2,72 +2,9 @@
 
 use serde_json::Value;
 
-/// The alphabet of Kubernetes' `rand.SafeEncodeString` (no vowels, no confusable digits).
-const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
-/// Kubernetes' `rand.SafeEncodeString`: each byte of `s` mapped onto a 27-letter alphabet.
-pub fn safe_encode_string(s: &str) -> String {
-    s.chars()
-        .map(|c| SAFE_ALPHABET[(c as usize) % SAFE_ALPHABET.len()] as char)
-        .collect()
-}
-
-/// FNV-1a, 32 bits.
-pub(crate) fn fnv32a(bytes: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for b in bytes {
-        h ^= u32::from(*b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h
-}
-
-/// FNV-1a, 64 bits.
-fn fnv64a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for b in bytes {
-        h ^= u64::from(*b);
-        h = h.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
-/// JSON with every mapping's keys sorted, so that key order never changes a hash.
-pub(crate) fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(&mut out, value);
-    out
-}
-
-fn write_canonical(out: &mut String, value: &Value) {
-    match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(out, &map[k]);
-            }
-            out.push('}');
-        }
-        Value::Array(items) => {
-            out.push('[');
-            for (i, v) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_canonical(out, v);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
+pub(crate) use gitops_core::hash::fnv32a;
+pub use gitops_core::hash::safe_encode_string;
+use gitops_core::hash::{canonical_json, fnv64a};
 
 /// The hash of a pod template (`spec.template` of the target) that Flagger records in
 /// `status.lastAppliedSpec` / `lastPromotedSpec` to detect a new revision.

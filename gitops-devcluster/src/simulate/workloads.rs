@@ -9,9 +9,6 @@ use serde_json::{Map, Value, json};
 
 use super::FAIL_ANNOTATION;
 
-/// The alphabet of apimachinery's `rand.SafeEncodeString` (no vowels, no look-alikes).
-const SAFE_ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-
 /// `metadata.<field>` as a string ("" when absent).
 pub(super) fn meta_str<'a>(obj: &'a Value, field: &str) -> &'a str {
     obj.get("metadata")
@@ -45,53 +42,12 @@ fn put_nonzero(m: &mut Map<String, Value>, key: &str, n: i64) {
     }
 }
 
-/// Compact JSON with object keys sorted, so equal templates hash equally whatever order
-/// their fields arrived in.
-fn canonical(v: &Value, out: &mut String) {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                canonical(&m[k], out);
-            }
-            out.push('}');
-        }
-        Value::Array(a) => {
-            out.push('[');
-            for (i, x) in a.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                canonical(x, out);
-            }
-            out.push(']');
-        }
-        other => out.push_str(&other.to_string()),
-    }
-}
-
 /// A stable short hash of a pod template: FNV-1a (32 bit) of its canonical JSON, printed
 /// as a 10-digit decimal and mapped through `SafeEncodeString`'s alphabet, as Kubernetes'
 /// `ComputeHash` does (ten characters of `bcdfghjklmnpqrstvwxz2456789`).
 pub fn pod_template_hash(template: &Value) -> String {
-    let mut text = String::new();
-    canonical(template, &mut text);
-    let mut h: u32 = 0x811c_9dc5;
-    for b in text.bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    format!("{h:010}")
-        .bytes()
-        .map(|b| char::from(SAFE_ALPHABET[usize::from(b) % SAFE_ALPHABET.len()]))
-        .collect()
+    let h = gitops_core::hash::fnv32a(gitops_core::hash::canonical_json(template).as_bytes());
+    gitops_core::hash::safe_encode_string(&format!("{h:010}"))
 }
 
 /// A condition with both timestamps (Deployment style: `lastUpdateTime`).
@@ -292,7 +248,10 @@ mod tests {
         let b = json!({"spec": {"containers": [{"name": "c"}]}, "metadata": {"labels": {"tier": "y", "app": "x"}}});
         let h = pod_template_hash(&a);
         assert_eq!(h.len(), 10);
-        assert!(h.bytes().all(|c| SAFE_ALPHABET.contains(&c)));
+        assert!(
+            h.bytes()
+                .all(|c| b"bcdfghjklmnpqrstvwxz2456789".contains(&c))
+        );
         assert_eq!(h, pod_template_hash(&b));
         assert_ne!(h, pod_template_hash(&json!({"spec": {}})));
     }
