@@ -99,8 +99,7 @@ impl<'a> Tick<'a> {
             match self.obs.primary.clone() {
                 Readiness::Ready => {}
                 Readiness::NotReady(msg) => {
-                    self.warn(msg.clone());
-                    self.halt(msg);
+                    self.halt_warning(msg);
                     return Some(());
                 }
                 Readiness::Failed(msg) => {
@@ -148,8 +147,7 @@ impl<'a> Tick<'a> {
         match self.obs.canary_ready.clone() {
             Readiness::Ready => {}
             Readiness::NotReady(msg) => {
-                self.warn(msg.clone());
-                self.halt(msg);
+                self.halt_warning(msg);
                 return Some(());
             }
             Readiness::Failed(msg) => {
@@ -283,8 +281,7 @@ impl<'a> Tick<'a> {
         self.out.push(Command::Initialize);
         if !self.settings.skip_analysis {
             if let Readiness::NotReady(msg) | Readiness::Failed(msg) = self.obs.primary.clone() {
-                self.warn(msg.clone());
-                self.halt(msg);
+                self.halt_warning(msg);
                 return false;
             }
         }
@@ -376,8 +373,7 @@ impl<'a> Tick<'a> {
                     "Halt {} advancement pre-rollout check {hook} failed {e}",
                     self.id
                 );
-                self.warn(msg.clone());
-                self.halt(msg);
+                self.halt_warning(msg);
                 return Some(false);
             }
             self.info(format!("Pre-rollout check {hook} passed"));
@@ -393,8 +389,7 @@ impl<'a> Tick<'a> {
                     "Halt {} advancement external check {hook} failed {e}",
                     self.id
                 );
-                self.warn(msg.clone());
-                self.halt(msg);
+                self.halt_warning(msg);
                 return Some(false);
             }
         }
@@ -408,40 +403,28 @@ impl<'a> Tick<'a> {
                 let msg =
                     "Metric query failed for no usable metrics template and query were configured"
                         .to_string();
-                self.error(msg.clone());
-                self.halt(msg);
+                self.halt_warning(msg);
                 return Some(false);
             };
             let result = self.metric(index, &metric.name, kind)?;
+            // Flagger records query errors as Warning events too.
             let failure = match result {
                 MetricResult::Value(v) => {
-                    checks::judge(kind, metric, v, &self.name, &self.namespace)
-                        .err()
-                        .map(|m| (m, true))
+                    checks::judge(kind, metric, v, self.name, self.namespace).err()
                 }
-                MetricResult::NoValues => Some((self.no_values_message(kind, &metric.name), true)),
-                MetricResult::Error(e) => Some((
-                    match kind {
-                        MetricKind::RequestSuccessRate | MetricKind::RequestDuration => {
-                            format!("Prometheus query failed: {e}")
-                        }
-                        MetricKind::Inline => {
-                            format!("Prometheus query failed for {}: {e}", metric.name)
-                        }
-                        MetricKind::Template => {
-                            format!("Metric query failed for {}: {e}", metric.name)
-                        }
-                    },
-                    false,
-                )),
+                MetricResult::NoValues => Some(self.no_values_message(kind, &metric.name)),
+                MetricResult::Error(e) => Some(match kind {
+                    MetricKind::RequestSuccessRate | MetricKind::RequestDuration => {
+                        format!("Prometheus query failed: {e}")
+                    }
+                    MetricKind::Inline => {
+                        format!("Prometheus query failed for {}: {e}", metric.name)
+                    }
+                    MetricKind::Template => format!("Metric query failed for {}: {e}", metric.name),
+                }),
             };
-            if let Some((msg, warning)) = failure {
-                if warning {
-                    self.warn(msg.clone());
-                } else {
-                    self.error(msg.clone());
-                }
-                self.halt(msg);
+            if let Some(msg) = failure {
+                self.halt_warning(msg);
                 return Some(false);
             }
         }
@@ -834,11 +817,6 @@ impl<'a> Tick<'a> {
         self.event(true, message);
     }
 
-    /// Flagger records errors as `Warning` events too.
-    fn error(&mut self, message: String) {
-        self.event(true, message);
-    }
-
     /// Records an event and sends it to the `event` webhooks.
     fn event(&mut self, warning: bool, message: String) {
         let event = Event { warning, message };
@@ -865,6 +843,12 @@ impl<'a> Tick<'a> {
 
     fn halt(&mut self, reason: String) {
         self.st.reason = Some(reason);
+    }
+
+    /// Records a warning event and makes it the reason the tick did not advance.
+    fn halt_warning(&mut self, reason: String) {
+        self.warn(reason.clone());
+        self.halt(reason);
     }
 
     /// Routes traffic; with session affinity, the cookies follow as Flagger's routers keep
