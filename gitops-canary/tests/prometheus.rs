@@ -537,3 +537,149 @@ async fn unreachable_failing_and_slow_servers() {
         other => panic!("expected a timeout, got {other:?}"),
     }
 }
+
+/// One whole tick of the machine, with its questions answered for real: metrics through
+/// the Prometheus provider (Flagger's built-in Istio queries), webhooks over HTTP.
+async fn tick(
+    state: &gitops_canary::machine::CanaryState,
+    observation: &mut gitops_canary::machine::Observation,
+    prometheus: &dyn MetricsProvider,
+) -> (gitops_canary::machine::CanaryState, Vec<String>) {
+    use gitops_canary::machine::{Answer, Command as MachineCommand, MetricResult, step};
+    let canary = Arc::clone(&observation.canary);
+    let analysis = canary.spec.analysis.as_ref().unwrap();
+    let (mut state, commands) = step(state, observation);
+    let mut log: Vec<String> = commands.iter().map(ToString::to_string).collect();
+    while let Some(question) = state.question().cloned() {
+        let answer = match question {
+            MachineCommand::QueryMetric(q) => {
+                let metric = &analysis.metrics.as_ref().unwrap()[q.index];
+                let builtin = BuiltinMetric::from_name(&metric.name).expect("built-in metric");
+                let model = MetricTemplateModel::for_canary(&canary, metric.interval(), None);
+                Answer::Metric(
+                    match prometheus
+                        .query(&builtin.istio_query(&model).unwrap())
+                        .await
+                    {
+                        Ok(v) => MetricResult::Value(v),
+                        Err(e) if e.is_no_values() => MetricResult::NoValues,
+                        Err(e) => MetricResult::Error(e.to_string()),
+                    },
+                )
+            }
+            MachineCommand::CallWebhook(call) => {
+                let hook = &analysis.webhooks.as_ref().unwrap()[call.index];
+                let result = gitops_canary::webhooks::call_webhook(&canary, call.phase, hook).await;
+                Answer::Webhook(result.map(|_| ()).map_err(|e| e.to_string()))
+            }
+            other => panic!("not a question: {other}"),
+        };
+        observation.answer = Some(answer);
+        let (next, commands) = step(&state, observation);
+        state = next;
+        log.extend(commands.iter().map(ToString::to_string));
+    }
+    observation.answer = None;
+    (state, log)
+}
+
+/// The pieces together: the state machine decides, Prometheus (scraping the exporter:
+/// 95% success, P99 235 ms) and a webhook server answer. With `min: 90` / `max: 500` the
+/// canary advances 10% per tick; with `min: 99` every check fails and the canary is rolled
+/// back after `threshold` (2) failed checks, routing everything to the primary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_machine_drives_an_analysis_with_real_metrics_and_webhooks() {
+    use gitops_canary::Routes;
+    use gitops_canary::core::api::flagger::{Canary, CanaryPhase, CanaryStatus, MeshProvider};
+    use gitops_canary::machine::{CanaryState, Observation, Readiness, TargetRevision};
+
+    let fx = Fixture::start().await;
+    let prom = fx.provider();
+    let success = BuiltinMetric::RequestSuccessRate
+        .istio_query(&model("podinfo"))
+        .unwrap();
+    wait_for_value(&prom, &success).await;
+    let calls = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = Arc::clone(&calls);
+    let hooks = serve(handler(move |s: Seen| {
+        let seen = Arc::clone(&seen);
+        async move {
+            seen.lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&s.body).into_owned());
+            Reply::new(200, "ok")
+        }
+    }))
+    .await;
+
+    let canary = |min: f64| -> Arc<Canary> {
+        Arc::new(
+            gitops_canary::core::api::parse(&serde_json::json!({
+                "apiVersion": "flagger.app/v1beta1", "kind": "Canary",
+                "metadata": {"name": "podinfo", "namespace": NAMESPACE},
+                "spec": {
+                    "targetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "podinfo"},
+                    "service": {"port": 9898},
+                    "analysis": {
+                        "interval": "30s", "threshold": 2, "maxWeight": 50, "stepWeight": 10,
+                        "metrics": [
+                            {"name": "request-success-rate", "interval": "30s", "thresholdRange": {"min": min}},
+                            {"name": "request-duration", "interval": "30s", "thresholdRange": {"max": 500}}
+                        ],
+                        "webhooks": [{"name": "load-test", "url": hooks.url(), "timeout": "5s"}]
+                    }
+                }
+            }))
+            .unwrap(),
+        )
+    };
+    let observe = |canary: Arc<Canary>| Observation {
+        canary,
+        provider: MeshProvider::Istio,
+        now: Duration::from_secs(1_800_000_000),
+        target: TargetRevision {
+            spec_hash: "rev-2".into(),
+            configs: BTreeMap::new(),
+        },
+        primary: Readiness::Ready,
+        canary_ready: Readiness::Ready,
+        routes: None,
+        deleting: false,
+        answer: None,
+    };
+    let progressing = CanaryState::from_status(&CanaryStatus {
+        phase: CanaryPhase::Progressing,
+        canary_weight: 10,
+        last_applied_spec: Some("rev-2".into()),
+        last_promoted_spec: Some("rev-1".into()),
+        ..CanaryStatus::default()
+    });
+
+    // Healthy enough: two ticks advance 10% -> 20% -> 30%, calling the load test each time.
+    let mut obs = observe(canary(90.0));
+    let (state, log) = tick(&progressing, &mut obs, &prom).await;
+    assert_eq!(state.routes, Routes::canary(20), "{log:?}");
+    let (state, _) = tick(&state, &mut obs, &prom).await;
+    assert_eq!((state.routes, state.failed_checks), (Routes::canary(30), 0));
+    let payloads = calls.lock().unwrap().clone();
+    assert_eq!(payloads.len(), 2);
+    assert!(
+        payloads[0].contains(r#""name":"podinfo","namespace":"test","phase":"Progressing""#),
+        "{}",
+        payloads[0]
+    );
+
+    // Too strict: 95% < 99% fails twice, then the canary is rolled back.
+    let mut obs = observe(canary(99.0));
+    let (state, log) = tick(&state, &mut obs, &prom).await;
+    assert_eq!((state.routes, state.failed_checks), (Routes::canary(30), 1));
+    assert!(
+        log.iter()
+            .any(|l| l == "event Warning: Halt podinfo.test advancement success rate 95.00% < 99%"),
+        "{log:?}"
+    );
+    let (state, _) = tick(&state, &mut obs, &prom).await;
+    let (state, log) = tick(&state, &mut obs, &prom).await;
+    assert_eq!(state.phase, CanaryPhase::Failed, "{log:?}");
+    assert_eq!(state.routes, Routes::PRIMARY);
+}

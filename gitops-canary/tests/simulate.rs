@@ -328,3 +328,21 @@ fn scenario_errors_name_the_field() {
     let err = Scenario::from_yaml("maxRun: 3", "s.yaml").expect_err("invalid");
     assert!(err.to_string().contains("maxRun"), "{err}");
 }
+
+/// skipAnalysis (usage/how-it-works.md): the new revision is detected and the target
+/// scaled up (run 1); at the next run Flagger promotes it without any check (no metric is
+/// queried even though the metrics would fail) and the canary is Succeeded.
+#[test]
+fn skip_analysis_promotes_without_checks() {
+    let (steps, text) = run("skip-analysis.yaml", "metrics: {request-success-rate: 10}");
+    use CanaryPhase::*;
+    assert_eq!(phases(&steps), [Progressing, Succeeded]);
+    assert!(
+        steps
+            .iter()
+            .flat_map(|s| &s.commands)
+            .all(|c| !c.starts_with("metric"))
+    );
+    assert!(steps[1].commands.iter().any(|c| c == "promote"));
+    insta::assert_snapshot!(text);
+}
