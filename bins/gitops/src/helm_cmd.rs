@@ -1,8 +1,54 @@
 //! `gitops helm template [NAME] CHART`: prints what `helm template` (Helm 4.1) prints.
 
-use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
 use gitops_render::helm::values::coalesce::{Options, merge_values};
 use gitops_render::helm::{Chart, OutputOptions, RenderOptions, template};
+
+/// `gitops helm …` on its own: the root's flags and the `helm` command, nothing else.
+#[derive(Parser, Debug)]
+#[command(
+    name = "gitops",
+    version,
+    disable_help_subcommand = true,
+    args_override_self = true
+)]
+struct HelmCli {
+    #[command(flatten)]
+    global: crate::cli::GlobalArgs,
+    #[command(subcommand)]
+    command: HelmOnly,
+}
+
+#[derive(Subcommand, Debug)]
+enum HelmOnly {
+    /// Render Helm charts, as `helm template` does
+    Helm(HelmCmd),
+}
+
+/// Runs `gitops helm …` parsed with [`HelmCli`] alone.
+pub fn main() -> ExitCode {
+    match HelmCli::try_parse() {
+        Ok(cli) => {
+            let HelmOnly::Helm(cmd) = &cli.command;
+            execute(cmd, cli.global.namespace.as_deref())
+        }
+        Err(err) => crate::errors::report_clap(err),
+    }
+}
+
+/// Runs a `helm` command and prints its output, or Helm's `Error: …` (Helm's own error
+/// format, not flux's).
+pub fn execute(cmd: &HelmCmd, namespace: Option<&str>) -> ExitCode {
+    match run(cmd, namespace) {
+        Ok(text) => crate::write_out(&text, &[]),
+        Err(e) => {
+            eprintln!("Error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// `helm` and its sub-commands.
 #[derive(Args, Debug)]

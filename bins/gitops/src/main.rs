@@ -12,8 +12,8 @@ mod export;
 mod flags;
 mod gostr;
 mod gourl;
-mod imageref;
 mod helm_cmd;
+mod imageref;
 mod kustomize_cmd;
 mod logger;
 mod source_cmd;
@@ -33,6 +33,12 @@ use cli::{Cli, Command};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // `gitops helm …` (a hot path: scripts, kustomize builds) is parsed with the helm
+    // command alone; building the whole command tree would touch code and memory it never
+    // needs.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "helm") {
+        return helm_cmd::main();
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => return errors::report_clap(err),
@@ -47,14 +53,7 @@ fn main() -> ExitCode {
         Some(Command::Crds) => print(export::crds()),
         Some(Command::Canary(cmd)) => print(canary_cmd::run(cmd)),
         Some(Command::Kustomize(cmd)) => print(kustomize_cmd::run(cmd)),
-        Some(Command::Helm(cmd)) => match helm_cmd::run(cmd, cli.global.namespace.as_deref()) {
-            Ok(text) => write_out(&text, &[]),
-            Err(e) => {
-                // Helm's own error format, not flux's.
-                eprintln!("Error: {e}");
-                ExitCode::FAILURE
-            }
-        },
+        Some(Command::Helm(cmd)) => helm_cmd::execute(cmd, cli.global.namespace.as_deref()),
         Some(Command::Build(cmd)) => match &cmd.command {
             artifact_cmd::BuildCommand::Kustomization(args) => {
                 print(cluster::build::build(args, &cli.global, &namespace))
@@ -125,7 +124,7 @@ fn print(result: Result<String, String>) -> ExitCode {
 }
 
 /// Prints the stderr notes, then the stdout text.
-fn write_out(stdout: &str, stderr: &[String]) -> ExitCode {
+pub(crate) fn write_out(stdout: &str, stderr: &[String]) -> ExitCode {
     for line in stderr {
         eprintln!("{line}");
     }
