@@ -1,6 +1,8 @@
 //! The lexer: splits template text into items the way Go's `text/template/parse` does
 //! (delimiters, trim markers, comments, and the tokens inside actions).
 
+use std::borrow::Cow;
+
 /// The kind of a lexed item.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum ItemType {
@@ -42,15 +44,18 @@ pub(crate) enum ItemType {
 }
 
 /// A lexed item: type, byte offset, text and the line it starts on.
+///
+/// The text borrows from the template source (only error messages are owned), so lexing a
+/// large template allocates one vector and no strings.
 #[derive(Clone, Debug)]
-pub(crate) struct Item {
+pub(crate) struct Item<'t> {
     pub typ: ItemType,
     pub pos: usize,
-    pub val: String,
+    pub val: Cow<'t, str>,
     pub line: usize,
 }
 
-impl std::fmt::Display for Item {
+impl std::fmt::Display for Item<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.typ {
             ItemType::Eof => write!(f, "EOF"),
@@ -115,12 +120,12 @@ pub(crate) struct Lexer<'a> {
     paren_depth: i32,
     break_ok: bool,
     continue_ok: bool,
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
     done: bool,
 }
 
 impl<'a> Lexer<'a> {
-    pub(crate) fn lex(input: &'a str, left: &'a str, right: &'a str, break_ok: bool, continue_ok: bool) -> Vec<Item> {
+    pub(crate) fn lex(input: &'a str, left: &'a str, right: &'a str, break_ok: bool, continue_ok: bool) -> Vec<Item<'a>> {
         let mut l = Lexer {
             input,
             left: if left.is_empty() { "{{" } else { left },
@@ -169,7 +174,7 @@ impl<'a> Lexer<'a> {
         self.items.push(Item {
             typ,
             pos: self.start,
-            val: self.input[self.start..self.pos].to_string(),
+            val: Cow::Borrowed(&self.input[self.start..self.pos]),
             line: self.start_line,
         });
         self.start = self.pos;
@@ -183,7 +188,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn errorf(&mut self, msg: String) {
-        self.items.push(Item { typ: ItemType::Error, pos: self.start, val: msg, line: self.start_line });
+        self.items.push(Item { typ: ItemType::Error, pos: self.start, val: Cow::Owned(msg), line: self.start_line });
         self.done = true;
     }
 
@@ -229,7 +234,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn emit_eof(&mut self) {
-        self.items.push(Item { typ: ItemType::Eof, pos: self.pos, val: "EOF".into(), line: self.start_line });
+        self.items.push(Item { typ: ItemType::Eof, pos: self.pos, val: Cow::Borrowed("EOF"), line: self.start_line });
         self.done = true;
     }
 
@@ -584,7 +589,7 @@ mod tests {
     #[test]
     fn trim_markers_need_a_space() {
         let items = Lexer::lex("a  {{- 3 -}}  b", "", "", true, true);
-        let vals: Vec<&str> = items.iter().map(|i| i.val.as_str()).collect();
+        let vals: Vec<&str> = items.iter().map(|i| &*i.val).collect();
         assert_eq!(vals, ["a", "{{", "3", "}}", "b", "EOF"]);
         let items = Lexer::lex("{{-3}}", "", "", true, true);
         assert_eq!(items[1].val, "-3");

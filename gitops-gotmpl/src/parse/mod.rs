@@ -6,6 +6,7 @@ pub mod node;
 mod number;
 mod unquote;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -57,9 +58,9 @@ type PResult<T> = Result<T, ParseError>;
 const MAX_STACK_DEPTH: usize = 10_000;
 
 struct Parser<'a> {
-    items: Vec<Item>,
+    items: Vec<Item<'a>>,
     next_item: usize,
-    token: [Item; 3],
+    token: [Item<'a>; 3],
     peek_count: usize,
     parse_name: String,
     funcs: &'a dyn FuncSet,
@@ -74,9 +75,15 @@ struct Parser<'a> {
 /// The templates a text defines: the top-level one (named `name`) and every `define` and
 /// `block`, in the order Go adds them (duplicates within one text are an error, unless one
 /// side is empty).
-pub fn parse(name: &str, text: &str, left: &str, right: &str, funcs: &dyn FuncSet) -> Result<Vec<Tree>, ParseError> {
+pub fn parse<'a>(
+    name: &str,
+    text: &'a str,
+    left: &'a str,
+    right: &'a str,
+    funcs: &'a dyn FuncSet,
+) -> Result<Vec<Tree>, ParseError> {
     let items = Lexer::lex(text, left, right, !funcs.has("break"), !funcs.has("continue"));
-    let eof = Item { typ: ItemType::Eof, pos: 0, val: String::new(), line: 1 };
+    let eof = Item { typ: ItemType::Eof, pos: 0, val: Cow::Borrowed(""), line: 1 };
     let mut p = Parser {
         items,
         next_item: 0,
@@ -97,8 +104,8 @@ pub fn parse(name: &str, text: &str, left: &str, right: &str, funcs: &dyn FuncSe
     Ok(p.trees)
 }
 
-impl Parser<'_> {
-    fn lex_next(&mut self) -> Item {
+impl<'a> Parser<'a> {
+    fn lex_next(&mut self) -> Item<'a> {
         match self.items.get(self.next_item) {
             Some(i) => {
                 self.next_item += 1;
@@ -106,12 +113,12 @@ impl Parser<'_> {
             }
             None => {
                 let line = self.items.last().map_or(1, |i| i.line);
-                Item { typ: ItemType::Eof, pos: self.text.len(), val: "EOF".into(), line }
+                Item { typ: ItemType::Eof, pos: self.text.len(), val: Cow::Borrowed("EOF"), line }
             }
         }
     }
 
-    fn next(&mut self) -> Item {
+    fn next(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             self.peek_count -= 1;
         } else {
@@ -124,18 +131,18 @@ impl Parser<'_> {
         self.peek_count += 1;
     }
 
-    fn backup2(&mut self, t1: Item) {
+    fn backup2(&mut self, t1: Item<'a>) {
         self.token[1] = t1;
         self.peek_count = 2;
     }
 
-    fn backup3(&mut self, t2: Item, t1: Item) {
+    fn backup3(&mut self, t2: Item<'a>, t1: Item<'a>) {
         self.token[1] = t1;
         self.token[2] = t2;
         self.peek_count = 3;
     }
 
-    fn peek(&mut self) -> Item {
+    fn peek(&mut self) -> Item<'a> {
         if self.peek_count > 0 {
             return self.token[self.peek_count - 1].clone();
         }
@@ -144,7 +151,7 @@ impl Parser<'_> {
         self.token[0].clone()
     }
 
-    fn next_non_space(&mut self) -> Item {
+    fn next_non_space(&mut self) -> Item<'a> {
         loop {
             let t = self.next();
             if t.typ != ItemType::Space {
@@ -153,7 +160,7 @@ impl Parser<'_> {
         }
     }
 
-    fn peek_non_space(&mut self) -> Item {
+    fn peek_non_space(&mut self) -> Item<'a> {
         let t = self.next_non_space();
         self.backup();
         t
@@ -177,7 +184,7 @@ impl Parser<'_> {
         self.err(format!("unexpected {token} in {context}"))
     }
 
-    fn expect(&mut self, typ: ItemType, context: &str) -> PResult<Item> {
+    fn expect(&mut self, typ: ItemType, context: &str) -> PResult<Item<'a>> {
         let t = self.next_non_space();
         if t.typ != typ {
             return self.unexpected(&t, context);
@@ -261,7 +268,7 @@ impl Parser<'_> {
     fn text_or_action(&mut self) -> PResult<Parsed> {
         let token = self.next_non_space();
         match token.typ {
-            ItemType::Text => Ok(Parsed::Node(Node::Text { pos: token.pos, text: Rc::from(token.val.as_str()) })),
+            ItemType::Text => Ok(Parsed::Node(Node::Text { pos: token.pos, text: Rc::from(&*token.val) })),
             ItemType::LeftDelim => {
                 self.action_line = token.line;
                 let r = self.action();
@@ -419,12 +426,12 @@ impl Parser<'_> {
             if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
                 pipe.is_assign = next.typ == ItemType::Assign;
                 self.next_non_space();
-                pipe.decl.push(v.val.clone());
-                self.vars.push(v.val);
+                pipe.decl.push(v.val.to_string());
+                self.vars.push(v.val.into_owned());
             } else if next.typ == ItemType::Char && next.val == "," {
                 self.next_non_space();
-                pipe.decl.push(v.val.clone());
-                self.vars.push(v.val);
+                pipe.decl.push(v.val.to_string());
+                self.vars.push(v.val.into_owned());
                 if context == "range" && pipe.decl.len() < 2 {
                     match self.peek_non_space().typ {
                         ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
@@ -544,15 +551,15 @@ impl Parser<'_> {
                 if !is_builtin(&token.val) && !self.funcs.has(&token.val) {
                     return self.err(format!("function {} not defined", crate::fmt::quote(&token.val)));
                 }
-                Arg::Identifier { pos, name: token.val }
+                Arg::Identifier { pos, name: token.val.into_owned() }
             }
             ItemType::Dot => Arg::Dot { pos },
             ItemType::Nil => Arg::Nil { pos },
             ItemType::Variable => {
-                if !self.vars.contains(&token.val) {
+                if !self.vars.iter().any(|v| *v == *token.val) {
                     return self.err(format!("undefined variable {}", crate::fmt::quote(&token.val)));
                 }
-                Arg::Variable { pos, ident: vec![token.val] }
+                Arg::Variable { pos, ident: vec![token.val.into_owned()] }
             }
             ItemType::Field => Arg::Field { pos, ident: vec![token.val[1..].to_string()] },
             ItemType::Bool => Arg::Bool { pos, val: token.val == "true" },
@@ -576,7 +583,7 @@ impl Parser<'_> {
                 Arg::Pipe(Box::new(p?))
             }
             ItemType::String | ItemType::RawString => match unquote(&token.val) {
-                Ok(s) => Arg::String { pos, quoted: token.val, text: Rc::from(s.as_str()) },
+                Ok(s) => Arg::String { pos, quoted: token.val.into_owned(), text: Rc::from(s.as_str()) },
                 Err(e) => return self.err(e),
             },
             _ => {
