@@ -108,7 +108,8 @@ fn has_right_trim(s: &str) -> bool {
     b.len() >= 2 && is_space(b[0] as char) && b[1] == b'-'
 }
 
-/// Lexes the whole input, stopping after the first error or at EOF.
+/// Lexes the input on demand, one text and the action after it at a time, stopping after
+/// the first error or at EOF: a large template never has all its items in memory.
 pub(crate) struct Lexer<'a> {
     input: &'a str,
     left: &'a str,
@@ -120,13 +121,14 @@ pub(crate) struct Lexer<'a> {
     paren_depth: i32,
     break_ok: bool,
     continue_ok: bool,
-    items: Vec<Item<'a>>,
+    items: std::collections::VecDeque<Item<'a>>,
     done: bool,
 }
 
 impl<'a> Lexer<'a> {
-    pub(crate) fn lex(input: &'a str, left: &'a str, right: &'a str, break_ok: bool, continue_ok: bool) -> Vec<Item<'a>> {
-        let mut l = Lexer {
+    /// A lexer over `input`; `left`/`right` are the delimiters (`{{`/`}}` when empty).
+    pub(crate) fn new(input: &'a str, left: &'a str, right: &'a str, break_ok: bool, continue_ok: bool) -> Self {
+        Lexer {
             input,
             left: if left.is_empty() { "{{" } else { left },
             right: if right.is_empty() { "}}" } else { right },
@@ -137,11 +139,24 @@ impl<'a> Lexer<'a> {
             paren_depth: 0,
             break_ok,
             continue_ok,
-            items: Vec::new(),
+            items: std::collections::VecDeque::new(),
             done: false,
-        };
-        l.lex_text();
-        l.items
+        }
+    }
+
+    /// The next item, or `None` after the EOF or error item.
+    pub(crate) fn next_item(&mut self) -> Option<Item<'a>> {
+        while self.items.is_empty() && !self.done {
+            self.lex_chunk();
+        }
+        self.items.pop_front()
+    }
+
+    /// Every item of `input` (tests).
+    #[cfg(test)]
+    pub(crate) fn lex(input: &'a str, left: &'a str, right: &'a str, break_ok: bool, continue_ok: bool) -> Vec<Item<'a>> {
+        let mut l = Lexer::new(input, left, right, break_ok, continue_ok);
+        std::iter::from_fn(|| l.next_item()).collect()
     }
 
     fn rest(&self) -> &'a str {
@@ -171,7 +186,7 @@ impl<'a> Lexer<'a> {
     }
 
     fn emit(&mut self, typ: ItemType) {
-        self.items.push(Item {
+        self.items.push_back(Item {
             typ,
             pos: self.start,
             val: Cow::Borrowed(&self.input[self.start..self.pos]),
@@ -188,53 +203,51 @@ impl<'a> Lexer<'a> {
     }
 
     fn errorf(&mut self, msg: String) {
-        self.items.push(Item { typ: ItemType::Error, pos: self.start, val: Cow::Owned(msg), line: self.start_line });
+        self.items.push_back(Item { typ: ItemType::Error, pos: self.start, val: Cow::Owned(msg), line: self.start_line });
         self.done = true;
     }
 
-    fn lex_text(&mut self) {
-        loop {
-            if self.done {
-                return;
-            }
-            match self.rest().find(self.left) {
-                Some(x) => {
-                    if x > 0 {
-                        self.pos += x;
-                        let delim_end = self.pos + self.left.len();
-                        let mut trim = 0;
-                        if has_left_trim(&self.input[delim_end..]) {
-                            let text = &self.input[self.start..self.pos];
-                            trim = text.len() - text.trim_end_matches(is_space).len();
-                        }
-                        self.pos -= trim;
-                        self.line += self.input[self.start..self.pos].matches('\n').count();
-                        let has_text = self.pos > self.start;
-                        if has_text {
-                            self.emit(ItemType::Text);
-                        }
-                        self.pos += trim;
-                        self.ignore();
+    /// Lexes the text up to the next action and the action itself (or the text up to EOF).
+    fn lex_chunk(&mut self) {
+        if self.done {
+            return;
+        }
+        match self.rest().find(self.left) {
+            Some(x) => {
+                if x > 0 {
+                    self.pos += x;
+                    let delim_end = self.pos + self.left.len();
+                    let mut trim = 0;
+                    if has_left_trim(&self.input[delim_end..]) {
+                        let text = &self.input[self.start..self.pos];
+                        trim = text.len() - text.trim_end_matches(is_space).len();
                     }
-                    if !self.lex_left_delim() {
-                        return;
-                    }
-                }
-                None => {
-                    self.pos = self.input.len();
-                    if self.pos > self.start {
-                        self.line += self.input[self.start..self.pos].matches('\n').count();
+                    self.pos -= trim;
+                    self.line += self.input[self.start..self.pos].matches('\n').count();
+                    let has_text = self.pos > self.start;
+                    if has_text {
                         self.emit(ItemType::Text);
                     }
-                    self.emit_eof();
-                    return;
+                    self.pos += trim;
+                    self.ignore();
                 }
+                if !self.lex_left_delim() {
+                    self.done = true;
+                }
+            }
+            None => {
+                self.pos = self.input.len();
+                if self.pos > self.start {
+                    self.line += self.input[self.start..self.pos].matches('\n').count();
+                    self.emit(ItemType::Text);
+                }
+                self.emit_eof();
             }
         }
     }
 
     fn emit_eof(&mut self) {
-        self.items.push(Item { typ: ItemType::Eof, pos: self.pos, val: Cow::Borrowed("EOF"), line: self.start_line });
+        self.items.push_back(Item { typ: ItemType::Eof, pos: self.pos, val: Cow::Borrowed("EOF"), line: self.start_line });
         self.done = true;
     }
 

@@ -58,8 +58,9 @@ type PResult<T> = Result<T, ParseError>;
 const MAX_STACK_DEPTH: usize = 10_000;
 
 struct Parser<'a> {
-    items: Vec<Item<'a>>,
-    next_item: usize,
+    lexer: Lexer<'a>,
+    /// Line of the last item lexed (the EOF after an error reports it).
+    last_line: usize,
     token: [Item<'a>; 3],
     peek_count: usize,
     parse_name: String,
@@ -82,11 +83,11 @@ pub fn parse<'a>(
     right: &'a str,
     funcs: &'a dyn FuncSet,
 ) -> Result<Vec<Tree>, ParseError> {
-    let items = Lexer::lex(text, left, right, !funcs.has("break"), !funcs.has("continue"));
+    let lexer = Lexer::new(text, left, right, !funcs.has("break"), !funcs.has("continue"));
     let eof = Item { typ: ItemType::Eof, pos: 0, val: Cow::Borrowed(""), line: 1 };
     let mut p = Parser {
-        items,
-        next_item: 0,
+        lexer,
+        last_line: 1,
         token: [eof.clone(), eof.clone(), eof],
         peek_count: 0,
         parse_name: name.to_string(),
@@ -106,15 +107,12 @@ pub fn parse<'a>(
 
 impl<'a> Parser<'a> {
     fn lex_next(&mut self) -> Item<'a> {
-        match self.items.get(self.next_item) {
-            Some(i) => {
-                self.next_item += 1;
-                i.clone()
+        match self.lexer.next_item() {
+            Some(item) => {
+                self.last_line = item.line;
+                item
             }
-            None => {
-                let line = self.items.last().map_or(1, |i| i.line);
-                Item { typ: ItemType::Eof, pos: self.text.len(), val: Cow::Borrowed("EOF"), line }
-            }
+            None => Item { typ: ItemType::Eof, pos: self.text.len(), val: Cow::Borrowed("EOF"), line: self.last_line },
         }
     }
 
@@ -225,6 +223,7 @@ impl<'a> Parser<'a> {
                 Parsed::Else | Parsed::ElseChained => return self.err("unexpected {{else}}"),
             }
         }
+        root.shrink_to_fit();
         Ok(root)
     }
 
@@ -259,7 +258,10 @@ impl<'a> Parser<'a> {
         while self.peek_non_space().typ != ItemType::Eof {
             match self.text_or_action()? {
                 Parsed::Node(n) => list.push(n),
-                other => return Ok((list, other)),
+                other => {
+                    list.shrink_to_fit();
+                    return Ok((list, other));
+                }
             }
         }
         self.err("unexpected EOF")
@@ -453,6 +455,8 @@ impl<'a> Parser<'a> {
             match token.typ {
                 t if t == end => {
                     self.check_pipeline(&pipe, context)?;
+                    // Parse trees live as long as the templates: no growth slack.
+                    pipe.cmds.shrink_to_fit();
                     return Ok(pipe);
                 }
                 ItemType::Bool
@@ -511,6 +515,7 @@ impl<'a> Parser<'a> {
         if cmd.args.is_empty() {
             return self.err("empty command");
         }
+        cmd.args.shrink_to_fit();
         Ok(cmd)
     }
 
