@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use gitops_render::helm::values::coalesce::{Options, merge_values};
-use gitops_render::helm::{Chart, OutputOptions, RenderOptions, template};
+use gitops_render::helm::{Chart, OutputOptions, RenderOptions, Rendered, template};
 
 /// `gitops helm …` on its own: the root's flags and the `helm` command, nothing else.
 #[derive(Parser, Debug)]
@@ -41,13 +41,30 @@ pub fn main() -> ExitCode {
 /// Runs a `helm` command and prints its output, or Helm's `Error: …` (Helm's own error
 /// format, not flux's).
 pub fn execute(cmd: &HelmCmd, namespace: Option<&str>) -> ExitCode {
-    match run(cmd, namespace) {
-        Ok(text) => crate::write_out(&text, &[]),
+    let (rendered, out) = match run(cmd, namespace) {
+        Ok(done) => done,
         Err(e) => {
             eprintln!("Error: {e}");
-            ExitCode::FAILURE
+            return ExitCode::FAILURE;
         }
+    };
+    let parts = match rendered.output_parts(&out) {
+        Ok(parts) => parts,
+        Err(e) => {
+            eprintln!("Error: {}", e.cli_message());
+            return ExitCode::FAILURE;
+        }
+    };
+    // Written piece by piece: the output is never assembled in memory.
+    let mut stdout = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = parts
+        .iter()
+        .try_for_each(|p| std::io::Write::write_all(&mut stdout, p.as_bytes()))
+        .and_then(|()| std::io::Write::flush(&mut stdout));
+    if written.is_err() {
+        return ExitCode::FAILURE;
     }
+    ExitCode::SUCCESS
 }
 
 /// `helm` and its sub-commands.
@@ -137,8 +154,9 @@ fn read(path: &str) -> Result<String, String> {
     std::fs::read_to_string(path).map_err(|e| open_error(path, &e))
 }
 
-/// Runs the command: the rendered text, or the message Helm prints after `Error: `.
-pub fn run(cmd: &HelmCmd, namespace: Option<&str>) -> Result<String, String> {
+/// Renders the chart of a `helm template` command; the output options come with it. Errors are the
+/// message Helm prints after `Error: `.
+pub fn run(cmd: &HelmCmd, namespace: Option<&str>) -> Result<(Rendered, OutputOptions), String> {
     let HelmCommand::Template(a) = &cmd.command;
     let (name, chart) = match a.args.as_slice() {
         [chart] => ("release-name".to_string(), chart),
@@ -180,5 +198,6 @@ pub fn run(cmd: &HelmCmd, namespace: Option<&str>) -> Result<String, String> {
         skip_tests: a.skip_tests,
         show_only: a.show_only.clone(),
     };
-    template::template(&chart, &user, &opts, &out).map_err(|e| e.cli_message())
+    let rendered = template::render(&chart, &user, &opts).map_err(|e| e.cli_message())?;
+    Ok((rendered, out))
 }

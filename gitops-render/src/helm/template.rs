@@ -5,6 +5,7 @@
 //! release name, dependency processing (conditions, tags, aliases, import-values), value
 //! coalescing and schema validation, `kubeVersion`, rendering, manifest sorting.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use gitops_gotmpl::{Map, MapType, Value};
@@ -342,24 +343,60 @@ impl Rendered {
 
     /// Exactly what `helm template` prints to stdout.
     pub fn template_output(&self, o: &OutputOptions) -> Result<String, Error> {
-        // `fmt.Fprintln(strings.TrimSpace(rel.Manifest))`, built in place.
-        let mut out = self.manifest(o.include_crds);
-        let end = out.trim_end().len();
-        out.truncate(end);
-        let start = out.len() - out.trim_start().len();
-        out.drain(..start);
-        out.push('\n');
+        Ok(self.output_parts(o)?.concat())
+    }
+
+    /// [`Rendered::template_output`] as the pieces it is made of, in order, so that it can
+    /// be written out without being assembled in memory first.
+    pub fn output_parts(&self, o: &OutputOptions) -> Result<Vec<Cow<'_, str>>, Error> {
+        if !o.show_only.is_empty() {
+            return self.show_only(o).map(|text| vec![Cow::Owned(text)]);
+        }
+        let crds: &[(String, String)] = if o.include_crds { &self.crds } else { &[] };
+        let pieces = crds.iter().map(|(p, c)| (p.as_str(), c.as_str())).chain(
+            self.manifests
+                .iter()
+                .map(|m| (m.path.as_str(), m.content.as_str())),
+        );
+        // `fmt.Fprintln(strings.TrimSpace(rel.Manifest))`: the manifest's segments with the
+        // white space at both ends of their concatenation removed.
+        let mut parts: Vec<Cow<'_, str>> = Vec::new();
+        for (path, content) in pieces {
+            parts.extend(source_parts(path, content));
+        }
+        while parts.last().is_some_and(|p| p.trim_end().is_empty()) {
+            parts.pop();
+        }
+        if let Some(Cow::Borrowed(last)) = parts.last_mut() {
+            *last = last.trim_end();
+        }
+        let leading = parts
+            .iter()
+            .take_while(|p| p.trim_start().is_empty())
+            .count();
+        parts.drain(..leading);
+        if let Some(Cow::Borrowed(first)) = parts.first_mut() {
+            *first = first.trim_start();
+        }
+        parts.push(Cow::Borrowed("\n"));
         if !o.no_hooks {
             for h in &self.hooks {
                 if o.skip_tests && h.is_test() {
                     continue;
                 }
-                push_source(&mut out, &h.manifest.path, &h.manifest.content);
+                parts.extend(source_parts(&h.manifest.path, &h.manifest.content));
             }
         }
-        if o.show_only.is_empty() {
-            return Ok(out);
-        }
+        Ok(parts)
+    }
+
+    /// `--show-only`: the documents of the output whose template matches a pattern.
+    fn show_only(&self, o: &OutputOptions) -> Result<String, Error> {
+        let all = OutputOptions {
+            show_only: Vec::new(),
+            ..o.clone()
+        };
+        let out = self.template_output(&all)?;
         let docs = manifests::split_manifests(&out);
         let mut shown = String::new();
         for pattern in &o.show_only {
@@ -390,6 +427,17 @@ fn push_source(out: &mut String, path: &str, content: &str) {
     out.push('\n');
     out.push_str(content);
     out.push('\n');
+}
+
+/// The segments [`push_source`] writes.
+fn source_parts<'a>(path: &'a str, content: &'a str) -> [Cow<'a, str>; 5] {
+    [
+        Cow::Borrowed("---\n# Source: "),
+        Cow::Borrowed(path),
+        Cow::Borrowed("\n"),
+        Cow::Borrowed(content),
+        Cow::Borrowed("\n"),
+    ]
 }
 
 /// The template path of a `# Source: chart/PATH` line, without the chart name (Helm's
