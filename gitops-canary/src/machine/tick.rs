@@ -85,10 +85,9 @@ impl<'a> Tick<'a> {
         if matches!(
             self.st.phase,
             CanaryPhase::Unset | CanaryPhase::Initializing
-        ) {
-            if !self.initialize() {
-                return Some(());
-            }
+        ) && !self.initialize()
+        {
+            return Some(());
         }
 
         if !self.should_advance() {
@@ -279,11 +278,11 @@ impl<'a> Tick<'a> {
             self.update_condition(CanaryPhase::Initializing);
         }
         self.out.push(Command::Initialize);
-        if !self.settings.skip_analysis {
-            if let Readiness::NotReady(msg) | Readiness::Failed(msg) = self.obs.primary.clone() {
-                self.halt_warning(msg);
-                return false;
-            }
+        if !self.settings.skip_analysis
+            && let Readiness::NotReady(msg) | Readiness::Failed(msg) = self.obs.primary.clone()
+        {
+            self.halt_warning(msg);
+            return false;
         }
         self.out.push(Command::ScaleToZero);
         self.st.routes = Routes::PRIMARY;

@@ -222,14 +222,13 @@ fn filters(canary: &Canary) -> Result<Vec<Value>, Error> {
         if cors.allow_credentials == Some(true) {
             m.insert("allowCredentials".into(), json!(true));
         }
-        if let Some(age) = cors.max_age.as_deref().filter(|a| !a.is_empty()) {
-            if let Some(d) = age
+        if let Some(age) = cors.max_age.as_deref().filter(|a| !a.is_empty())
+            && let Some(d) = age
                 .parse::<gitops_core::duration::Duration>()
                 .ok()
                 .and_then(|d| d.to_std())
-            {
-                m.insert("maxAge".into(), json!(d.as_secs()));
-            }
+        {
+            m.insert("maxAge".into(), json!(d.as_secs()));
         }
         out.push(json!({"type": "CORS", "cors": m}));
     }
@@ -321,88 +320,82 @@ impl GatewayApiRouter {
             );
         }
         let mut rules = vec![weighted.clone()];
-        if !initial {
-            if let Some(affinity) = &analysis.session_affinity {
-                let cookies = SessionCookies::from_status(canary);
-                let cookie_rule = |cookie: &str,
-                                   p: u32,
-                                   c: u32|
-                 -> Result<Map<String, Value>, Error> {
-                    let m = json!({"headers": [{"name": "Cookie", "type": "RegularExpression", "value": cookie_regex(cookie)}]});
-                    let mut r = weighted.clone();
-                    r.insert(
+        if !initial && let Some(affinity) = &analysis.session_affinity {
+            let cookies = SessionCookies::from_status(canary);
+            let cookie_rule = |cookie: &str, p: u32, c: u32| -> Result<Map<String, Value>, Error> {
+                let m = json!({"headers": [{"name": "Cookie", "type": "RegularExpression", "value": cookie_regex(cookie)}]});
+                let mut r = weighted.clone();
+                r.insert(
+                    "matches".into(),
+                    Value::Array(merge_matches(vec![m], &matches)),
+                );
+                r.insert(
+                    "backendRefs".into(),
+                    json!([backend(&primary, p, port), backend(&canary_name, c, port)]),
+                );
+                Ok(r)
+            };
+            if routes.canary != 0 {
+                let missing = |field| Error::MissingSessionCookie {
+                    canary: canary_ref(canary),
+                    weight: routes.canary,
+                    field,
+                };
+                let cc = cookies
+                    .canary
+                    .clone()
+                    .ok_or_else(|| missing("sessionAffinityCookie"))?;
+                let pc = cookies
+                    .primary
+                    .clone()
+                    .ok_or_else(|| missing("primarySessionAffinityCookie"))?;
+                let pname = affinity.primary_cookie_name.clone().unwrap_or_default();
+                let sticky_canary = cookie_rule(&cc, 0, 100)?;
+                let sticky_primary = if pname.is_empty() {
+                    None
+                } else {
+                    Some(cookie_rule(&pc, 100, 0)?)
+                };
+                let interval = if pname.is_empty() {
+                    0
+                } else {
+                    interval_seconds(canary)?
+                };
+                if let Some(Value::Array(bs)) = weighted.get_mut("backendRefs") {
+                    for b in bs.iter_mut() {
+                        let name = b
+                            .get("name")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string();
+                        if name == canary_name {
+                            b["filters"] = json!([set_cookie_filter(
+                                affinity.build_cookie(&cc, affinity.max_age())
+                            )]);
+                        } else if name == primary && !pname.is_empty() {
+                            b["filters"] =
+                                json!([set_cookie_filter(affinity.build_cookie(&pc, interval))]);
+                        }
+                    }
+                }
+                rules = match sticky_primary {
+                    Some(sp) => vec![sticky_canary, sp, weighted.clone()],
+                    None => vec![sticky_canary, weighted.clone()],
+                };
+            } else {
+                let mut sticky = weighted.clone();
+                if let Some(prev) = cookies.canary.clone().or(cookies.previous.clone()) {
+                    let m = json!({"headers": [{"name": "Cookie", "type": "RegularExpression", "value": cookie_regex(&prev)}]});
+                    sticky.insert(
                         "matches".into(),
                         Value::Array(merge_matches(vec![m], &matches)),
                     );
-                    r.insert(
-                        "backendRefs".into(),
-                        json!([backend(&primary, p, port), backend(&canary_name, c, port)]),
+                    push_filter(
+                        &mut sticky,
+                        set_cookie_filter(format!("{prev}; Max-Age=-1")),
                     );
-                    Ok(r)
-                };
-                if routes.canary != 0 {
-                    let missing = |field| Error::MissingSessionCookie {
-                        canary: canary_ref(canary),
-                        weight: routes.canary,
-                        field,
-                    };
-                    let cc = cookies
-                        .canary
-                        .clone()
-                        .ok_or_else(|| missing("sessionAffinityCookie"))?;
-                    let pc = cookies
-                        .primary
-                        .clone()
-                        .ok_or_else(|| missing("primarySessionAffinityCookie"))?;
-                    let pname = affinity.primary_cookie_name.clone().unwrap_or_default();
-                    let sticky_canary = cookie_rule(&cc, 0, 100)?;
-                    let sticky_primary = if pname.is_empty() {
-                        None
-                    } else {
-                        Some(cookie_rule(&pc, 100, 0)?)
-                    };
-                    let interval = if pname.is_empty() {
-                        0
-                    } else {
-                        interval_seconds(canary)?
-                    };
-                    if let Some(Value::Array(bs)) = weighted.get_mut("backendRefs") {
-                        for b in bs.iter_mut() {
-                            let name = b
-                                .get("name")
-                                .and_then(Value::as_str)
-                                .unwrap_or("")
-                                .to_string();
-                            if name == canary_name {
-                                b["filters"] = json!([set_cookie_filter(
-                                    affinity.build_cookie(&cc, affinity.max_age())
-                                )]);
-                            } else if name == primary && !pname.is_empty() {
-                                b["filters"] = json!([set_cookie_filter(
-                                    affinity.build_cookie(&pc, interval)
-                                )]);
-                            }
-                        }
-                    }
-                    rules = match sticky_primary {
-                        Some(sp) => vec![sticky_canary, sp, weighted.clone()],
-                        None => vec![sticky_canary, weighted.clone()],
-                    };
-                } else {
-                    let mut sticky = weighted.clone();
-                    if let Some(prev) = cookies.canary.clone().or(cookies.previous.clone()) {
-                        let m = json!({"headers": [{"name": "Cookie", "type": "RegularExpression", "value": cookie_regex(&prev)}]});
-                        sticky.insert(
-                            "matches".into(),
-                            Value::Array(merge_matches(vec![m], &matches)),
-                        );
-                        push_filter(
-                            &mut sticky,
-                            set_cookie_filter(format!("{prev}; Max-Age=-1")),
-                        );
-                    }
-                    rules = vec![sticky, weighted.clone()];
                 }
+                rules = vec![sticky, weighted.clone()];
             }
         }
         let ab_raw: Vec<Value> = analysis

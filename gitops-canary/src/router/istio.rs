@@ -278,12 +278,12 @@ impl IstioRouter {
                     }
                     None => vec![weighted],
                 };
-                if routes.mirror {
-                    if let Some(first) = rules.first_mut() {
-                        first.insert("mirror".into(), json!({"host": canary_name}));
-                        if let Some(mw) = analysis.mirror_weight.filter(|w| *w > 0) {
-                            first.insert("mirrorPercentage".into(), json!({"value": mw}));
-                        }
+                if routes.mirror
+                    && let Some(first) = rules.first_mut()
+                {
+                    first.insert("mirror".into(), json!({"host": canary_name}));
+                    if let Some(mw) = analysis.mirror_weight.filter(|w| *w > 0) {
+                        first.insert("mirrorPercentage".into(), json!({"value": mw}));
                     }
                 }
                 rules
@@ -495,16 +495,13 @@ impl Router for IstioRouter {
                 .to_string()
         };
         // the last rule that routes to the canary, as Flagger's loop finds it
-        let selected = rules
-            .iter()
-            .filter(|r| {
-                r.get("route")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .any(|d| host(d) == canary_name)
-            })
-            .next_back();
+        let selected = rules.iter().rfind(|r| {
+            r.get("route")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .any(|d| host(d) == canary_name)
+        });
         let mut out = Routes {
             primary: 0,
             canary: 0,

@@ -253,10 +253,10 @@ fn checksum(data: &Option<BTreeMap<String, String>>) -> String {
 /// init containers.
 pub fn apply_primary_configs(pod_spec: &mut Value, refs: &BTreeMap<String, ConfigRef>) {
     let rename = |v: &mut Value, key: &str, kind: ConfigKind| {
-        if let Some(Value::String(name)) = v.get_mut(key) {
-            if refs.contains_key(&format!("{}/{}", kind.as_str(), name)) {
-                name.push_str("-primary");
-            }
+        if let Some(Value::String(name)) = v.get_mut(key)
+            && refs.contains_key(&format!("{}/{}", kind.as_str(), name))
+        {
+            name.push_str("-primary");
         }
     };
     if let Some(volumes) = pod_spec.get_mut("volumes").and_then(Value::as_array_mut) {

@@ -170,10 +170,10 @@ fn suffix_affinity_selectors(pod_spec: &mut Value, target_name: &str, labels: &[
                 if !labels.contains(&key) {
                     continue;
                 }
-                if let Some(values) = e.get_mut("values").and_then(Value::as_array_mut) {
-                    if let Some(v) = values.iter_mut().find(|v| v.as_str() == Some(target_name)) {
-                        *v = json!(format!("{target_name}-primary"));
-                    }
+                if let Some(values) = e.get_mut("values").and_then(Value::as_array_mut)
+                    && let Some(v) = values.iter_mut().find(|v| v.as_str() == Some(target_name))
+                {
+                    *v = json!(format!("{target_name}-primary"));
                 }
             }
         }
