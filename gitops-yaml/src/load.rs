@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 
-use granit_parser::{Event, Parser, ScalarStyle, Span, Tag};
+use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, Span, Tag};
 use serde_json::{Map, Number, Value};
 
 use super::resolve::{Scalar, resolve_plain};
@@ -154,16 +154,60 @@ pub fn load_documents(text: &str, options: &LoadOptions) -> Result<Vec<Document>
             Ok((event, span)) => loader.event(event, span)?,
             Err(err) => {
                 let mark = err.marker();
+                let (line, message) = match err.kind() {
+                    ErrorKind::UnclosedFlowCollection { open } => {
+                        unclosed_flow(text, mark.index(), *open)
+                            .unwrap_or_else(|| (mark.line(), err.info()))
+                    }
+                    _ => (mark.line(), err.info()),
+                };
                 return Err(Error::Syntax {
                     document: loader.document.max(1),
-                    line: mark.line(),
+                    line,
                     column: mark.col() + 1,
-                    message: err.info(),
+                    message,
                 });
             }
         }
     }
     Ok(loader.documents)
+}
+
+/// go-yaml's report of a flow collection left open at the end of the input (libyaml's
+/// parser meets the stream end where it wants a node, or a `,` or the closing bracket):
+/// the line is the stream end's, counted from 0 as go-yaml prints parser errors. `None`
+/// when a document marker cuts the collection instead (granit-parser's message is kept).
+fn unclosed_flow(text: &str, open_index: usize, open: char) -> Option<(usize, String)> {
+    let after: String = text.chars().skip(open_index).collect();
+    if after
+        .lines()
+        .skip(1)
+        .any(|l| l.starts_with("---") || l.starts_with("..."))
+    {
+        return None;
+    }
+    // The last significant character: a node is still expected after an opening bracket,
+    // a `,` or a `:`.
+    let last = after
+        .lines()
+        .map(|l| match l.find(" #") {
+            Some(i) => &l[..i],
+            None if l.trim_start().starts_with('#') => "",
+            None => l,
+        })
+        .flat_map(str::chars)
+        .filter(|c| !c.is_whitespace())
+        .last();
+    let message = match last {
+        Some('[' | '{' | ',' | ':') | None => "did not find expected node content".to_string(),
+        _ => {
+            let close = if open == '{' { '}' } else { ']' };
+            format!("did not find expected ',' or '{close}'")
+        }
+    };
+    // libyaml ends the last line before the stream end.
+    let line = text.lines().count();
+    Some((line, message))
 }
 
 /// A collection under construction.
@@ -526,6 +570,33 @@ fn node_count(value: &Value) -> usize {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// A flow collection left open at the end reads as go-yaml reports it: libyaml's
+    /// parser message, on the stream end's line counted from 0.
+    #[test]
+    fn unclosed_flow_collections_read_as_go_yaml_reports_them() {
+        let err = |text: &str| match load_documents(text, &LoadOptions::default()) {
+            Err(Error::Syntax { line, message, .. }) => (line, message),
+            other => panic!("expected a syntax error, got {other:?}"),
+        };
+        let after_entry = "a: 1\nb: [x, y\n";
+        assert_eq!(
+            err(after_entry),
+            (2, "did not find expected ',' or ']'".to_string())
+        );
+        assert_eq!(
+            err("a: {k: v"),
+            (1, "did not find expected ',' or '}'".to_string())
+        );
+        assert_eq!(
+            err("a: 1\nb: [\n"),
+            (2, "did not find expected node content".to_string())
+        );
+        assert_eq!(
+            err("b: [x,  # more\n"),
+            (1, "did not find expected node content".to_string())
+        );
+    }
 
     fn load(text: &str) -> Vec<Value> {
         load_documents(text, &LoadOptions::default())
