@@ -156,7 +156,7 @@ pub fn load_documents(text: &str, options: &LoadOptions) -> Result<Vec<Document>
                 let mark = err.marker();
                 let (line, message) = match err.kind() {
                     ErrorKind::UnclosedFlowCollection { open } => {
-                        unclosed_flow(text, mark.index(), *open)
+                        unclosed_flow(text, mark.index(), mark.line(), *open, options.schema)
                             .unwrap_or_else(|| (mark.line(), err.info()))
                     }
                     _ => (mark.line(), err.info()),
@@ -174,10 +174,18 @@ pub fn load_documents(text: &str, options: &LoadOptions) -> Result<Vec<Document>
 }
 
 /// go-yaml's report of a flow collection left open at the end of the input (libyaml's
-/// parser meets the stream end where it wants a node, or a `,` or the closing bracket):
-/// the line is the stream end's, counted from 0 as go-yaml prints parser errors. `None`
-/// when a document marker cuts the collection instead (granit-parser's message is kept).
-fn unclosed_flow(text: &str, open_index: usize, open: char) -> Option<(usize, String)> {
+/// parser meets the stream end where it wants a node, or a `,` or the closing bracket).
+/// go-yaml prints parser errors on a line counted from 0: v2 the problem's (the stream
+/// end), v3 the context's (the opening bracket for a missing `,`, the stream end for a
+/// missing node) unless that is the first line. `None` when a document marker cuts the
+/// collection instead (granit-parser's message is kept).
+fn unclosed_flow(
+    text: &str,
+    open_index: usize,
+    open_line: usize,
+    open: char,
+    schema: Schema,
+) -> Option<(usize, String)> {
     let after: String = text.chars().skip(open_index).collect();
     if after
         .lines()
@@ -198,16 +206,19 @@ fn unclosed_flow(text: &str, open_index: usize, open: char) -> Option<(usize, St
         .flat_map(str::chars)
         .filter(|c| !c.is_whitespace())
         .last();
-    let message = match last {
-        Some('[' | '{' | ',' | ':') | None => "did not find expected node content".to_string(),
-        _ => {
-            let close = if open == '{' { '}' } else { ']' };
-            format!("did not find expected ',' or '{close}'")
-        }
-    };
     // libyaml ends the last line before the stream end.
-    let line = text.lines().count();
-    Some((line, message))
+    let stream_end = text.lines().count();
+    if matches!(last, Some('[' | '{' | ',' | ':') | None) {
+        // "while parsing a flow node": context and problem are both the stream end.
+        return Some((stream_end, "did not find expected node content".to_string()));
+    }
+    let close = if open == '{' { '}' } else { ']' };
+    // "while parsing a flow sequence/mapping": the context is the opening bracket.
+    let line = match schema {
+        Schema::GoYamlV3 if open_line > 1 => open_line - 1,
+        _ => stream_end,
+    };
+    Some((line, format!("did not find expected ',' or '{close}'")))
 }
 
 /// A collection under construction.
@@ -579,11 +590,21 @@ mod tests {
             Err(Error::Syntax { line, message, .. }) => (line, message),
             other => panic!("expected a syntax error, got {other:?}"),
         };
+        // go-yaml v3 (kustomize, Flux): the line of the opening bracket, from 0.
         let after_entry = "a: 1\nb: [x, y\n";
         assert_eq!(
             err(after_entry),
-            (2, "did not find expected ',' or ']'".to_string())
+            (1, "did not find expected ',' or ']'".to_string())
         );
+        // go-yaml v2 (Helm): the line of the stream end, from 0.
+        let v2 = LoadOptions {
+            schema: Schema::GoYamlV2,
+            ..LoadOptions::default()
+        };
+        match load_documents(after_entry, &v2) {
+            Err(Error::Syntax { line, .. }) => assert_eq!(line, 2),
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
         assert_eq!(
             err("a: {k: v"),
             (1, "did not find expected ',' or '}'".to_string())
