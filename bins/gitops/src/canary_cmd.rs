@@ -160,14 +160,11 @@ fn read_objects(path: &str) -> Result<Vec<Object>, String> {
 
 /// Reads the first Canary of a manifest file.
 pub fn read_canary(path: &str) -> Result<Canary, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
-    let docs =
-        load_documents(&text, &LoadOptions::default()).map_err(|e| format!("{path}: {e}"))?;
-    let doc = docs
+    let object = read_objects(path)?
         .into_iter()
-        .find(|d| d.value.get("kind").and_then(|k| k.as_str()) == Some("Canary"))
+        .find(|o| o.kind() == "Canary")
         .ok_or_else(|| format!("{path}: no Canary (flagger.app/v1beta1) in the file"))?;
-    gitops_canary::core::api::parse(&doc.value).map_err(|e| format!("{path}: {e}"))
+    gitops_canary::core::api::parse(object.as_value()).map_err(|e| format!("{path}: {e}"))
 }
 
 fn mesh_provider(name: &str) -> Result<MeshProvider, String> {

@@ -6,7 +6,7 @@
 //! replay is deterministic because the observation is the tick's snapshot.
 
 use gitops_core::api::flagger::analysis::AlertSeverity;
-use gitops_core::api::flagger::{Canary, CanaryPhase, HookType};
+use gitops_core::api::flagger::{Canary, CanaryPhase, CanaryWebhook, HookType};
 
 use super::checks;
 use super::command::{Alert, Command, Event, MetricKind, MetricQuery, WebhookCall};
@@ -315,17 +315,14 @@ impl<'a> Tick<'a> {
     /// A change outside a run: the confirm-rollout gate, then Progressing.
     fn start_analysis(&mut self) -> Flow {
         let phase = self.st.phase;
-        for (index, hook) in self.hooks(HookType::ConfirmRollout) {
-            let mute = self.muted(index);
-            if self
-                .webhook(index, HookType::ConfirmRollout, phase)?
-                .is_err()
-            {
+        for (index, webhook) in self.hooks(HookType::ConfirmRollout) {
+            let hook = &webhook.name;
+            if self.webhook(index, webhook, phase)?.is_err() {
                 let msg = format!("Halt {} advancement waiting for approval {hook}", self.id);
                 if phase != CanaryPhase::Waiting {
                     self.set_phase(CanaryPhase::Waiting);
                     self.warn(msg.clone());
-                    if !mute {
+                    if webhook.mute_alert != Some(true) {
                         self.alert(
                             "Canary is waiting for approval.".into(),
                             false,
@@ -355,8 +352,9 @@ impl<'a> Tick<'a> {
     /// Whether a `rollback` webhook asks for a rollback (the first one that answers 2xx).
     fn rollback_requested(&mut self) -> Option<bool> {
         let phase = self.st.phase;
-        for (index, hook) in self.hooks(HookType::Rollback) {
-            if self.webhook(index, HookType::Rollback, phase)?.is_ok() {
+        for (index, webhook) in self.hooks(HookType::Rollback) {
+            let hook = &webhook.name;
+            if self.webhook(index, webhook, phase)?.is_ok() {
                 self.warn(format!("Rollback check {hook} passed"));
                 return Some(true);
             }
@@ -366,8 +364,9 @@ impl<'a> Tick<'a> {
     }
 
     fn pre_rollout(&mut self) -> Option<bool> {
-        for (index, hook) in self.hooks(HookType::PreRollout) {
-            if let Err(e) = self.webhook(index, HookType::PreRollout, CanaryPhase::Progressing)? {
+        for (index, webhook) in self.hooks(HookType::PreRollout) {
+            let hook = &webhook.name;
+            if let Err(e) = self.webhook(index, webhook, CanaryPhase::Progressing)? {
                 let msg = format!(
                     "Halt {} advancement pre-rollout check {hook} failed {e}",
                     self.id
@@ -382,8 +381,9 @@ impl<'a> Tick<'a> {
 
     /// Flagger's `runAnalysis`: rollout webhooks, then the metrics.
     fn analysis(&mut self) -> Option<bool> {
-        for (index, hook) in self.hooks(HookType::Rollout) {
-            if let Err(e) = self.webhook(index, HookType::Rollout, CanaryPhase::Progressing)? {
+        for (index, webhook) in self.hooks(HookType::Rollout) {
+            let hook = &webhook.name;
+            if let Err(e) = self.webhook(index, webhook, CanaryPhase::Progressing)? {
                 let msg = format!(
                     "Halt {} advancement external check {hook} failed {e}",
                     self.id
@@ -445,14 +445,10 @@ impl<'a> Tick<'a> {
     }
 
     fn confirm_traffic_increase(&mut self) -> Option<bool> {
-        for (index, hook) in self.hooks(HookType::ConfirmTrafficIncrease) {
-            let mute = self.muted(index);
+        for (index, webhook) in self.hooks(HookType::ConfirmTrafficIncrease) {
+            let hook = &webhook.name;
             if self
-                .webhook(
-                    index,
-                    HookType::ConfirmTrafficIncrease,
-                    CanaryPhase::Progressing,
-                )?
+                .webhook(index, webhook, CanaryPhase::Progressing)?
                 .is_err()
             {
                 let msg = format!(
@@ -460,7 +456,7 @@ impl<'a> Tick<'a> {
                     self.id
                 );
                 self.warn(msg.clone());
-                if !mute {
+                if webhook.mute_alert != Some(true) {
                     self.alert(
                         "Canary traffic increase is waiting for approval.".into(),
                         false,
@@ -476,10 +472,10 @@ impl<'a> Tick<'a> {
     }
 
     fn confirm_promotion(&mut self) -> Option<bool> {
-        for (index, hook) in self.hooks(HookType::ConfirmPromotion) {
-            let mute = self.muted(index);
+        for (index, webhook) in self.hooks(HookType::ConfirmPromotion) {
+            let hook = &webhook.name;
             if self
-                .webhook(index, HookType::ConfirmPromotion, CanaryPhase::Progressing)?
+                .webhook(index, webhook, CanaryPhase::Progressing)?
                 .is_err()
             {
                 let msg = format!(
@@ -489,7 +485,7 @@ impl<'a> Tick<'a> {
                 if self.st.phase != CanaryPhase::WaitingPromotion {
                     self.set_phase(CanaryPhase::WaitingPromotion);
                     self.warn(msg.clone());
-                    if !mute {
+                    if webhook.mute_alert != Some(true) {
                         self.alert(
                             "Canary promotion is waiting for approval.".into(),
                             false,
@@ -747,9 +743,10 @@ impl<'a> Tick<'a> {
     }
 
     fn post_rollout(&mut self, phase: CanaryPhase) {
-        for (index, hook) in self.hooks(HookType::PostRollout) {
+        for (index, webhook) in self.hooks(HookType::PostRollout) {
+            let hook = &webhook.name;
             self.out.push(Command::CallWebhook(WebhookCall {
-                name: hook,
+                name: hook.clone(),
                 index,
                 hook_type: HookType::PostRollout,
                 phase,
@@ -761,11 +758,11 @@ impl<'a> Tick<'a> {
 
     // --- questions -------------------------------------------------------------------
 
-    /// The outcome of webhook `index`, or `None` after asking for it.
+    /// The outcome of `webhook` (at `index`), or `None` after asking for it.
     fn webhook(
         &mut self,
         index: usize,
-        hook_type: HookType,
+        webhook: &CanaryWebhook,
         phase: CanaryPhase,
     ) -> Option<Result<(), String>> {
         if let Some(answer) = self.answers.get(self.used) {
@@ -775,11 +772,10 @@ impl<'a> Tick<'a> {
                 Answer::Metric(_) => Err("a metric answer was given to a webhook call".into()),
             });
         }
-        let name = self.hook_name(index);
         self.question = Some(Command::CallWebhook(WebhookCall {
-            name,
+            name: webhook.name.clone(),
             index,
-            hook_type,
+            hook_type: webhook.hook_type(),
             phase,
             wait: true,
             event: None,
@@ -819,9 +815,9 @@ impl<'a> Tick<'a> {
     /// Records an event and sends it to the `event` webhooks.
     fn event(&mut self, warning: bool, message: String) {
         let event = Event { warning, message };
-        for (index, name) in self.hooks(HookType::Event) {
+        for (index, webhook) in self.hooks(HookType::Event) {
             self.out.push(Command::CallWebhook(WebhookCall {
-                name,
+                name: webhook.name.clone(),
                 index,
                 hook_type: HookType::Event,
                 phase: self.st.phase,
@@ -993,10 +989,10 @@ impl<'a> Tick<'a> {
         (!configs.is_empty()).then(|| configs.clone())
     }
 
-    /// The webhooks of `hook_type`, with their index.
-    fn hooks(&self, hook_type: HookType) -> Vec<(usize, String)> {
-        let hooks = self
-            .canary
+    /// The webhooks of `hook_type`, with their index in `spec.analysis.webhooks`.
+    fn hooks(&self, hook_type: HookType) -> Vec<(usize, &'a CanaryWebhook)> {
+        let canary: &'a Canary = self.canary;
+        let hooks = canary
             .spec
             .analysis
             .as_ref()
@@ -1006,33 +1002,7 @@ impl<'a> Tick<'a> {
             .flatten()
             .enumerate()
             .filter(|(_, h)| h.hook_type() == hook_type)
-            .map(|(i, h)| (i, h.name.clone()))
             .collect()
-    }
-
-    fn hook_name(&self, index: usize) -> String {
-        let hooks = self
-            .canary
-            .spec
-            .analysis
-            .as_ref()
-            .and_then(|a| a.webhooks.as_ref());
-        hooks
-            .and_then(|h| h.get(index))
-            .map(|h| h.name.clone())
-            .unwrap_or_default()
-    }
-
-    fn muted(&self, index: usize) -> bool {
-        let hooks = self
-            .canary
-            .spec
-            .analysis
-            .as_ref()
-            .and_then(|a| a.webhooks.as_ref());
-        hooks
-            .and_then(|h| h.get(index))
-            .is_some_and(|h| h.mute_alert == Some(true))
     }
 }
 

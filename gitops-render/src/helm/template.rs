@@ -321,24 +321,19 @@ impl Rendered {
     /// The release manifest as Helm stores it (`rel.Manifest`): optionally the CRDs, then
     /// every manifest, each as `---\n# Source: PATH\nCONTENT\n`.
     pub fn manifest(&self, include_crds: bool) -> String {
+        self.sources(include_crds)
+            .flat_map(|(path, content)| source_parts(path, content))
+            .collect()
+    }
+
+    /// `(path, content)` of the CRDs (when asked for) and of every manifest, in order.
+    fn sources(&self, include_crds: bool) -> impl Iterator<Item = (&str, &str)> {
         let crds: &[(String, String)] = if include_crds { &self.crds } else { &[] };
-        let size: usize = crds
-            .iter()
-            .map(|(p, c)| p.len() + c.len() + 16)
-            .sum::<usize>()
-            + self
-                .manifests
+        crds.iter().map(|(p, c)| (p.as_str(), c.as_str())).chain(
+            self.manifests
                 .iter()
-                .map(|m| m.path.len() + m.content.len() + 16)
-                .sum::<usize>();
-        let mut b = String::with_capacity(size + 1);
-        for (path, content) in crds {
-            push_source(&mut b, path, content);
-        }
-        for m in &self.manifests {
-            push_source(&mut b, &m.path, &m.content);
-        }
-        b
+                .map(|m| (m.path.as_str(), m.content.as_str())),
+        )
     }
 
     /// Exactly what `helm template` prints to stdout.
@@ -352,12 +347,7 @@ impl Rendered {
         if !o.show_only.is_empty() {
             return self.show_only(o).map(|text| vec![Cow::Owned(text)]);
         }
-        let crds: &[(String, String)] = if o.include_crds { &self.crds } else { &[] };
-        let pieces = crds.iter().map(|(p, c)| (p.as_str(), c.as_str())).chain(
-            self.manifests
-                .iter()
-                .map(|m| (m.path.as_str(), m.content.as_str())),
-        );
+        let pieces = self.sources(o.include_crds);
         // `fmt.Fprintln(strings.TrimSpace(rel.Manifest))`: the manifest's segments with the
         // white space at both ends of their concatenation removed.
         let mut parts: Vec<Cow<'_, str>> = Vec::new();
@@ -420,16 +410,7 @@ impl Rendered {
     }
 }
 
-/// Appends `---\n# Source: PATH\nCONTENT\n`.
-fn push_source(out: &mut String, path: &str, content: &str) {
-    out.push_str("---\n# Source: ");
-    out.push_str(path);
-    out.push('\n');
-    out.push_str(content);
-    out.push('\n');
-}
-
-/// The segments [`push_source`] writes.
+/// One manifest as Helm prints it: `---\n# Source: PATH\nCONTENT\n`, in segments.
 fn source_parts<'a>(path: &'a str, content: &'a str) -> [Cow<'a, str>; 5] {
     [
         Cow::Borrowed("---\n# Source: "),
