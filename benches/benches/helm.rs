@@ -10,8 +10,9 @@
 //! - `helm/<chart>/gitops_process` and `helm/<chart>/helm_process`: the whole
 //!   `gitops helm template` process against the whole `helm template` process (`$HELM_BIN`,
 //!   or `/var/tmp/gitops-tools/helm`), same arguments, same run. The `gitops` binary is
-//!   `$GITOPS_BIN`, or `gitops` beside this bench's target directory (build it first with
-//!   `cargo build --release -p gitops`); either process is skipped with a note when absent.
+//!   [`gitops_benches::gitops_bin`]: `$GITOPS_BIN`, or the shipped build
+//!   (`scripts/build-release.sh`) or `cargo build --release -p gitops`'s beside this
+//!   bench; either process is skipped with a note when absent.
 //!
 //! After the timings, each chart's peak resident memory of both processes is printed
 //! (from `/usr/bin/time -f %M`, when present).
@@ -75,16 +76,6 @@ fn helm_bin() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-fn gitops_bin() -> Option<PathBuf> {
-    if let Some(p) = std::env::var_os("GITOPS_BIN") {
-        return Some(PathBuf::from(p));
-    }
-    // <target>/<profile>/deps/helm-HASH → <target>/<profile>/gitops
-    let exe = std::env::current_exe().ok()?;
-    let candidate = exe.parent()?.parent()?.join("gitops");
-    candidate.is_file().then_some(candidate)
-}
-
 fn args(name: &str, ns: &str, values: &[&str]) -> Vec<String> {
     let mut a = vec![
         "template".to_string(),
@@ -130,13 +121,13 @@ fn bench(c: &mut Criterion) {
         return;
     }
     let helm = helm_bin();
-    let gitops = gitops_bin();
+    let gitops = gitops_benches::gitops_bin();
     if helm.is_none() {
         eprintln!("helm: no reference helm ($HELM_BIN); helm_process skipped");
     }
     if gitops.is_none() {
         eprintln!(
-            "helm: no gitops binary ($GITOPS_BIN, or cargo build --release -p gitops); gitops_process skipped"
+            "helm: no gitops binary ($GITOPS_BIN, or scripts/build-release.sh); gitops_process skipped"
         );
     }
     let mut memory = Vec::new();

@@ -3,9 +3,10 @@
 //!
 //! Three measurements per tree: `lib/…` calls `kustomize::build` and prints the result in
 //! process; `gitops/…` runs the whole `gitops kustomize build` process; `kubectl/…` runs
-//! `kubectl kustomize`. The process benches need the release binary, found through the
-//! `GITOPS_BIN` variable or next to the bench executable (`cargo build --release -p gitops`
-//! first); without it they are skipped with a note.
+//! `kubectl kustomize`. The process benches need the release binary
+//! ([`gitops_benches::gitops_bin`]: `$GITOPS_BIN`, or `scripts/build-release.sh`'s or
+//! `cargo build --release -p gitops`'s beside the bench); without it they are skipped with
+//! a note.
 //!
 //! Trees (read from `../shared/corpus` when present, skipped with a note otherwise):
 //! microservices-demo with all Istio components (55 objects) and the synthetic scale tree's
@@ -22,16 +23,6 @@ use gitops_render::kustomize::{self, DiskFs, Options};
 
 fn corpus() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus")
-}
-
-/// The release `gitops` binary: `$GITOPS_BIN`, or `target/release/gitops` beside the bench.
-fn gitops_bin() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("GITOPS_BIN") {
-        return Some(PathBuf::from(path));
-    }
-    let exe = std::env::current_exe().ok()?;
-    let release = exe.parent()?.parent()?;
-    Some(release.join("gitops")).filter(|p| p.is_file())
 }
 
 fn library(root: &Path, dir: &str) -> usize {
@@ -78,10 +69,10 @@ fn bench(c: &mut Criterion) {
         .output()
         .is_ok()
         .then(|| PathBuf::from("kubectl"));
-    let gitops = gitops_bin();
+    let gitops = gitops_benches::gitops_bin();
     if gitops.is_none() {
         eprintln!(
-            "note: no release gitops binary (cargo build --release -p gitops); process benches skipped"
+            "note: no release gitops binary ($GITOPS_BIN, or scripts/build-release.sh); process benches skipped"
         );
     }
     let mut group = c.benchmark_group("kustomize");

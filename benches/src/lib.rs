@@ -1,6 +1,28 @@
 //! Criterion benchmarks of the render, plan and canary hot paths (see `benches/`), and the
 //! input generators they share.
 
+use std::path::PathBuf;
+
+/// The release `gitops` binary the whole-process benches run: `$GITOPS_BIN`, else the
+/// shipped build (`scripts/build-release.sh`, in `<target>/<host triple>/release/`) beside
+/// the running bench, else `cargo build --release -p gitops`'s `<target>/release/gitops`.
+pub fn gitops_bin() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("GITOPS_BIN") {
+        return Some(PathBuf::from(path));
+    }
+    // <target>/release/deps/<bench>-HASH
+    let exe = std::env::current_exe().ok()?;
+    let release = exe.parent()?.parent()?;
+    let target = release.parent()?;
+    let shipped = std::fs::read_dir(target)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|entry| entry.path().join("release").join("gitops"))
+        .find(|path| path.is_file());
+    shipped.or_else(|| Some(release.join("gitops")).filter(|p| p.is_file()))
+}
+
 /// A multi-document stream of `objects` Deployments, Services and ConfigMaps in rotation,
 /// shaped like real application manifests (labels, selectors, containers, env, probes).
 pub fn synthetic_stream(objects: usize) -> String {

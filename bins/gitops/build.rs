@@ -18,8 +18,10 @@ fn main() {
 /// Release builds (linked by lld, Rust's default linker here) place the functions
 /// `gitops helm template` runs together at the start of `.text`
 /// (`link/helm-template.order`, made by `scripts/link-order.sh`): the render then touches
-/// a few contiguous megabytes of the binary instead of pages spread over all of it. Names
-/// the build does not have are skipped, so a stale list only costs memory.
+/// a few contiguous megabytes of the binary instead of pages spread over all of it. The
+/// list holds the names of both release builds (the static one of
+/// `scripts/build-release.sh` and plain `cargo build --release`, whose symbol hashes
+/// differ); names a build does not have are skipped, so a stale list only costs memory.
 fn link_order() {
     let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
     let order = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default())
