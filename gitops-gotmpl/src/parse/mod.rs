@@ -23,23 +23,57 @@ pub struct Tree {
     pub parse_name: String,
     /// The body.
     pub root: List,
-    /// The whole text it was parsed from (for `LINE:COL` of execution errors).
-    pub text: Rc<str>,
+    /// Where the lines of the text it was parsed from start (for `LINE:COL` of execution
+    /// errors), shared by the templates of one text.
+    pub lines: Rc<LineIndex>,
 }
 
 impl Tree {
     /// `NAME:LINE:COL` of a byte offset, as Go's `ErrorContext` prints it (the column is the
     /// 0-based byte offset within the line).
     pub fn location(&self, pos: usize) -> String {
-        let pos = pos.min(self.text.len());
-        let before = &self.text.as_bytes()[..pos];
-        let line = 1 + before.iter().filter(|b| **b == b'\n').count();
-        let col = match before.iter().rposition(|b| *b == b'\n') {
-            Some(nl) => pos - (nl + 1),
-            None => pos,
-        };
+        let (line, col) = self.lines.line_col(pos);
         format!("{}:{}:{}", self.parse_name, line, col)
     }
+}
+
+/// The newline offsets of a text: enough to place a byte offset on a line without keeping
+/// the text (a parse tree holds its own copies of the text it prints).
+#[derive(Clone, Debug, Default)]
+pub struct LineIndex {
+    /// The text's length in bytes.
+    len: usize,
+    /// The byte offset of every `\n`, ascending.
+    newlines: Box<[usize]>,
+}
+
+impl LineIndex {
+    /// The index of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        LineIndex {
+            len: text.len(),
+            newlines: newline_offsets(text.as_bytes()),
+        }
+    }
+
+    /// The 1-based line and the 0-based byte column of `pos` (clamped to the text).
+    pub fn line_col(&self, pos: usize) -> (usize, usize) {
+        let pos = pos.min(self.len);
+        let before = self.newlines.partition_point(|&n| n < pos);
+        let col = match before.checked_sub(1) {
+            Some(i) => pos - (self.newlines[i] + 1),
+            None => pos,
+        };
+        (1 + before, col)
+    }
+}
+
+fn newline_offsets(text: &[u8]) -> Box<[usize]> {
+    text.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// What the parser needs to know about functions: whether a name is defined.
@@ -69,7 +103,8 @@ struct Parser<'a> {
     action_line: usize,
     range_depth: usize,
     stack_depth: usize,
-    text: Rc<str>,
+    text_len: usize,
+    lines: Rc<LineIndex>,
     trees: Vec<Tree>,
 }
 
@@ -96,11 +131,12 @@ pub fn parse<'a>(
         action_line: 0,
         range_depth: 0,
         stack_depth: 0,
-        text: Rc::from(text),
+        text_len: text.len(),
+        lines: Rc::new(LineIndex::new(text)),
         trees: Vec::new(),
     };
     let root = p.parse_top()?;
-    let tree = Tree { name: name.into(), parse_name: name.into(), root, text: p.text.clone() };
+    let tree = Tree { name: name.into(), parse_name: name.into(), root, lines: p.lines.clone() };
     p.add(tree)?;
     Ok(p.trees)
 }
@@ -112,7 +148,7 @@ impl<'a> Parser<'a> {
                 self.last_line = item.line;
                 item
             }
-            None => Item { typ: ItemType::Eof, pos: self.text.len(), val: Cow::Borrowed("EOF"), line: self.last_line },
+            None => Item { typ: ItemType::Eof, pos: self.text_len, val: Cow::Borrowed("EOF"), line: self.last_line },
         }
     }
 
@@ -246,7 +282,7 @@ impl<'a> Parser<'a> {
         if !matches!(end, Parsed::End) {
             return self.err(format!("unexpected {} in {CONTEXT}", end.describe()));
         }
-        let tree = Tree { name, parse_name: self.parse_name.clone(), root, text: self.text.clone() };
+        let tree = Tree { name, parse_name: self.parse_name.clone(), root, lines: self.lines.clone() };
         self.add(tree)?;
         self.vars = saved_vars;
         (self.range_depth, self.stack_depth) = saved_depth;
@@ -387,7 +423,7 @@ impl<'a> Parser<'a> {
         }
         self.vars = saved_vars;
         (self.range_depth, self.stack_depth) = saved_depth;
-        let tree = Tree { name: name.clone(), parse_name: self.parse_name.clone(), root, text: self.text.clone() };
+        let tree = Tree { name: name.clone(), parse_name: self.parse_name.clone(), root, lines: self.lines.clone() };
         self.add(tree)?;
         Ok(Parsed::Node(Node::Template { pos: token.pos, name, pipe: Some(pipe) }))
     }

@@ -56,6 +56,20 @@ impl<'c> Node<'c> {
         }
     }
 
+    /// [`Node::chart_values`], moving the values out of the tree (they are left nil):
+    /// for the last coalescing, after which the tree only serves templates and files.
+    pub fn take_chart_values(&mut self) -> ChartValues {
+        ChartValues {
+            name: self.metadata.name.clone(),
+            values: std::mem::take(&mut self.values),
+            dependencies: self
+                .dependencies
+                .iter_mut()
+                .map(Node::take_chart_values)
+                .collect(),
+        }
+    }
+
     /// Helm's `ProcessDependencies` with the user's values.
     pub fn process(&mut self, user: &Value) -> Result<(), coalesce::Error> {
         self.process_enabled(user, "")?;

@@ -3,10 +3,12 @@
 //! non-partial template executed with its chart's objects, `<no value>` removed, and
 //! Go's errors rewritten as Helm 4 prints them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use gitops_gotmpl::{ErrorKind, Map, MapType, MissingKey, Templates, Value};
 
+use super::Chart;
 use super::dependencies::Node;
 use super::objects::{self, VALUES_TYPE};
 
@@ -15,8 +17,10 @@ use super::objects::{self, VALUES_TYPE};
 #[error("{0}")]
 pub struct Error(pub String);
 
-struct Renderable {
-    text: String,
+struct Renderable<'c> {
+    /// The template's text, borrowed from the chart unless it needed repairing (invalid
+    /// UTF-8 read as Go reads it).
+    text: Cow<'c, str>,
     vals: Value,
     base_path: String,
 }
@@ -91,12 +95,12 @@ fn base(path: &str) -> &str {
 }
 
 /// Helm's `recAllTpls`: the objects of one chart and its templates.
-fn collect(
-    node: &Node<'_>,
+fn collect<'c>(
+    node: &Node<'c>,
     parent: &Map,
     is_root: bool,
     parent_path: &str,
-    out: &mut BTreeMap<String, Renderable>,
+    out: &mut BTreeMap<String, Renderable<'c>>,
 ) -> Value {
     let values = if is_root {
         parent.get("Values").cloned().unwrap_or_default()
@@ -131,14 +135,15 @@ fn collect(
     next.insert("Subcharts".into(), Value::map(subcharts));
     let next = Value::map(next);
     let library = node.metadata.is_library();
-    for t in &node.chart.templates {
+    let chart: &'c Chart = node.chart;
+    for t in &chart.templates {
         if library && !base(&t.name).starts_with('_') {
             continue;
         }
         out.insert(
             format!("{full_path}/{}", t.name),
             Renderable {
-                text: String::from_utf8_lossy(&t.data).into_owned(),
+                text: String::from_utf8_lossy(&t.data),
                 vals: next.clone(),
                 base_path: format!("{full_path}/templates"),
             },

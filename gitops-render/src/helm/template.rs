@@ -189,7 +189,7 @@ pub fn render(chart: &Chart, user: &Value, opts: &RenderOptions) -> Result<Rende
     let mut root = Node::new(chart);
     root.process(user)
         .map_err(|e| Error::Values(format!("chart dependencies processing failed: {e}")))?;
-    let (values, warnings) = coalesce::coalesce_values(&root.chart_values(), user)
+    let (values, warnings) = coalesce::coalesce_values(&root.take_chart_values(), user)
         .map_err(|e| Error::Values(e.to_string()))?;
     if !opts.skip_schema_validation {
         schema::validate_chart(&schema_tree(&root), &values.to_json()).map_err(Error::Schema)?;
