@@ -266,7 +266,7 @@ impl<'t> State<'t, '_> {
                     _ => self.walk_if_or_with(dot, b),
                 });
             }
-            Node::Template { name, pipe, .. } => self.walk_template(dot, node, name, pipe.as_ref())?,
+            Node::Template { name, pipe, .. } => self.walk_template(dot, node, name, pipe.as_deref())?,
             Node::Break { .. } => return Ok(Flow::Break),
             Node::Continue { .. } => return Ok(Flow::Continue),
         }

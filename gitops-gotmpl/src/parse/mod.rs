@@ -425,7 +425,7 @@ impl<'a> Parser<'a> {
         (self.range_depth, self.stack_depth) = saved_depth;
         let tree = Tree { name: name.clone(), parse_name: self.parse_name.clone(), root, lines: self.lines.clone() };
         self.add(tree)?;
-        Ok(Parsed::Node(Node::Template { pos: token.pos, name, pipe: Some(pipe) }))
+        Ok(Parsed::Node(Node::Template { pos: token.pos, name, pipe: Some(Box::new(pipe)) }))
     }
 
     fn template_control(&mut self) -> PResult<Parsed> {
@@ -435,7 +435,7 @@ impl<'a> Parser<'a> {
         let mut pipe = None;
         if self.next_non_space().typ != ItemType::RightDelim {
             self.backup();
-            pipe = Some(self.pipeline(CONTEXT, ItemType::RightDelim)?);
+            pipe = Some(Box::new(self.pipeline(CONTEXT, ItemType::RightDelim)?));
         }
         Ok(Parsed::Node(Node::Template { pos: token.pos, name, pipe }))
     }
@@ -452,7 +452,8 @@ impl<'a> Parser<'a> {
 
     fn pipeline(&mut self, context: &str, end: ItemType) -> PResult<Pipe> {
         let token = self.peek_non_space();
-        let mut pipe = Pipe { pos: token.pos, is_assign: false, decl: Vec::new(), cmds: Vec::new() };
+        let pos = token.pos;
+        let (mut is_assign, mut decl, mut cmds) = (false, Vec::new(), Vec::new());
         'decls: loop {
             let v = self.peek_non_space();
             if v.typ != ItemType::Variable {
@@ -462,15 +463,15 @@ impl<'a> Parser<'a> {
             let after = self.peek();
             let next = self.peek_non_space();
             if next.typ == ItemType::Assign || next.typ == ItemType::Declare {
-                pipe.is_assign = next.typ == ItemType::Assign;
+                is_assign = next.typ == ItemType::Assign;
                 self.next_non_space();
-                pipe.decl.push(v.val.to_string());
+                decl.push(v.val.to_string());
                 self.vars.push(v.val.into_owned());
             } else if next.typ == ItemType::Char && next.val == "," {
                 self.next_non_space();
-                pipe.decl.push(v.val.to_string());
+                decl.push(v.val.to_string());
                 self.vars.push(v.val.into_owned());
-                if context == "range" && pipe.decl.len() < 2 {
+                if context == "range" && decl.len() < 2 {
                     match self.peek_non_space().typ {
                         ItemType::Variable | ItemType::RightDelim | ItemType::RightParen => {
                             continue 'decls;
@@ -490,10 +491,10 @@ impl<'a> Parser<'a> {
             let token = self.next_non_space();
             match token.typ {
                 t if t == end => {
-                    self.check_pipeline(&pipe, context)?;
+                    self.check_pipeline(&cmds, context)?;
                     // Parse trees live as long as the templates: no growth slack.
-                    pipe.cmds.shrink_to_fit();
-                    return Ok(pipe);
+                    let (decl, cmds) = (decl.into_boxed_slice(), cmds.into_boxed_slice());
+                    return Ok(Pipe { pos, is_assign, decl, cmds });
                 }
                 ItemType::Bool
                 | ItemType::CharConstant
@@ -509,18 +510,18 @@ impl<'a> Parser<'a> {
                 | ItemType::LeftParen => {
                     self.backup();
                     let c = self.command()?;
-                    pipe.cmds.push(c);
+                    cmds.push(c);
                 }
                 _ => return self.unexpected(&token, context),
             }
         }
     }
 
-    fn check_pipeline(&self, pipe: &Pipe, context: &str) -> PResult<()> {
-        if pipe.cmds.is_empty() {
+    fn check_pipeline(&self, cmds: &[Command], context: &str) -> PResult<()> {
+        if cmds.is_empty() {
             return self.err(format!("missing value for {context}"));
         }
-        for (i, c) in pipe.cmds.iter().enumerate().skip(1) {
+        for (i, c) in cmds.iter().enumerate().skip(1) {
             if matches!(
                 c.args.first(),
                 Some(Arg::Bool { .. } | Arg::Dot { .. } | Arg::Nil { .. } | Arg::Number { .. } | Arg::String { .. })
@@ -533,11 +534,11 @@ impl<'a> Parser<'a> {
 
     fn command(&mut self) -> PResult<Command> {
         let pos = self.peek_non_space().pos;
-        let mut cmd = Command { pos, args: Vec::new() };
+        let mut args = Vec::new();
         loop {
             self.peek_non_space();
             if let Some(op) = self.operand()? {
-                cmd.args.push(op);
+                args.push(op);
             }
             let token = self.next();
             match token.typ {
@@ -548,11 +549,10 @@ impl<'a> Parser<'a> {
             }
             break;
         }
-        if cmd.args.is_empty() {
+        if args.is_empty() {
             return self.err("empty command");
         }
-        cmd.args.shrink_to_fit();
-        Ok(cmd)
+        Ok(Command { pos, args: args.into_boxed_slice() })
     }
 
     fn operand(&mut self) -> PResult<Option<Arg>> {

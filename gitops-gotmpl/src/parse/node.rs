@@ -32,8 +32,8 @@ pub enum Node {
         pos: usize,
         /// The template's name.
         name: String,
-        /// The argument pipeline, if any.
-        pipe: Option<Pipe>,
+        /// The argument pipeline, if any (boxed: the node is rare, the other variants small).
+        pipe: Option<Box<Pipe>>,
     },
     /// `{{break}}`.
     Break {
@@ -81,9 +81,9 @@ pub struct Pipe {
     /// `=` rather than `:=`.
     pub is_assign: bool,
     /// Declared or assigned variables.
-    pub decl: Vec<String>,
+    pub decl: Box<[String]>,
     /// The commands.
-    pub cmds: Vec<Command>,
+    pub cmds: Box<[Command]>,
 }
 
 /// A command: a function, field, method or constant with its arguments.
@@ -92,7 +92,7 @@ pub struct Command {
     /// Byte offset.
     pub pos: usize,
     /// The operands (the first is the function or value).
-    pub args: Vec<Arg>,
+    pub args: Box<[Arg]>,
 }
 
 /// A parsed number constant, as Go's `parse.NumberNode` records it.
