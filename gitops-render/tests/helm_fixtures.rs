@@ -436,10 +436,6 @@ const CASES: &[(&str, &[&str])] = &[
 /// Cases known to differ from Helm, with the cause.
 const KNOWN_DIFFERENCES: &[(&str, &str)] = &[
     (
-        "errors-yaml-block",
-        "go-yaml names a parser error by its problem only, on the 0-based problem line; gitops-yaml adds the context and counts from 1",
-    ),
-    (
         "errors-dashes",
         "go-yaml reports \"line 1: did not find expected node content\" for `-` followed by a mapping; gitops-yaml \"line 2: unexpected EOF while parsing a block sequence\"",
     ),

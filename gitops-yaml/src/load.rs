@@ -22,7 +22,7 @@
 
 use std::borrow::Cow;
 
-use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, Span, Tag};
+use granit_parser::{ErrorKind, Event, Parser, ScalarStyle, Span, StructureStyle, Tag};
 use serde_json::{Map, Number, Value};
 
 use super::resolve::{Scalar, resolve_plain};
@@ -95,8 +95,14 @@ pub enum Error {
         line: usize,
         /// Column, from 1.
         column: usize,
-        /// The parser's message.
+        /// The parser's message; for the errors go-yaml words alike (a missing key, node,
+        /// `-`, `,` or closing bracket, a tab), libyaml's problem text.
         message: String,
+        /// The line go-yaml names in `yaml: line N: MESSAGE`: for the errors worded as
+        /// go-yaml's parser errors, counted from 0 and that of the problem (v2) or of the
+        /// collection being read (v3), 0 when go-yaml names none; otherwise [`Self::Syntax`]'s
+        /// `line`.
+        go_line: usize,
     },
     /// A value cannot be represented in JSON (non-string key, infinity, NaN, duplicate key…).
     #[error("document {document}, line {line}: {message}")]
@@ -154,23 +160,118 @@ pub fn load_documents(text: &str, options: &LoadOptions) -> Result<Vec<Document>
             Ok((event, span)) => loader.event(event, span)?,
             Err(err) => {
                 let mark = err.marker();
-                let (line, message) = match err.kind() {
+                let (go_line, message) = match err.kind() {
                     ErrorKind::UnclosedFlowCollection { open } => {
                         unclosed_flow(text, mark.index(), mark.line(), *open, options.schema)
                             .unwrap_or_else(|| (mark.line(), err.info()))
                     }
-                    _ => (mark.line(), err.info()),
+                    // libyaml's scanner meets the tab where a token should start (a
+                    // scanner error: go-yaml names its line from 1).
+                    ErrorKind::TabInBlockIndentation => (
+                        mark.line(),
+                        "found character that cannot start any token".to_string(),
+                    ),
+                    kind => {
+                        let open = loader.starts.last();
+                        // A stray closing bracket where a mapping value belongs: libyaml
+                        // wants the value's node.
+                        let value_pending = matches!(
+                            loader.stack.last(),
+                            Some(Frame::Map {
+                                pending_key: Some(_),
+                                ..
+                            })
+                        );
+                        let kind = match kind {
+                            ErrorKind::MisplacedFlowCollectionEnd if value_pending => {
+                                &ErrorKind::ExpectedNodeContent
+                            }
+                            kind => kind,
+                        };
+                        match libyaml_problem(kind, open.map(|o| o.kind)) {
+                            Some(problem) => {
+                                // The context is the collection being read (libyaml's mark
+                                // of its start), except for a missing node: the token's.
+                                let context = match (kind, open) {
+                                    (ErrorKind::ExpectedNodeContent, _) | (_, None) => mark.line(),
+                                    (_, Some(open)) => open.line,
+                                };
+                                let line = go_yaml_line(mark.line(), context, options.schema);
+                                (line, problem.to_string())
+                            }
+                            None => (mark.line(), err.info()),
+                        }
+                    }
                 };
                 return Err(Error::Syntax {
                     document: loader.document.max(1),
-                    line,
+                    line: mark.line(),
                     column: mark.col() + 1,
                     message,
+                    go_line,
                 });
             }
         }
     }
     Ok(loader.documents)
+}
+
+/// A collection being read: the line it starts on (from 1) and which it is.
+#[derive(Clone, Copy, Debug)]
+struct Open {
+    line: usize,
+    kind: OpenKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OpenKind {
+    BlockMapping,
+    BlockSequence,
+    FlowMapping,
+    FlowSequence,
+}
+
+/// libyaml's problem text for the parser errors granit-parser detects alike (go-yaml prints
+/// the problem without its "while parsing …" context). A token granit-parser's scanner
+/// already refuses (a stray or mismatched closing bracket, a `:` on a later line than its
+/// key in a flow collection) reaches libyaml's parser, which reports what the open
+/// collection expected.
+fn libyaml_problem(kind: &ErrorKind, open: Option<OpenKind>) -> Option<&'static str> {
+    let expected = |open: Option<OpenKind>| {
+        Some(match open? {
+            OpenKind::BlockMapping => "did not find expected key",
+            OpenKind::BlockSequence => "did not find expected '-' indicator",
+            OpenKind::FlowSequence => "did not find expected ',' or ']'",
+            OpenKind::FlowMapping => "did not find expected ',' or '}'",
+        })
+    };
+    match kind {
+        ErrorKind::ExpectedNodeContent => Some("did not find expected node content"),
+        ErrorKind::ExpectedBlockMappingKey => expected(Some(OpenKind::BlockMapping)),
+        ErrorKind::ExpectedBlockSequenceEntry => expected(Some(OpenKind::BlockSequence)),
+        ErrorKind::ExpectedFlowSequenceSeparator => expected(Some(OpenKind::FlowSequence)),
+        ErrorKind::ExpectedFlowMappingSeparator => expected(Some(OpenKind::FlowMapping)),
+        ErrorKind::MisplacedFlowCollectionEnd => {
+            expected(open.filter(|o| matches!(o, OpenKind::BlockMapping | OpenKind::BlockSequence)))
+        }
+        ErrorKind::InvalidColonPlacement | ErrorKind::MismatchedFlowCollectionEnd { .. } => {
+            expected(open.filter(|o| matches!(o, OpenKind::FlowMapping | OpenKind::FlowSequence)))
+        }
+        _ => None,
+    }
+}
+
+/// The line go-yaml names for a parser error, from the problem's and the context's lines
+/// (both from 1 here): go-yaml counts from 0 and prints v2 the problem's line, v3 the
+/// context's, each falling back to the other when it is the first line; 0 when both are
+/// (go-yaml then names no line).
+fn go_yaml_line(problem: usize, context: usize, schema: Schema) -> usize {
+    let (problem, context) = (problem.saturating_sub(1), context.saturating_sub(1));
+    let (first, second) = match schema {
+        Schema::GoYamlV2 => (problem, context),
+        _ => (context, problem),
+    };
+    if first != 0 { first } else { second }
 }
 
 /// go-yaml's report of a flow collection left open at the end of the input (libyaml's
@@ -241,6 +342,8 @@ struct Loader<'o> {
     document: usize,
     document_line: usize,
     stack: Vec<Frame>,
+    /// Where each open collection starts, and which it is, as `stack`.
+    starts: Vec<Open>,
     root: Option<Value>,
     anchors: Vec<(usize, Value, usize)>,
     alias_nodes: usize,
@@ -258,6 +361,7 @@ impl<'o> Loader<'o> {
             document: 0,
             document_line: 0,
             stack: Vec::new(),
+            starts: Vec::new(),
             root: None,
             anchors: Vec::new(),
             alias_nodes: 0,
@@ -307,20 +411,22 @@ impl<'o> Loader<'o> {
                 self.remember(anchor, &value);
                 self.push_value(value, line)?;
             }
-            Event::SequenceStart(_, anchor, _) => self.open(
+            Event::SequenceStart(style, anchor, _) => self.open(
                 Frame::Seq {
                     items: Vec::new(),
                     anchor,
                 },
+                style,
                 line,
             )?,
-            Event::MappingStart(_, anchor, _) => self.open(
+            Event::MappingStart(style, anchor, _) => self.open(
                 Frame::Map {
                     map: Map::new(),
                     pending_key: None,
                     merges: Vec::new(),
                     anchor,
                 },
+                style,
                 line,
             )?,
             Event::SequenceEnd | Event::MappingEnd => self.close(line)?,
@@ -348,7 +454,7 @@ impl<'o> Loader<'o> {
         Ok(())
     }
 
-    fn open(&mut self, frame: Frame, line: usize) -> Result<(), Error> {
+    fn open(&mut self, frame: Frame, style: StructureStyle, line: usize) -> Result<(), Error> {
         if self.document_line == 0 {
             self.document_line = line;
         }
@@ -359,7 +465,15 @@ impl<'o> Loader<'o> {
                 message: format!("nesting deeper than {} levels", self.options.max_depth),
             });
         }
+        let flow = matches!(style, StructureStyle::Flow);
+        let kind = match frame {
+            Frame::Seq { .. } if flow => OpenKind::FlowSequence,
+            Frame::Seq { .. } => OpenKind::BlockSequence,
+            Frame::Map { .. } if flow => OpenKind::FlowMapping,
+            Frame::Map { .. } => OpenKind::BlockMapping,
+        };
         self.stack.push(frame);
+        self.starts.push(Open { line, kind });
         Ok(())
     }
 
@@ -367,6 +481,7 @@ impl<'o> Loader<'o> {
         let Some(frame) = self.stack.pop() else {
             return Ok(());
         };
+        self.starts.pop();
         let (value, anchor) = match frame {
             Frame::Seq { mut items, anchor } => {
                 items.shrink_to_fit();
@@ -587,7 +702,9 @@ mod tests {
     #[test]
     fn unclosed_flow_collections_read_as_go_yaml_reports_them() {
         let err = |text: &str| match load_documents(text, &LoadOptions::default()) {
-            Err(Error::Syntax { line, message, .. }) => (line, message),
+            Err(Error::Syntax {
+                go_line, message, ..
+            }) => (go_line, message),
             other => panic!("expected a syntax error, got {other:?}"),
         };
         // go-yaml v3 (kustomize, Flux): the line of the opening bracket, from 0.
@@ -602,7 +719,7 @@ mod tests {
             ..LoadOptions::default()
         };
         match load_documents(after_entry, &v2) {
-            Err(Error::Syntax { line, .. }) => assert_eq!(line, 2),
+            Err(Error::Syntax { go_line, .. }) => assert_eq!(go_line, 2),
             other => panic!("expected a syntax error, got {other:?}"),
         }
         assert_eq!(
@@ -616,6 +733,58 @@ mod tests {
         assert_eq!(
             err("b: [x,  # more\n"),
             (1, "did not find expected node content".to_string())
+        );
+    }
+
+    /// Parser errors read as go-yaml reports them: libyaml's problem without its context,
+    /// on the line go-yaml names (from 0; v2 the problem's, v3 the collection's).
+    #[test]
+    fn parser_errors_read_as_go_yaml_reports_them() {
+        let err = |text: &str, schema: Schema| {
+            let options = LoadOptions {
+                schema,
+                ..LoadOptions::default()
+            };
+            match load_documents(text, &options) {
+                Err(Error::Syntax {
+                    go_line, message, ..
+                }) => (go_line, message),
+                other => panic!("expected a syntax error, got {other:?}"),
+            }
+        };
+        let v2 = |text: &str| err(text, Schema::GoYamlV2);
+        let v3 = |text: &str| err(text, Schema::default());
+        let key = "did not find expected key".to_string();
+        let dash = "did not find expected '-' indicator".to_string();
+        // A block sequence entry expected on line 3, the sequence opened on line 1.
+        let seq = "top:\n  - a\n  - b\n  c: 1\n";
+        assert_eq!(v2(seq), (3, dash.clone()));
+        assert_eq!(v3(seq), (1, dash));
+        // A second flow collection after a mapping value.
+        assert_eq!(
+            v2("a: 1\ndata:\n  lines: [alpha][beta]\n"),
+            (2, key.clone())
+        );
+        // A stray closing bracket: a key expected after a value, the value's node after a
+        // key.
+        assert_eq!(v2("a: 1\nb: [1, 2]]\n"), (1, key.clone()));
+        assert_eq!(
+            v2("x:\n  y: [a,\n  b]\n  z: }\n"),
+            (3, "did not find expected node content".to_string())
+        );
+        // Mismatched brackets and a `:` after a line break in a flow sequence: its separator.
+        let separator = "did not find expected ',' or ']'".to_string();
+        assert_eq!(v2("a: 1\nb: {x: [1, 2}\n"), (1, separator.clone()));
+        assert_eq!(v2("k: v\nlist: [a, b\nz: 1\n"), (2, separator));
+        // Both on the first line: go-yaml names no line (0).
+        assert_eq!(
+            v2("a: {x: 1 y: 2}\nb: 1\n"),
+            (0, "did not find expected ',' or '}'".to_string())
+        );
+        // A tab indenting a block: libyaml's scanner error, on its line from 1.
+        assert_eq!(
+            v2("a:\n\tb: 1\n"),
+            (2, "found character that cannot start any token".to_string())
         );
     }
 

@@ -63,12 +63,22 @@ pub fn yaml_to_json(text: &str) -> Result<Option<serde_json::Value>, String> {
         let msg = match &e {
             // go-yaml v2 names no line for scanner errors on the first line
             gitops_yaml::load::Error::Syntax {
-                line: 1, message, ..
+                go_line: 1,
+                message,
+                ..
             } if SCANNER_ERRORS.contains(&message.as_str()) => {
                 format!("yaml: {message}")
             }
-            gitops_yaml::load::Error::Syntax { line, message, .. } => {
-                format!("yaml: line {line}: {message}")
+            // a parser error on the first line: go-yaml names none
+            gitops_yaml::load::Error::Syntax {
+                go_line: 0,
+                message,
+                ..
+            } => format!("yaml: {message}"),
+            gitops_yaml::load::Error::Syntax {
+                go_line, message, ..
+            } => {
+                format!("yaml: line {go_line}: {message}")
             }
             // JSON's refusals (`.inf`, `.nan`) come from sigs.k8s.io/yaml's json.Marshal
             gitops_yaml::load::Error::Value { message, .. } if message.starts_with("json: ") => {
@@ -124,7 +134,9 @@ fn from_yaml_memo(text: &str) -> Value {
     if text.len() > MEMO_MAX_TEXT {
         return map_or_error(from_yaml(text, Target::Map));
     }
-    if let Some(v) = FROM_YAML_MEMO.with(|m| m.borrow().1.get(text).map(crate::sprig::dicts::deep_copy)) {
+    if let Some(v) =
+        FROM_YAML_MEMO.with(|m| m.borrow().1.get(text).map(crate::sprig::dicts::deep_copy))
+    {
         return v;
     }
     let v = map_or_error(from_yaml(text, Target::Map));
@@ -183,9 +195,7 @@ pub(super) fn register(f: &mut Funcs) {
     );
     f.insert(
         "fromYaml",
-        Func::new(&[Ty::String], |a| {
-            Ok(from_yaml_memo(str_arg(&a[0])))
-        }),
+        Func::new(&[Ty::String], |a| Ok(from_yaml_memo(str_arg(&a[0])))),
     );
     f.insert(
         "fromYamlArray",
