@@ -697,16 +697,25 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    /// A flow collection left open at the end reads as go-yaml reports it: libyaml's
-    /// parser message, on the stream end's line counted from 0.
-    #[test]
-    fn unclosed_flow_collections_read_as_go_yaml_reports_them() {
-        let err = |text: &str| match load_documents(text, &LoadOptions::default()) {
+    /// The line go-yaml names and the message of `text`'s syntax error.
+    fn go_yaml_error(text: &str, schema: Schema) -> (usize, String) {
+        let options = LoadOptions {
+            schema,
+            ..LoadOptions::default()
+        };
+        match load_documents(text, &options) {
             Err(Error::Syntax {
                 go_line, message, ..
             }) => (go_line, message),
             other => panic!("expected a syntax error, got {other:?}"),
-        };
+        }
+    }
+
+    /// A flow collection left open at the end reads as go-yaml reports it: libyaml's
+    /// parser message, on the stream end's line counted from 0.
+    #[test]
+    fn unclosed_flow_collections_read_as_go_yaml_reports_them() {
+        let err = |text: &str| go_yaml_error(text, Schema::default());
         // go-yaml v3 (kustomize, Flux): the line of the opening bracket, from 0.
         let after_entry = "a: 1\nb: [x, y\n";
         assert_eq!(
@@ -714,14 +723,7 @@ mod tests {
             (1, "did not find expected ',' or ']'".to_string())
         );
         // go-yaml v2 (Helm): the line of the stream end, from 0.
-        let v2 = LoadOptions {
-            schema: Schema::GoYamlV2,
-            ..LoadOptions::default()
-        };
-        match load_documents(after_entry, &v2) {
-            Err(Error::Syntax { go_line, .. }) => assert_eq!(go_line, 2),
-            other => panic!("expected a syntax error, got {other:?}"),
-        }
+        assert_eq!(go_yaml_error(after_entry, Schema::GoYamlV2).0, 2);
         assert_eq!(
             err("a: {k: v"),
             (1, "did not find expected ',' or '}'".to_string())
@@ -740,18 +742,7 @@ mod tests {
     /// on the line go-yaml names (from 0; v2 the problem's, v3 the collection's).
     #[test]
     fn parser_errors_read_as_go_yaml_reports_them() {
-        let err = |text: &str, schema: Schema| {
-            let options = LoadOptions {
-                schema,
-                ..LoadOptions::default()
-            };
-            match load_documents(text, &options) {
-                Err(Error::Syntax {
-                    go_line, message, ..
-                }) => (go_line, message),
-                other => panic!("expected a syntax error, got {other:?}"),
-            }
-        };
+        let err = go_yaml_error;
         let v2 = |text: &str| err(text, Schema::GoYamlV2);
         let v3 = |text: &str| err(text, Schema::default());
         let key = "did not find expected key".to_string();
