@@ -680,3 +680,21 @@ impl FuncSet for crate::func::Funcs {
         self.contains(name)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    /// Go's `ErrorContext`: lines from 1, the column as the byte offset within the line.
+    #[test]
+    fn line_index_places_offsets_as_go_does() {
+        let index = LineIndex::new("ab\ncd\n\nef");
+        assert_eq!(index.line_col(0), (1, 0));
+        assert_eq!(index.line_col(2), (1, 2)); // the newline itself ends its line
+        assert_eq!(index.line_col(3), (2, 0));
+        assert_eq!(index.line_col(6), (3, 0));
+        assert_eq!(index.line_col(8), (4, 1));
+        assert_eq!(index.line_col(99), (4, 2)); // clamped to the text
+        assert_eq!(LineIndex::new("").line_col(5), (1, 0));
+    }
+}
