@@ -3,7 +3,7 @@
 #
 # On Linux with glibc it is linked statically and at a fixed address (not PIE), the way Go
 # links `flux` and `helm` by default. Against `cargo build --release` (dynamic, PIE) this
-# saves about 1.5 MiB of resident memory per run: no shared libc, libm and loader pages
+# saves about 1.3 MiB of resident memory per run: no shared libc, libm and loader pages
 # mapped 64 KiB at a time, and no relocation pass over 700 KiB of vtables and pointer
 # tables at start-up. Static glibc resolves host names itself (`files` and `dns`, glibc
 # 2.34 and later); the binary loads no shared objects.
