@@ -41,6 +41,16 @@ pub struct File {
     pub data: Vec<u8>,
 }
 
+impl File {
+    /// Whether Helm installs it as a CRD: a `.yaml`, `.yml` or `.json` file under `crds/`.
+    pub fn is_crd(&self) -> bool {
+        self.name.starts_with("crds/")
+            && [".yaml", ".yml", ".json"]
+                .iter()
+                .any(|e| self.name.ends_with(e))
+    }
+}
+
 /// A maintainer in `Chart.yaml`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(default)]
@@ -630,14 +640,8 @@ impl Chart {
     }
 
     fn collect_crds<'a>(&'a self, full: &str, out: &mut Vec<(String, &'a File)>) {
-        for f in &self.files {
-            if f.name.starts_with("crds/")
-                && [".yaml", ".yml", ".json"]
-                    .iter()
-                    .any(|e| f.name.ends_with(e))
-            {
-                out.push((format!("{full}/{}", f.name), f));
-            }
+        for f in self.files.iter().filter(|f| f.is_crd()) {
+            out.push((format!("{full}/{}", f.name), f));
         }
         for d in &self.dependencies {
             d.collect_crds(&format!("{full}/charts/{}", d.name()), out);

@@ -293,20 +293,15 @@ fn schema_tree(node: &Node<'_>) -> schema::SchemaTree {
     }
 }
 
-/// The CRDs of the enabled charts, with the paths Helm prints.
+/// The CRDs of the enabled charts (aliased names, unlike [`Chart::crd_files`]), with the
+/// paths Helm prints.
 fn crd_files(node: &Node<'_>) -> Vec<(String, String)> {
     fn walk(node: &Node<'_>, full: &str, out: &mut Vec<(String, String)>) {
-        for f in &node.chart.files {
-            if f.name.starts_with("crds/")
-                && [".yaml", ".yml", ".json"]
-                    .iter()
-                    .any(|e| f.name.ends_with(e))
-            {
-                out.push((
-                    format!("{full}/{}", f.name),
-                    String::from_utf8_lossy(&f.data).into_owned(),
-                ));
-            }
+        for f in node.chart.files.iter().filter(|f| f.is_crd()) {
+            out.push((
+                format!("{full}/{}", f.name),
+                String::from_utf8_lossy(&f.data).into_owned(),
+            ));
         }
         for d in &node.dependencies {
             walk(d, &format!("{full}/charts/{}", d.name()), out);
