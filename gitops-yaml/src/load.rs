@@ -287,7 +287,9 @@ fn unclosed_flow(
     open: char,
     schema: Schema,
 ) -> Option<(usize, String)> {
-    let after: String = text.chars().skip(open_index).collect();
+    // The marker counts characters; the text from the opening bracket on.
+    let start = text.char_indices().nth(open_index).map_or(text.len(), |(i, _)| i);
+    let after = &text[start..];
     if after
         .lines()
         .skip(1)
@@ -305,8 +307,7 @@ fn unclosed_flow(
             None => l,
         })
         .flat_map(str::chars)
-        .filter(|c| !c.is_whitespace())
-        .last();
+        .rfind(|c| !c.is_whitespace());
     // libyaml ends the last line before the stream end.
     let stream_end = text.lines().count();
     if matches!(last, Some('[' | '{' | ',' | ':') | None) {

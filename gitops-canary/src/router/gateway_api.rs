@@ -336,19 +336,7 @@ impl GatewayApiRouter {
                 Ok(r)
             };
             if routes.canary != 0 {
-                let missing = |field| Error::MissingSessionCookie {
-                    canary: canary_ref(canary),
-                    weight: routes.canary,
-                    field,
-                };
-                let cc = cookies
-                    .canary
-                    .clone()
-                    .ok_or_else(|| missing("sessionAffinityCookie"))?;
-                let pc = cookies
-                    .primary
-                    .clone()
-                    .ok_or_else(|| missing("primarySessionAffinityCookie"))?;
+                let (cc, pc) = cookies.current(canary, routes.canary)?;
                 let pname = affinity.primary_cookie_name.clone().unwrap_or_default();
                 let sticky_canary = cookie_rule(&cc, 0, 100)?;
                 let sticky_primary = if pname.is_empty() {

@@ -338,19 +338,7 @@ impl IstioRouter {
         let primary_cookie_name = affinity.primary_cookie_name.clone().unwrap_or_default();
         let mut sticky_canary = weighted.clone();
         if canary_weight != 0 {
-            let missing = |field| Error::MissingSessionCookie {
-                canary: canary_ref(canary),
-                weight: canary_weight,
-                field,
-            };
-            let canary_cookie = cookies
-                .canary
-                .clone()
-                .ok_or_else(|| missing("sessionAffinityCookie"))?;
-            let primary_cookie = cookies
-                .primary
-                .clone()
-                .ok_or_else(|| missing("primarySessionAffinityCookie"))?;
+            let (canary_cookie, primary_cookie) = cookies.current(canary, canary_weight)?;
             let primary_interval = if primary_cookie_name.is_empty() {
                 0
             } else {

@@ -166,6 +166,26 @@ impl SessionCookies {
         }
     }
 
+    /// The current run's canary and primary cookies, which routes at a non-zero
+    /// `canary_weight` need; a missing one is [`Error::MissingSessionCookie`] naming its
+    /// status field.
+    pub fn current(&self, canary: &Canary, canary_weight: u32) -> Result<(String, String), Error> {
+        let missing = |field| Error::MissingSessionCookie {
+            canary: crate::workload::canary_ref(canary),
+            weight: canary_weight,
+            field,
+        };
+        let canary_cookie = self
+            .canary
+            .clone()
+            .ok_or_else(|| missing("sessionAffinityCookie"))?;
+        let primary_cookie = self
+            .primary
+            .clone()
+            .ok_or_else(|| missing("primarySessionAffinityCookie"))?;
+        Ok((canary_cookie, primary_cookie))
+    }
+
     /// The cookies after routing at `canary_weight`, as Flagger's `SetRoutes` updates the
     /// status: above 0, missing cookies are created as `<cookieName>=<token>` (Flagger
     /// draws 10 random letters; `canary_token` / `primary_token` are the caller's); at 0,

@@ -103,7 +103,6 @@ struct Parser<'a> {
     action_line: usize,
     range_depth: usize,
     stack_depth: usize,
-    text_len: usize,
     lines: Rc<LineIndex>,
     trees: Vec<Tree>,
 }
@@ -131,7 +130,6 @@ pub fn parse<'a>(
         action_line: 0,
         range_depth: 0,
         stack_depth: 0,
-        text_len: text.len(),
         lines: Rc::new(LineIndex::new(text)),
         trees: Vec::new(),
     };
@@ -148,7 +146,7 @@ impl<'a> Parser<'a> {
                 self.last_line = item.line;
                 item
             }
-            None => Item { typ: ItemType::Eof, pos: self.text_len, val: Cow::Borrowed("EOF"), line: self.last_line },
+            None => Item { typ: ItemType::Eof, pos: self.lines.len, val: Cow::Borrowed("EOF"), line: self.last_line },
         }
     }
 
